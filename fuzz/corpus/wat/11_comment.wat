@@ -1,0 +1,1 @@
+(module (func (block (block (block (loop (br 3)))))) (; nested (; comment ;) ;)
