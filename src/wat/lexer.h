@@ -36,7 +36,7 @@ struct Token {
 // Splits text into tokens, dropping whitespace, line comments (;; ...), nested block
 // comments ((; ... ;)) and annotations ((@id ...), balanced). Errors (kMalformed):
 // "unclosed comment", "unclosed string", "unclosed annotation", "malformed UTF-8 encoding",
-// "unknown operator" for stray characters. The last token is kEof.
+// "illegal character" for stray characters, "empty identifier". The last token is kEof.
 Expected<std::vector<Token>> tokenize(std::string_view text);
 
 // Decodes a kString token's escapes (\t \n \r \" \' \\ \hh \u{hex}) to raw bytes.
@@ -46,10 +46,11 @@ Expected<std::string> decode_name(const Token& tok);
 // The identifier of a kId token without the '$' (decoding the $"..." form).
 Expected<std::string> decode_id(const Token& tok);
 
-// Integer literals for immediates of a given width. Unsigned forms accept kNat; signed forms
-// accept kNat or kInt and the full range -2^(N-1) .. 2^N-1 (as i32.const does), returning the
-// two's-complement bits. Out of range: "i32 constant out of range" (width-specific wording
-// per the spec tests: "constant out of range" for lanes and indices).
+// Integer literals for immediates of a given width. Unsigned forms accept kNat only and say
+// "i32 constant out of range" / "i64 constant out of range" (used for limits and indices).
+// Signed forms accept an unsigned literal up to 2^N-1 or a signed one in -2^(N-1)..2^(N-1)-1
+// (as i32.const does), returning the two's-complement bits; out of range: "constant out of
+// range".
 Expected<uint32_t> parse_u32(const Token& tok);
 Expected<uint64_t> parse_u64(const Token& tok);
 Expected<uint32_t> parse_i32(const Token& tok);

@@ -51,7 +51,7 @@ struct Pattern {
   };
   Kind kind = Kind::kExact;
   Value value;                    // kExact; type of NaN patterns (kF32/kF64) in value.type
-  bool has_index = false;         // kRefI31 with a number
+  bool has_index = false;         // kRefI31 / kRefFuncAny with a number: (ref.i31 N), (ref.func N)
   uint32_t index = 0;
   // kV128Lanes: shape is "i8x16", "i16x8", "i32x4", "i64x2", "f32x4" or "f64x2"; one
   // pattern per lane (each kExact with a scalar value, kNanCanonical or kNanArithmetic).
@@ -96,6 +96,7 @@ struct Command {
     kAssertTrap,            // action or module (module form: trap during instantiation)
     kAssertExhaustion,
     kAssertException,
+    kAssertSuspension,      // stack switching: a suspension no handler caught
     kAssertInvalid,
     kAssertMalformed,
     kAssertUnlinkable,
@@ -110,6 +111,9 @@ struct Command {
   Action action;          // kAction, kAssertReturn/Trap/Exhaustion/Exception
   std::vector<Pattern> expected;  // kAssertReturn
   std::string message;    // expected failure text for assert_* forms
+  // assert_malformed_custom / assert_invalid_custom: the error is in a custom annotation
+  // (kind is kAssertMalformed / kAssertInvalid).
+  bool custom_annotation = false;
   std::string name;       // kRegister: the name; kModuleInstance: instance id; kThread/kWait: thread id
   std::optional<std::string> ref_id;  // kRegister: module id; kModuleInstance: module id
   std::vector<std::string> shared_modules;  // kThread: (shared (module $m)) ids

@@ -1,0 +1,100 @@
+// codegen/ir/builder.h: FunctionBuilder: appends instructions to a Function and builds SSA
+// form from mutable variables (declare_var/def_var/use_var), for the Wasm translator.
+//
+// SSA construction is Braun et al., "Simple and Efficient Construction of Static Single
+// Assignment Form" (CC 2013), as in Cranelift's frontend: a use with no local definition asks
+// the predecessors, adding a block parameter when there are several; in blocks not yet
+// sealed (more predecessors may come) the parameter is completed at seal_block. A parameter
+// whose predecessors all pass the same value is removed again and aliased to that value. The
+// lookup runs on an explicit stack, so deep CFGs cannot overflow the native stack.
+//
+// Rules: add explicit block parameters before the block's first use_var; seal a block once all
+// branches to it exist; a variable used before any definition reads as zero.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "codegen/ir/function.h"
+
+namespace kiln::codegen::ir {
+
+KILN_ENTITY(Variable, "var");
+
+class FunctionBuilder {
+ public:
+  explicit FunctionBuilder(Function& f) : f_(f) {}
+
+  Function& func() { return f_; }
+  Block create_block() { return f_.dfg.make_block(); }
+  // Makes b the insertion point, appending it to the layout if needed.
+  void switch_to_block(Block b);
+  Block current_block() const { return current_; }
+  // True once the current block has a terminator.
+  bool is_filled() const;
+  void seal_block(Block b);
+  void seal_all_blocks();
+  Value append_block_param(Block b, Type t) { return f_.dfg.append_block_param(b, t); }
+  void append_block_params_for_function_params(Block b);
+
+  Variable declare_var(Type t);
+  void def_var(Variable var, Value v);
+  Value use_var(Variable var);
+
+  // Appends an instruction to the current block, creating its results and recording the
+  // block's successors.
+  Inst ins(const InstData& d);
+  Value ins_value(const InstData& d) { return f_.dfg.first_result(ins(d)); }
+
+  Value iconst(Type t, int64_t imm);
+  Value f32const(float v);
+  Value f64const(double v);
+  Value vconst(Type t, const V128Bytes& bytes);
+  Value unary(Opcode op, Value x);
+  Value binary(Opcode op, Value x, Value y);
+  // Conversions and splat: the result type is explicit.
+  Value convert(Opcode op, Type to, Value x);
+  Value icmp(IntCC cc, Value x, Value y);
+  Value fcmp(FloatCC cc, Value x, Value y);
+  Value select(Value c, Value x, Value y);
+  Value load(Opcode op, Type t, MemFlags flags, Value addr, int32_t offset);
+  void store(Opcode op, MemFlags flags, Value v, Value addr, int32_t offset);
+  Value stack_load(Type t, StackSlot ss, int32_t offset);
+  void stack_store(Value v, StackSlot ss, int32_t offset);
+  Value stack_addr(Type t, StackSlot ss, int32_t offset);
+  Inst call(FuncRef fr, std::span<const Value> args);
+  Inst call_indirect(SigRef sig, Value callee, std::span<const Value> args);
+  void return_call(FuncRef fr, std::span<const Value> args);
+  void jump(Block b, std::span<const Value> args = {});
+  void brif(Value c, Block then_block, std::span<const Value> then_args, Block else_block,
+            std::span<const Value> else_args);
+  void br_table(Value index, Block default_block, std::span<const Block> targets);
+  void return_(std::span<const Value> values);
+  void trap(TrapCode code);
+  void trapz(Value c, TrapCode code);
+  void trapnz(Value c, TrapCode code);
+
+  // Resolves aliases left by SSA construction. Every block must be sealed.
+  void finalize();
+
+ private:
+  struct Pred {
+    Block block;
+    Inst inst;
+  };
+  Value lookup(Variable var, Block b) const;
+  Value use_var_nonlocal(Variable var, Type ty, Block b);
+  // Completes parameter `param` of b from its predecessors' values (on the results stack).
+  Value finish_param(Variable var, Block b, Value param, std::span<const Value> pred_values);
+  Value make_zero(Type t, Block b);
+
+  Function& f_;
+  Block current_;
+  PrimaryMap<Variable, Type> var_types_;
+  std::vector<SecondaryMap<Block, Value>> defs_;  // per variable
+  EntitySet<Block> sealed_;
+  SecondaryMap<Block, std::vector<Pred>> preds_;
+  SecondaryMap<Block, std::vector<std::pair<Variable, Value>>> incomplete_;
+};
+
+}  // namespace kiln::codegen::ir

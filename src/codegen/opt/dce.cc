@@ -1,0 +1,55 @@
+// codegen/opt/dce.cc: dead code and unreachable block elimination.
+//
+// Blocks are visited in postorder and instructions backwards, so every use is seen before its
+// definition (in SSA a definition dominates its uses, and a dominated block finishes earlier
+// in a depth-first search); a definition found with no live use is dead.
+#include "codegen/ir/flowgraph.h"
+#include "codegen/opt/passes.h"
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+bool eliminate_dead_code(Function& f) {
+  ControlFlowGraph cfg;
+  cfg.compute(f);
+  DominatorTree domtree;
+  domtree.compute(f, cfg);
+  bool changed = false;
+
+  std::vector<Block> dead_blocks;
+  for (Block b : f.layout.blocks()) {
+    if (!domtree.is_reachable(b)) dead_blocks.push_back(b);
+  }
+  for (Block b : dead_blocks) {
+    while (Inst i = f.layout.first_inst(b)) f.layout.remove_inst(i);
+    f.layout.remove_block(b);
+    changed = true;
+  }
+
+  EntitySet<Value> live;
+  const std::vector<Block>& rpo = domtree.rpo();
+  for (auto it = rpo.rbegin(); it != rpo.rend(); ++it) {
+    Inst i = f.layout.last_inst(*it);
+    while (i) {
+      Inst prev = f.layout.prev_inst(i);
+      bool needed = f.has_side_effects(i);
+      for (Value r : f.dfg.inst_results(i)) needed = needed || live.contains(r);
+      if (needed) {
+        for (Value v : f.dfg.inst_values(i)) live.insert(f.dfg.resolve_aliases(v));
+      } else {
+        f.layout.remove_inst(i);
+        changed = true;
+      }
+      i = prev;
+    }
+  }
+  return changed;
+}
+
+void optimize(Function& f) {
+  simplify(f);
+  eliminate_dead_code(f);
+}
+
+}  // namespace kiln::codegen::opt
