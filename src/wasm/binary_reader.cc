@@ -149,7 +149,8 @@ namespace {
 // The abstract heap type for a one-byte code, if `f` enables it.
 bool abstract_heap(uint8_t code, const Features& f, HeapType* out) {
   switch (static_cast<HeapKind>(code)) {
-    case HeapKind::kFunc:
+    case HeapKind::kFunc:  // funcref is 1.0 core (table element type)
+      break;
     case HeapKind::kExtern:
       if (!f.reference_types) return false;
       break;

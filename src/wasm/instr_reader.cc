@@ -105,6 +105,35 @@ InstrReader::InstrReader(const uint8_t* begin, const uint8_t* end, uint64_t base
     : begin_(begin), pos_(begin), end_(end), base_(base_offset), features_(features) {}
 
 Expected<void> InstrReader::next(Opcode* op, Imm* imm) {
+  // Fast path for the most common shapes - one-byte opcodes with no immediate or a one-byte
+  // LEB index/constant - without setting up a BinaryReader.
+  if (pos_ < end_ && *pos_ < 0xFB && lookup_opcode(0, *pos_, op)) {
+    const OpcodeInfo& in = info(*op);
+    if (in.proposal == Proposal::kCore || proposal_enabled(in.proposal, features_)) {
+      if (in.imm == ImmKind::kNone) {
+        ++pos_;
+        return {};
+      }
+      if (end_ - pos_ >= 2 && pos_[1] < 0x40) {  // fits both u32 and s32/s64 in one byte
+        switch (in.imm) {
+          case ImmKind::kLocal:
+          case ImmKind::kGlobal:
+          case ImmKind::kLabel:
+          case ImmKind::kFunc:
+            imm->index = pos_[1];
+            pos_ += 2;
+            return {};
+          case ImmKind::kI32:
+          case ImmKind::kI64:
+            imm->value = pos_[1];
+            pos_ += 2;
+            return {};
+          default:
+            break;
+        }
+      }
+    }
+  }
   BinaryReader r(pos_, end_, offset());
   uint64_t at = r.offset();
   uint8_t b;

@@ -86,7 +86,7 @@ class InstrReader {
   const uint8_t* pos_;
   const uint8_t* end_;
   uint64_t base_;
-  const Features& features_;
+  Features features_;  // by value: callers often pass temporaries
   std::vector<uint32_t> targets_;
   std::vector<ValType> types_;
   std::vector<CatchClause> catches_;

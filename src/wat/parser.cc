@@ -641,11 +641,11 @@ Expected<void> Parser::collect_fields(size_t end) {
     } else if (w == "table") {
       KILN_TRY(define(tables_, FieldKind::kTable));
       KILN_ASSIGN_OR_RETURN(bool inline_elem, has_child("elem"));
-      if (inline_elem && !f.is_import) f.aux_index = elems_.count++;
+      if (inline_elem && !f.is_import) ++elems_.count;  // its segment takes the next elem index
     } else if (w == "memory") {
       KILN_TRY(define(memories_, FieldKind::kMemory));
       KILN_ASSIGN_OR_RETURN(bool inline_data, has_child("data"));
-      if (inline_data && !f.is_import) f.aux_index = datas_.count++;
+      if (inline_data && !f.is_import) ++datas_.count;
     } else if (w == "global") {
       KILN_TRY(define(globals_, FieldKind::kGlobal));
     } else if (w == "tag") {
@@ -1008,10 +1008,14 @@ Expected<void> Parser::parse_table(const Field& f) {
   next();
   next();
   std::vector<BinaryWriter> items;
-  // `(elem x*)` abbreviates `(ref.func x)*`; the segment keeps the table's element type.
+  // `(elem x*)` abbreviates `(ref.func x)*`; the segment keeps the table's element type,
+  // except that a funcref table's plain function list uses the compact funcidx encoding
+  // (type (ref func), a subtype of funcref), which needs no reference-types opcodes.
   wasm::ValType type = tt.elem;
+  bool all_vars = true;
   while (peek().kind != TokenKind::kRParen) {
     BinaryWriter item;
+    all_vars = all_vars && is_var(peek());
     if (is_var(peek())) {
       KILN_ASSIGN_OR_RETURN(uint32_t fi, parse_var(funcs_));
       item.u8(0xD2);
@@ -1031,6 +1035,7 @@ Expected<void> Parser::parse_table(const Field& f) {
     items.push_back(std::move(item));
   }
   KILN_TRY(expect_rparen());
+  if (all_vars && type == wasm::ValType::funcref()) type = wasm::ValType::ref(wasm::HeapKind::kFunc, false);
   tt.limits.is64 = is64;
   tt.limits.min = items.size();
   tt.limits.max = items.size();
@@ -1346,7 +1351,8 @@ void Parser::write_elem_segment(uint32_t mode, uint32_t table, const BinaryWrite
     funcs.push_back(fi);
   }
   BinaryWriter& w = elems_out_;
-  bool implicit_table = mode == 0 && table == 0 && type == (as_indices ? ref_func : ValType::funcref());
+  bool implicit_table =
+      mode == 0 && table == 0 && type == (as_indices ? ref_func : ValType::funcref());
   uint32_t flags = mode == 0 ? (implicit_table ? 0 : 2) : mode == 1 ? 1 : 3;
   if (!as_indices) flags |= 4;
   w.u32(flags);

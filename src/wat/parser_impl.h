@@ -78,7 +78,6 @@ struct Field {
   FieldKind kind;
   size_t pos;              // index of the field's '(' token
   uint32_t index = 0;      // index in its own space (funcs for kFunc, ...)
-  uint32_t aux_index = 0;  // inline elem/data segment index for tables/memories
   bool is_import = false;
 };
 
@@ -167,6 +166,13 @@ class Parser {
   Expected<void> parse_instrs(BinaryWriter& out);  // until ')' (not consumed)
   Expected<void> parse_expr(BinaryWriter& out);    // instrs + end
   Expected<void> parse_folded(BinaryWriter& out);
+  // The pieces of parse_instrs/parse_folded, split so that each recursion level keeps a
+  // small stack frame (they are never inlined into the recursive path).
+  [[gnu::noinline]] Expected<void> parse_instr_step(BinaryWriter& out, size_t base);
+  [[gnu::noinline]] Expected<void> parse_folded_block(BinaryWriter& out);
+  [[gnu::noinline]] Expected<void> parse_folded_if(BinaryWriter& out);
+  [[gnu::noinline]] Expected<void> parse_folded_try(BinaryWriter& out);
+  [[gnu::noinline]] Expected<void> parse_folded_plain(BinaryWriter& out);
   Expected<void> parse_plain(BinaryWriter& out);
   Expected<void> parse_op_immediates(BinaryWriter& out, const Token& op_tok);
   Expected<void> parse_block_type(BinaryWriter& out);

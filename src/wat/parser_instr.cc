@@ -31,7 +31,9 @@ const std::unordered_map<std::string_view, Opcode>& mnemonic_map() {
 
 // Words where a literal belongs: the lexer's literal parsers call them "unexpected token",
 // but a word that is no keyword at all (nan:1, 0xg) is an "unknown operator".
-bool is_word(const Token& t) { return t.kind == TokenKind::kKeyword || t.kind == TokenKind::kReserved; }
+bool is_word(const Token& t) {
+  return t.kind == TokenKind::kKeyword || t.kind == TokenKind::kReserved;
+}
 
 bool is_number(const Token& t) {
   return t.kind == TokenKind::kNat || t.kind == TokenKind::kInt || t.kind == TokenKind::kFloat;
@@ -176,73 +178,83 @@ Expected<void> Parser::parse_instrs(BinaryWriter& out) {
     const Token& t = peek();
     if (t.kind == TokenKind::kLParen) {
       KILN_TRY(parse_folded(out));
-      continue;
+    } else if (t.kind == TokenKind::kKeyword) {
+      KILN_TRY(parse_instr_step(out, base));
+    } else {
+      break;
     }
-    if (t.kind != TokenKind::kKeyword) break;
-    std::string_view kw = t.text;
-    if (kw == "block" || kw == "loop" || kw == "if" || kw == "try" || kw == "try_table") {
-      next();
-      KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
-      Label::Kind kind = Label::Kind::kBlock;
-      Opcode op = Opcode::kBlock;
-      if (kw == "loop") op = Opcode::kLoop;
-      if (kw == "if") op = Opcode::kIf, kind = Label::Kind::kIf;
-      if (kw == "try") op = Opcode::kTry, kind = Label::Kind::kTry;
-      if (kw == "try_table") op = Opcode::kTryTable, kind = Label::Kind::kTryTable;
-      write_opcode(out, op);
-      KILN_TRY(parse_block_type(out));
-      if (op == Opcode::kTryTable) KILN_TRY(parse_catch_clauses(out));
-      push_label(std::move(id), kind);
-      continue;
-    }
-    bool open = labels_.size() > base;
-    Label::Kind top = open ? labels_.back().kind : Label::Kind::kBlock;
-    if (kw == "else") {
-      if (!open || top != Label::Kind::kIf) return unexpected(t);
-      next();
-      KILN_TRY(check_end_label(labels_.back()));
-      labels_.back().else_pos = out.size();
-      out.u8(0x05);
-      labels_.back().kind = Label::Kind::kElse;
-      continue;
-    }
-    if (kw == "end") {
-      if (!open) return unexpected(t);
-      next();
-      KILN_TRY(check_end_label(labels_.back()));
-      // An empty else arm is left out, as wat2wasm does: the meaning is the same.
-      if (top == Label::Kind::kElse && out.size() == labels_.back().else_pos + 1) out.bytes().pop_back();
-      out.u8(0x0B);
-      labels_.pop_back();
-      continue;
-    }
-    if (kw == "catch" || kw == "catch_all") {
-      if (!open || (top != Label::Kind::kTry && top != Label::Kind::kCatch)) return unexpected(t);
-      next();
-      if (kw == "catch") {
-        KILN_ASSIGN_OR_RETURN(uint32_t tag, parse_var(tags_));
-        out.u8(0x07);
-        out.u32(tag);
-        labels_.back().kind = Label::Kind::kCatch;
-      } else {
-        out.u8(0x19);
-        labels_.back().kind = Label::Kind::kCatchAll;
-      }
-      continue;
-    }
-    if (kw == "delegate") {
-      if (!open || top != Label::Kind::kTry) return unexpected(t);
-      next();
-      // The delegate target is counted from outside the try block.
-      labels_.pop_back();
-      KILN_ASSIGN_OR_RETURN(uint32_t label, parse_label());
-      out.u8(0x18);
-      out.u32(label);
-      continue;
-    }
-    KILN_TRY(parse_plain(out));
   }
   if (labels_.size() > base) return unexpected(peek());
+  return ok();
+}
+
+// One plain instruction or block delimiter; `base` is where this sequence's frames start.
+// Kept out of parse_instrs so that the recursion through folded forms has small frames.
+Expected<void> Parser::parse_instr_step(BinaryWriter& out, size_t base) {
+  const Token& t = peek();
+  std::string_view kw = t.text;
+  if (kw == "block" || kw == "loop" || kw == "if" || kw == "try" || kw == "try_table") {
+    next();
+    KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
+    Label::Kind kind = Label::Kind::kBlock;
+    Opcode op = Opcode::kBlock;
+    if (kw == "loop") op = Opcode::kLoop;
+    if (kw == "if") op = Opcode::kIf, kind = Label::Kind::kIf;
+    if (kw == "try") op = Opcode::kTry, kind = Label::Kind::kTry;
+    if (kw == "try_table") op = Opcode::kTryTable, kind = Label::Kind::kTryTable;
+    write_opcode(out, op);
+    KILN_TRY(parse_block_type(out));
+    if (op == Opcode::kTryTable) KILN_TRY(parse_catch_clauses(out));
+    push_label(std::move(id), kind);
+    return ok();
+  }
+  bool open = labels_.size() > base;
+  Label::Kind top = open ? labels_.back().kind : Label::Kind::kBlock;
+  if (kw == "else") {
+    if (!open || top != Label::Kind::kIf) return unexpected(t);
+    next();
+    KILN_TRY(check_end_label(labels_.back()));
+    labels_.back().else_pos = out.size();
+    out.u8(0x05);
+    labels_.back().kind = Label::Kind::kElse;
+    return ok();
+  }
+  if (kw == "end") {
+    if (!open) return unexpected(t);
+    next();
+    KILN_TRY(check_end_label(labels_.back()));
+    // An empty else arm is left out, as wat2wasm does: the meaning is the same.
+    if (top == Label::Kind::kElse && out.size() == labels_.back().else_pos + 1)
+      out.bytes().pop_back();
+    out.u8(0x0B);
+    labels_.pop_back();
+    return ok();
+  }
+  if (kw == "catch" || kw == "catch_all") {
+    if (!open || (top != Label::Kind::kTry && top != Label::Kind::kCatch)) return unexpected(t);
+    next();
+    if (kw == "catch") {
+      KILN_ASSIGN_OR_RETURN(uint32_t tag, parse_var(tags_));
+      out.u8(0x07);
+      out.u32(tag);
+      labels_.back().kind = Label::Kind::kCatch;
+    } else {
+      out.u8(0x19);
+      labels_.back().kind = Label::Kind::kCatchAll;
+    }
+    return ok();
+  }
+  if (kw == "delegate") {
+    if (!open || top != Label::Kind::kTry) return unexpected(t);
+    next();
+    // The delegate target is counted from outside the try block.
+    labels_.pop_back();
+    KILN_ASSIGN_OR_RETURN(uint32_t label, parse_label());
+    out.u8(0x18);
+    out.u32(label);
+    return ok();
+  }
+  KILN_TRY(parse_plain(out));
   return ok();
 }
 
@@ -253,92 +265,103 @@ Expected<void> Parser::parse_folded(BinaryWriter& out) {
   const Token& t = peek();
   if (t.kind != TokenKind::kKeyword) return unexpected(t);
   std::string_view kw = t.text;
-  if (kw == "block" || kw == "loop" || kw == "try_table") {
+  if (kw == "block" || kw == "loop" || kw == "try_table") return parse_folded_block(out);
+  if (kw == "if") return parse_folded_if(out);
+  if (kw == "try") return parse_folded_try(out);
+  return parse_folded_plain(out);
+}
+
+Expected<void> Parser::parse_folded_block(BinaryWriter& out) {
+  const Token& t = peek();
+  std::string_view kw = t.text;
+  next();
+  KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
+  Opcode op = kw == "block" ? Opcode::kBlock : kw == "loop" ? Opcode::kLoop : Opcode::kTryTable;
+  write_opcode(out, op);
+  KILN_TRY(parse_block_type(out));
+  if (op == Opcode::kTryTable) KILN_TRY(parse_catch_clauses(out));
+  push_label(std::move(id), op == Opcode::kTryTable ? Label::Kind::kTryTable : Label::Kind::kBlock);
+  KILN_TRY(parse_instrs(out));
+  KILN_TRY(expect_rparen());
+  out.u8(0x0B);
+  labels_.pop_back();
+  return ok();
+}
+
+Expected<void> Parser::parse_folded_if(BinaryWriter& out) {
+  next();
+  KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
+  BinaryWriter bt;
+  KILN_TRY(parse_block_type(bt));
+  while (peek().kind == TokenKind::kLParen && !at_form("then")) KILN_TRY(parse_folded(out));
+  write_opcode(out, Opcode::kIf);
+  out.raw(bt);
+  push_label(std::move(id), Label::Kind::kIf);
+  if (!at_form("then")) return unexpected(peek());
+  next();
+  next();
+  KILN_TRY(parse_instrs(out));
+  KILN_TRY(expect_rparen());
+  if (at_form("else")) {
     next();
-    KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
-    Opcode op = kw == "block" ? Opcode::kBlock : kw == "loop" ? Opcode::kLoop : Opcode::kTryTable;
-    write_opcode(out, op);
-    KILN_TRY(parse_block_type(out));
-    if (op == Opcode::kTryTable) KILN_TRY(parse_catch_clauses(out));
-    push_label(std::move(id),
-               op == Opcode::kTryTable ? Label::Kind::kTryTable : Label::Kind::kBlock);
+    next();
+    size_t else_pos = out.size();
+    out.u8(0x05);
     KILN_TRY(parse_instrs(out));
     KILN_TRY(expect_rparen());
-    out.u8(0x0B);
-    labels_.pop_back();
-    return ok();
+    if (out.size() == else_pos + 1) out.bytes().pop_back();
   }
-  if (kw == "if") {
+  KILN_TRY(expect_rparen());
+  out.u8(0x0B);
+  labels_.pop_back();
+  return ok();
+}
+
+Expected<void> Parser::parse_folded_try(BinaryWriter& out) {
+  next();
+  KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
+  write_opcode(out, Opcode::kTry);
+  KILN_TRY(parse_block_type(out));
+  push_label(std::move(id), Label::Kind::kTry);
+  if (!at_form("do")) return unexpected(peek());
+  next();
+  next();
+  KILN_TRY(parse_instrs(out));
+  KILN_TRY(expect_rparen());
+  if (at_form("delegate")) {
     next();
-    KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
-    BinaryWriter bt;
-    KILN_TRY(parse_block_type(bt));
-    while (peek().kind == TokenKind::kLParen && !at_form("then")) KILN_TRY(parse_folded(out));
-    write_opcode(out, Opcode::kIf);
-    out.raw(bt);
-    push_label(std::move(id), Label::Kind::kIf);
-    if (!at_form("then")) return unexpected(peek());
+    next();
+    labels_.pop_back();
+    KILN_ASSIGN_OR_RETURN(uint32_t label, parse_label());
+    KILN_TRY(expect_rparen());
+    out.u8(0x18);
+    out.u32(label);
+    return expect_rparen();
+  }
+  while (at_form("catch")) {
     next();
     next();
+    KILN_ASSIGN_OR_RETURN(uint32_t tag, parse_var(tags_));
+    out.u8(0x07);
+    out.u32(tag);
     KILN_TRY(parse_instrs(out));
     KILN_TRY(expect_rparen());
-    if (at_form("else")) {
-      next();
-      next();
-      size_t else_pos = out.size();
-      out.u8(0x05);
-      KILN_TRY(parse_instrs(out));
-      KILN_TRY(expect_rparen());
-      if (out.size() == else_pos + 1) out.bytes().pop_back();
-    }
-    KILN_TRY(expect_rparen());
-    out.u8(0x0B);
-    labels_.pop_back();
-    return ok();
   }
-  if (kw == "try") {
-    next();
-    KILN_ASSIGN_OR_RETURN(auto id, parse_opt_id());
-    write_opcode(out, Opcode::kTry);
-    KILN_TRY(parse_block_type(out));
-    push_label(std::move(id), Label::Kind::kTry);
-    if (!at_form("do")) return unexpected(peek());
+  if (at_form("catch_all")) {
     next();
     next();
+    out.u8(0x19);
     KILN_TRY(parse_instrs(out));
     KILN_TRY(expect_rparen());
-    if (at_form("delegate")) {
-      next();
-      next();
-      labels_.pop_back();
-      KILN_ASSIGN_OR_RETURN(uint32_t label, parse_label());
-      KILN_TRY(expect_rparen());
-      out.u8(0x18);
-      out.u32(label);
-      return expect_rparen();
-    }
-    while (at_form("catch")) {
-      next();
-      next();
-      KILN_ASSIGN_OR_RETURN(uint32_t tag, parse_var(tags_));
-      out.u8(0x07);
-      out.u32(tag);
-      KILN_TRY(parse_instrs(out));
-      KILN_TRY(expect_rparen());
-    }
-    if (at_form("catch_all")) {
-      next();
-      next();
-      out.u8(0x19);
-      KILN_TRY(parse_instrs(out));
-      KILN_TRY(expect_rparen());
-    }
-    KILN_TRY(expect_rparen());
-    out.u8(0x0B);
-    labels_.pop_back();
-    return ok();
   }
-  // A plain instruction with folded operands: the operands come first in the binary.
+  KILN_TRY(expect_rparen());
+  out.u8(0x0B);
+  labels_.pop_back();
+  return ok();
+}
+
+// A plain instruction with folded operands: the operands come first in the binary.
+Expected<void> Parser::parse_folded_plain(BinaryWriter& out) {
   BinaryWriter ins;
   KILN_TRY(parse_plain(ins));
   while (peek().kind == TokenKind::kLParen) KILN_TRY(parse_folded(out));
@@ -498,11 +521,8 @@ Expected<void> Parser::parse_op_immediates(BinaryWriter& out, const Token& op_to
       }
       KILN_TRY(expect_rparen());
     }
-    // `select (result)` with no types is the untyped select.
-    if (types.empty()) {
-      write_opcode(out, Opcode::kSelect);
-      return ok();
-    }
+    // `select (result)` with an empty type list stays the typed form (0x1C 0x00), which the
+    // validator rejects with "invalid result arity", as the reference encoder does.
     write_opcode(out, Opcode::kSelectT);
     out.u32(static_cast<uint32_t>(types.size()));
     for (ValType vt : types) write_val_type(out, vt);

@@ -1,5 +1,11 @@
 // wat/printer.cc: print_module(), a decoded core module back to WebAssembly 3.0 text in the
 // flat instruction form, exact enough that parse_module() re-encodes the same module.
+//
+// What the text cannot carry is left out: custom sections (the name section becomes $ids),
+// label names, and pure encoding choices that do not change the module (padded LEBs, a rec
+// group of one, `sub final` without supertypes, which of the equivalent elem segment
+// encodings was used). The round-trip test (tests/unit/wat/roundtrip_test.cc) checks that
+// nothing else is lost over the whole spec testsuite.
 #include "wat/printer.h"
 
 #include <charconv>
@@ -7,7 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "wasm/instr_reader.h"
 #include "wasm/opcode.h"

@@ -15,7 +15,8 @@ namespace kiln::wat {
 
 // A concrete value: an argument of an action or an exact expected result.
 struct Value {
-  enum class Type : uint8_t { kI32, kI64, kF32, kF64, kV128, kRef };
+  // kComponent: a component-model value (see `component` below).
+  enum class Type : uint8_t { kI32, kI64, kF32, kF64, kV128, kRef, kComponent };
   // Reference values a script can write as arguments.
   enum class RefKind : uint8_t {
     kNull,    // (ref.null <heaptype>)
@@ -28,6 +29,14 @@ struct Value {
   RefKind ref = RefKind::kNull;
   wasm::HeapType null_heap;  // kNull: the heap type written
   uint32_t ref_index = 0;    // kExtern/kHost: N
+  // kComponent: a component-model value as written, e.g. (u32.const 7), (str.const "a"),
+  // (record.const (field "x" (u8.const 1))), (option.none). `constructor` is the head keyword
+  // ("u32.const", "option.some", "field", ...), `atoms` the literal tokens after it (numbers,
+  // decoded strings, keywords such as true/false, in order) and `children` the nested forms.
+  // Kept structural: typing against the function's signature happens when it is invoked.
+  std::string constructor;
+  std::vector<std::string> atoms;
+  std::vector<Value> children;
 };
 
 // An expected result of assert_return.

@@ -470,11 +470,70 @@ class WastParser {
       v.ref = kw == "ref.extern" ? Value::RefKind::kExtern : Value::RefKind::kHost;
       KILN_ASSIGN_OR_RETURN(v.ref_index, parse_u32(peek()));
       next();
+    } else if (is_component_constructor(kw)) {
+      v.type = Value::Type::kComponent;
+      KILN_TRY(parse_component_value_rest(head, &v));
+      return v;
     } else {
       return error(head, "unknown constant");
     }
     KILN_TRY(expect(TokenKind::kRParen));
     return v;
+  }
+
+  // The head keywords of component-model values (Value::Type::kComponent).
+  static bool is_component_constructor(std::string_view kw) {
+    static constexpr const char* kHeads[] = {
+        "bool.const",  "s8.const",    "u8.const",    "s16.const",     "u16.const",
+        "s32.const",   "u32.const",   "s64.const",   "u64.const",     "char.const",
+        "str.const",   "list.const",  "record.const", "tuple.const",  "variant.const",
+        "enum.const",  "flags.const", "option.some", "option.none",   "result.ok",
+        "result.err",  "field",       "handle.const"};
+    for (const char* h : kHeads)
+      if (kw == h) return true;
+    return false;
+  }
+
+  // The rest of a component value after its head keyword, through the closing ')'. Nested
+  // forms must be component values too (or core scalars, which the component model also
+  // writes as f32.const / f64.const); `field` appears only inside record.const.
+  Expected<void> parse_component_value_rest(const Token& head, Value* v) {
+    v->constructor = std::string(head.text);
+    while (peek().kind != TokenKind::kRParen) {
+      const Token& t = peek();
+      switch (t.kind) {
+        case TokenKind::kLParen: {
+          const Token& inner = peek(1);
+          if (inner.kind != TokenKind::kKeyword) return unexpected(inner);
+          Value child;
+          if (is_component_constructor(inner.text)) {
+            next();
+            next();
+            child.type = Value::Type::kComponent;
+            KILN_TRY(parse_component_value_rest(inner, &child));
+          } else {
+            KILN_ASSIGN_OR_RETURN(child, parse_const());
+          }
+          v->children.push_back(std::move(child));
+          break;
+        }
+        case TokenKind::kString: {
+          KILN_ASSIGN_OR_RETURN(std::string s, decode_string(next()));
+          v->atoms.push_back(std::move(s));
+          break;
+        }
+        case TokenKind::kKeyword:
+        case TokenKind::kNat:
+        case TokenKind::kInt:
+        case TokenKind::kFloat:
+          v->atoms.emplace_back(next().text);
+          break;
+        default:
+          return unexpected(t);
+      }
+    }
+    next();  // ')'
+    return ok();
   }
 
   // An expected result of assert_return. pos_ is at the '('.

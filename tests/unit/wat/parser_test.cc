@@ -162,7 +162,7 @@ TEST(WatParser, InlineAbbreviations) {
             "00");
   // A table with inline elements: min = max = count, an active segment at offset 0.
   EXPECT_EQ(parse_hex("(table funcref (elem 0 0)) (func)"),
-            "0061736d010000000104016000000302010004050170010202090c010441000b02d2000bd2000b0a040102000b");
+            "0061736d0100000001040160000003020100040501700102020908010041000b0200000a040102000b");
   // A memory with inline data: one page, an active segment at offset 0.
   EXPECT_EQ(parse_hex("(memory (data \"ab\" \"c\"))"),
             "0061736d010000000504010101010b09010041000b03616263");

@@ -260,9 +260,10 @@ TEST(WastParser, Assertions) {
   EXPECT_EQ(s.commands[7].kind, K::kAssertUninstantiable);
   EXPECT_EQ(s.commands[8].kind, K::kAssertInvalid);
   EXPECT_TRUE(s.commands[8].module.is_component);
-  EXPECT_EQ(s.commands[9].kind, K::kAssertTrap);
+  EXPECT_EQ(s.commands[9].kind, K::kAssertSuspension);
   EXPECT_EQ(s.commands[9].message, "unhandled");
   EXPECT_EQ(s.commands[10].kind, K::kAssertMalformed);
+  EXPECT_TRUE(s.commands[10].custom_annotation);
 }
 
 TEST(WastParser, Threads) {

@@ -1,0 +1,122 @@
+// codegen/driver/compiler.cc: X64Compiler: translate, optimize and compile through the x64
+// pipeline; convert the backend's relocations and trap codes to the runtime's vocabulary.
+#include "codegen/driver/compiler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+
+#include "codegen/pipeline/compile.h"
+#include "codegen/translate/translate.h"
+
+namespace kiln::codegen::driver {
+namespace {
+
+pipeline::CompileOptions pipeline_options(const environ::CompilerOptions& o, bool stack_check) {
+  pipeline::CompileOptions p;
+  p.opt_level = o.opt_level == environ::OptLevel::kNone ? 0 : 2;
+  p.verify = o.verify;
+  p.check_regalloc = o.verify;
+  if (stack_check) {
+    // vmctx -> VMStoreContext* -> stack_limit (environ/README.md: the prologue check).
+    p.stack_limit_path = {static_cast<int32_t>(environ::VMOffsets::store_context()),
+                          static_cast<int32_t>(environ::VMStoreContextLayout::stack_limit())};
+  }
+  return p;
+}
+
+Error compile_error(const std::string& what, const Error& e, uint32_t func) {
+  Location loc = e.location();
+  loc.func = func;
+  return Error(e.kind(), what + ": " + e.message(), loc);
+}
+
+// Converts the backend's output. Callees named u0:<FuncIndex> become defined-function
+// relocations; `module` is null for trampolines, which call nothing by name.
+Expected<environ::CompiledFunction> convert(mach::CompiledCode cc, const wasm::Module* module) {
+  environ::CompiledFunction out;
+  out.code = std::move(cc.code);
+  for (const mach::Relocation& r : cc.relocations) {
+    environ::Relocation rel;
+    rel.offset = r.offset;
+    rel.addend = r.addend;
+    rel.kind = r.kind == mach::RelocKind::kPcRel4 ? environ::RelocKind::kX86PCRel4
+                                                  : environ::RelocKind::kAbs8;
+    const ir::ExternalName& n = r.target;
+    if (!module || !n.is_user || n.ns != translate::kWasmFunctionNamespace ||
+        n.index < module->num_imported_funcs || n.index >= module->num_funcs()) {
+      return Error(ErrorKind::kOther, "unexpected relocation target " + n.to_string());
+    }
+    rel.target = environ::RelocTarget::func(
+        environ::DefinedFuncIndex(n.index - module->num_imported_funcs));
+    out.relocations.push_back(rel);
+  }
+  for (const mach::TrapSite& t : cc.traps) {
+    std::optional<environ::TrapCode> code = translate::to_wasm_trap(t.code);
+    if (!code) {
+      return Error(ErrorKind::kOther, "trap code " + ir::trapcode_name(t.code) +
+                                          " has no Wasm meaning");
+    }
+    if (!out.traps.empty() && out.traps.back().code_offset == t.offset) continue;
+    out.traps.push_back({t.offset, *code});
+  }
+  return out;
+}
+
+}  // namespace
+
+Expected<environ::CompiledFunction> X64Compiler::compile_function(
+    const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
+  uint32_t func = environ::func_of(env.module, index).index();
+  translate::ModuleEnv tenv{env.module, env.offsets, env.options.tunables};
+  auto ir = translate::translate_function(tenv, index);
+  if (!ir) return compile_error("translating function " + std::to_string(func), ir.error(), func);
+  auto cc = pipeline::compile(*ir, pipeline_options(env.options, true));
+  if (!cc) return compile_error("compiling function " + std::to_string(func), cc.error(), func);
+  return convert(std::move(*cc), &env.module);
+}
+
+Expected<environ::CompiledFunction> X64Compiler::compile_array_to_wasm_trampoline(
+    const wasm::FuncType& sig, const environ::CompilerOptions& options) const {
+  ir::Function f = translate::build_array_to_wasm_trampoline(sig);
+  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, pipeline_options(options, true)));
+  return convert(std::move(cc), nullptr);
+}
+
+Expected<environ::CompiledFunction> X64Compiler::compile_wasm_to_array_trampoline(
+    const wasm::FuncType& sig, const environ::CompilerOptions& options) const {
+  ir::Function f = translate::build_wasm_to_array_trampoline(sig);
+  // Its callee vmctx is a VMHostFuncContext, which has no store context to check against.
+  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, pipeline_options(options, false)));
+  return convert(std::move(cc), nullptr);
+}
+
+std::unique_ptr<environ::Compiler> make_x64_compiler() { return std::make_unique<X64Compiler>(); }
+
+Expected<std::vector<environ::CompiledFunction>> compile_functions(
+    const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads) {
+  uint32_t n = env.module.num_defined_funcs();
+  std::vector<std::optional<Expected<environ::CompiledFunction>>> results(n);
+  std::atomic<uint32_t> next{0};
+  auto worker = [&] {
+    for (uint32_t k; (k = next.fetch_add(1)) < n;) {
+      results[k].emplace(compiler.compile_function(env, environ::DefinedFuncIndex(k)));
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, std::max<uint32_t>(n, 1));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  std::vector<environ::CompiledFunction> out;
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) {
+    if (!*results[k]) return results[k]->error();
+    out.push_back(std::move(**results[k]));
+  }
+  return out;
+}
+
+}  // namespace kiln::codegen::driver

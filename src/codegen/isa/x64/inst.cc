@@ -1,0 +1,164 @@
+// codegen/isa/x64/inst.cc: machine instruction names, the register environment, the
+// allocator's view of VCode, and the VCode printer.
+#include "codegen/isa/x64/inst.h"
+
+#include <cstring>
+
+namespace kiln::codegen::x64 {
+
+namespace {
+constexpr std::string_view kOpNames[] = {
+#define KILN_X64_INST(name, text) text,
+#include "codegen/isa/x64/insts.def"
+};
+constexpr const char* kGprNames[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+}  // namespace
+
+std::string_view op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+const regalloc::MachineEnv& machine_env() {
+  static const regalloc::MachineEnv env = [] {
+    regalloc::MachineEnv e;
+    // Caller-saved first: using them costs no save/restore. r11 and xmm15 are the emitter's.
+    for (uint8_t r : {reg::kRax, reg::kRcx, reg::kRdx, reg::kRsi, reg::kRdi, reg::kR8, reg::kR9,
+                      reg::kR10}) {
+      e.preferred[0].push_back(gpr(r));
+    }
+    for (uint8_t r : {reg::kRbx, reg::kR12, reg::kR13, reg::kR14, reg::kR15}) {
+      e.non_preferred[0].push_back(gpr(r));
+    }
+    for (uint8_t r = 0; r < 15; ++r) e.preferred[1].push_back(xmmr(r));
+    return e;
+  }();
+  return env;
+}
+
+bool is_callee_saved(regalloc::PReg r) {
+  if (r.cls != regalloc::RegClass::kInt) return false;
+  return r.hw == reg::kRbx || r.hw == reg::kRbp || (r.hw >= reg::kR12 && r.hw <= reg::kR15);
+}
+
+regalloc::PRegSet call_clobbers() {
+  regalloc::PRegSet s;
+  for (uint8_t r : {reg::kRax, reg::kRcx, reg::kRdx, reg::kRsi, reg::kRdi, reg::kR8, reg::kR9,
+                    reg::kR10, reg::kR11}) {
+    s.add(gpr(r));
+  }
+  for (uint8_t r = 0; r < 16; ++r) s.add(xmmr(r));
+  return s;
+}
+
+uint32_t VCode::add_const(const std::array<uint8_t, 16>& bytes) {
+  for (uint32_t i = 0; i < consts.size(); ++i) {
+    if (consts[i] == bytes) return i;
+  }
+  consts.push_back(bytes);
+  return static_cast<uint32_t>(consts.size() - 1);
+}
+
+regalloc::Function VCode::to_regalloc() const {
+  regalloc::Function f;
+  f.num_vregs = num_vregs;
+  f.entry_live_ins = live_ins;
+  for (const VBlock& b : blocks) {
+    regalloc::Function::Block rb;
+    rb.first_inst = b.first;
+    rb.end_inst = b.end;
+    rb.succs = b.succs;
+    rb.preds = b.preds;
+    rb.params = b.params;
+    f.blocks.push_back(std::move(rb));
+  }
+  f.insts.reserve(insts.size());
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const MInst& m = insts[i];
+    regalloc::Function::Inst ri;
+    ri.first_operand = static_cast<uint32_t>(f.operands.size());
+    ri.num_operands = static_cast<uint32_t>(m.ops.size());
+    f.operands.insert(f.operands.end(), m.ops.begin(), m.ops.end());
+    ri.clobbers = m.clobbers;
+    switch (m.op) {
+      case Op::kJump: case Op::kBrTest: case Op::kBrCmp: case Op::kBrFcmp: case Op::kBrTable:
+        ri.is_branch = true;
+        break;
+      case Op::kRet: case Op::kTailCall: case Op::kUd2:
+        ri.is_ret = true;
+        break;
+      case Op::kMov:
+        ri.is_move = true;
+        break;
+      default:
+        break;
+    }
+    ri.first_branch_arg = static_cast<uint32_t>(f.branch_args.size());
+    ri.num_branch_args = static_cast<uint32_t>(m.branch_args.size());
+    f.branch_args.insert(f.branch_args.end(), m.branch_args.begin(), m.branch_args.end());
+    f.insts.push_back(ri);
+  }
+  return f;
+}
+
+static std::string vreg_text(const regalloc::Operand& o) {
+  std::string s = (o.vreg.cls == regalloc::RegClass::kInt ? "%r" : "%x") +
+                  std::to_string(o.vreg.index);
+  switch (o.constraint) {
+    case regalloc::Constraint::kFixedReg:
+      s += o.fixed.cls == regalloc::RegClass::kInt ? std::string("@") + kGprNames[o.fixed.hw]
+                                                   : "@xmm" + std::to_string(o.fixed.hw);
+      break;
+    case regalloc::Constraint::kReuse: s += "=op" + std::to_string(o.reuse_input); break;
+    case regalloc::Constraint::kAny: s += "?"; break;
+    default: break;
+  }
+  if (o.kind == regalloc::OperandKind::kDef && o.pos == regalloc::OperandPos::kEarly) s += "!";
+  return s;
+}
+
+std::string print_vcode(const VCode& vc) {
+  std::string out;
+  for (size_t b = 0; b < vc.blocks.size(); ++b) {
+    const VBlock& vb = vc.blocks[b];
+    out += "b" + std::to_string(b) + "(";
+    for (size_t p = 0; p < vb.params.size(); ++p) {
+      out += (p ? ", " : "") + std::string(vb.params[p].cls == regalloc::RegClass::kInt ? "%r" : "%x") +
+             std::to_string(vb.params[p].index);
+    }
+    out += "):\n";
+    for (uint32_t i = vb.first; i < vb.end; ++i) {
+      const MInst& m = vc.insts[i];
+      out += "  " + std::string(op_name(m.op));
+      if (m.op == Op::kAluRR || m.op == Op::kAluRI || m.op == Op::kUnary || m.op == Op::kShiftRI ||
+          m.op == Op::kShiftRC || m.op == Op::kLoad || m.op == Op::kStore || m.op == Op::kFAlu ||
+          m.op == Op::kFUnary || m.op == Op::kFAluConst || m.op == Op::kBitCount) {
+        out += "." + std::string(mnemonic_name(m.mn));
+      }
+      out += "." + std::to_string(m.size);
+      const char* sep = " ";
+      for (const auto& o : m.ops) {
+        if (o.kind == regalloc::OperandKind::kUse) { out += sep + vreg_text(o); sep = ", "; }
+      }
+      if (m.flags & kFImm) { out += sep + std::to_string(m.imm); sep = ", "; }
+      bool first_def = true;
+      for (const auto& o : m.ops) {
+        if (o.kind == regalloc::OperandKind::kDef) {
+          out += (first_def ? " -> " : ", ") + vreg_text(o);
+          first_def = false;
+        }
+      }
+      if (m.op == Op::kJump || m.op == Op::kBrTest || m.op == Op::kBrCmp || m.op == Op::kBrFcmp ||
+          m.op == Op::kBrTable) {
+        out += " ;";
+        for (uint32_t s : vb.succs) out += " b" + std::to_string(s);
+        if (!m.branch_args.empty()) {
+          out += " args";
+          for (auto v : m.branch_args) out += " %" + std::to_string(v.index);
+        }
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace kiln::codegen::x64

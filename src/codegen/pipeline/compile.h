@@ -1,0 +1,36 @@
+// codegen/pipeline/compile.h: the compiler driver: verify IR -> mid-end (by optimization
+// level) -> lower -> register allocation (optionally checked) -> emit -> CompiledCode.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/ir/function.h"
+#include "codegen/isa/x64/cpu.h"
+#include "codegen/mach/compiled_code.h"
+#include "support/error.h"
+
+namespace kiln::codegen::pipeline {
+
+struct CompileOptions {
+  int opt_level = 0;             // 0: no mid-end passes; 1 and up: opt::optimize
+  bool verify = true;            // run the IR verifier first (and after the mid-end)
+  bool check_regalloc = false;   // run the allocator's symbolic checker on the result
+  x64::CpuFeatures cpu = x64::CpuFeatures::host();
+  // Stack limit check in the prologue (see src/codegen/isa/x64/README.md): the limit is
+  // loaded through the function's vmctx parameter along these offsets. Empty: no check.
+  std::vector<int32_t> stack_limit_path;
+  bool relax_branches = true;
+};
+
+// Text of the intermediate stages, for tests and `kiln explore`-style tools.
+struct CompileDebug {
+  std::string vcode;  // machine instructions over virtual registers
+};
+
+// Compiles one function. The function is copied when the mid-end runs, never modified.
+[[nodiscard]] Expected<mach::CompiledCode> compile(const ir::Function& f, const CompileOptions& options,
+                                                   CompileDebug* debug = nullptr);
+
+}  // namespace kiln::codegen::pipeline

@@ -1,0 +1,1319 @@
+// codegen/regalloc/linear_scan.cc: run(): validation, liveness, live intervals, linear scan with
+// interval splitting (after Wimmer & Mössenböck, "Optimized Interval Splitting in a Linear Scan
+// Register Allocator", 2005, and Wimmer & Franz, "Linear Scan Register Allocation on SSA Form",
+// 2010), and resolution into per-operand allocations and edits.
+//
+// Positions: instruction i has an early point 2i+2 (uses are read) and a late point 2i+3 (defs
+// are written). Even positions are also the boundaries "before inst i" where moves can go, so
+// intervals are only ever split at even positions. Position 1 is where entry live-ins are
+// defined; block 0 starts at 0, every other block at the early point of its first instruction.
+//
+// Design choices, and why:
+//  - Liveness is an exact backward dataflow over the CFG (bitsets), so loops need no special
+//    extension of intervals and irreducible control flow is handled too.
+//  - SSA values never change, so a spilled value is stored once, right after its definition,
+//    and every stack-resident piece of it reads that one slot: moving a piece to the stack is
+//    free, only reloads cost (the "spill at definition" of HotSpot's C1).
+//  - Fixed-register uses and reused (two-address) inputs are satisfied by a copy just before
+//    the instruction unless the value already sits in the right register; the target register
+//    is reserved at that point for everyone else. Intervals therefore never have to change
+//    register between the early and late point of an instruction.
+//  - Split positions are moved to block starts of lower loop depth when possible, so reloads
+//    and register changes land on loop entry edges rather than inside loops.
+#include <algorithm>
+#include <deque>
+#include <queue>
+#include <string>
+
+#include "codegen/regalloc/parallel_moves.h"
+#include "codegen/regalloc/regalloc.h"
+
+namespace kiln::codegen::regalloc {
+namespace {
+
+constexpr uint32_t kInf = UINT32_MAX;
+constexpr uint32_t kNoVReg = UINT32_MAX;
+
+uint32_t early_pos(uint32_t inst) { return 2 * inst + 2; }
+uint32_t late_pos(uint32_t inst) { return 2 * inst + 3; }
+uint32_t floor_even(uint32_t p) { return p & ~1u; }
+
+Error fail(const std::string& msg) { return Error(ErrorKind::kOther, "regalloc: " + msg); }
+Error fail_at(uint32_t inst, const std::string& msg) {
+  return Error(ErrorKind::kOther, "regalloc: inst " + std::to_string(inst) + ": " + msg);
+}
+
+// What a use position asks of the interval that covers it.
+enum class UseKind : uint8_t {
+  kAny,    // readable from a register or the slot; `reg` may name a preferred register
+  kReg,    // must be in a register
+  kFixed,  // must be in `reg` (fixed defs and entry live-ins)
+};
+
+struct UsePos {
+  uint32_t pos;
+  UseKind kind;
+  PReg reg;
+};
+
+struct Range {
+  uint32_t from, to;  // [from, to)
+};
+
+struct Interval {
+  uint32_t vreg = kNoVReg;
+  RegClass cls = RegClass::kInt;
+  std::vector<Range> ranges;
+  std::vector<UsePos> uses;  // sorted by pos
+  bool in_reg = false;       // assigned a register (else: the vreg's spill slot)
+  bool assigned = false;
+  PReg reg;
+  uint32_t cursor = 0;            // first range that may still contain the scan position
+  uint32_t tie_vreg = kNoVReg;    // reuse def: the reused input, whose register it may take
+  PReg fixed_start;               // must start in this register (fixed def, entry live-in)
+  bool stack_start = false;       // must start in the slot (kStack def)
+
+  uint32_t start() const { return ranges.front().from; }
+  // Start of the range at the cursor (where an inactive interval resumes); kInf past the end.
+  uint32_t cursor_from() const { return cursor < ranges.size() ? ranges[cursor].from : kInf; }
+  uint32_t end() const { return ranges.back().to; }
+  // Whether `pos` is inside a range; `pos` never decreases between calls for one interval.
+  bool covers_advancing(uint32_t pos) {
+    while (cursor < ranges.size() && ranges[cursor].to <= pos) ++cursor;
+    return cursor < ranges.size() && ranges[cursor].from <= pos;
+  }
+  bool covers(uint32_t pos) const {
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
+                               [](uint32_t p, const Range& r) { return p < r.to; });
+    return it != ranges.end() && it->from <= pos;
+  }
+  // The first use at or after `pos` that needs a register.
+  uint32_t next_reg_use(uint32_t pos) const {
+    auto it = std::lower_bound(uses.begin(), uses.end(), pos,
+                               [](const UsePos& u, uint32_t p) { return u.pos < p; });
+    for (; it != uses.end(); ++it) {
+      if (it->kind != UseKind::kAny) return it->pos;
+    }
+    return kInf;
+  }
+};
+
+// A position where a register is reserved: by a fixed constraint of `owner`, or by a clobber
+// (owner kNoVReg) for everyone.
+struct FixedBlock {
+  uint32_t from, to;
+  uint32_t owner;
+};
+
+struct PendingEdit {
+  uint32_t inst;
+  uint8_t after;
+  uint8_t prio;
+  uint32_t seq;
+  Edit edit;
+};
+
+// Order of edits at one "before inst" point; each group reads locations the previous ones
+// have established.
+enum : uint8_t {
+  kPrioEdgeAtSucc = 0,   // edge moves into a block with one predecessor
+  kPrioDefStore = 1,     // stores of block params / entry live-ins right after their definition
+  kPrioSplit = 2,        // moves between the pieces of split intervals
+  kPrioEdgeAtPred = 3,   // edge moves before a jump to a block with several predecessors
+  kPrioOperandCopy = 4,  // copies into fixed-use and reused-input registers
+};
+
+class Allocator {
+ public:
+  Allocator(const Function& f, const MachineEnv& env) : f_(f), env_(env) {}
+  Expected<Output> run();
+
+ private:
+  Expected<void> validate();
+  Expected<void> compute_liveness();
+  void compute_loop_depth();
+  Expected<void> build_intervals();
+  Expected<void> build_fixed_blocks();
+  Expected<void> allocate();
+  Expected<bool> try_allocate_free(uint32_t id);
+  Expected<void> allocate_blocked(uint32_t id);
+  void assign_reg(uint32_t id, PReg r);
+  void assign_stack(uint32_t id);
+  uint32_t split(uint32_t id, uint32_t pos);
+  void spill_tail(uint32_t id);
+  uint32_t optimal_split_pos(uint32_t lo, uint32_t hi) const;
+  uint32_t next_intersection(const Interval& a, const Interval& b) const;
+  uint32_t next_fixed_intersection(uint32_t reg_index, const Interval& cur);
+  bool tie_exempt(const Interval& cur, const Interval& a) const;
+  void push_unhandled(uint32_t id);
+  void assign_slots();
+  Allocation loc_at(uint32_t vreg, uint32_t pos) const;
+  Allocation slot_alloc(uint32_t vreg) const { return Allocation::in_slot(slot_of_[vreg]); }
+  uint32_t scratch_slot(RegClass cls, int which);
+  Expected<void> resolve();
+  void add_edit(uint32_t inst, bool after, uint8_t prio, const Move& m, RegClass cls);
+  void add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&moves)[kNumClasses],
+                    const uint64_t (&occupied)[kNumClasses]);
+
+  uint32_t block_start(uint32_t b) const { return b == 0 ? 0 : early_pos(f_.blocks[b].first_inst); }
+  uint32_t block_end(uint32_t b) const { return early_pos(f_.blocks[b].end_inst); }
+  uint32_t block_of_pos(uint32_t pos) const {
+    if (pos < 2) return 0;
+    uint32_t inst = std::min<uint32_t>((pos - 2) / 2, static_cast<uint32_t>(f_.insts.size()) - 1);
+    return inst_block_[inst];
+  }
+  bool is_block_start(uint32_t pos) const {
+    if (pos < 2 || pos % 2 != 0) return pos == 0;
+    uint32_t inst = (pos - 2) / 2;
+    return inst < f_.insts.size() && f_.blocks[inst_block_[inst]].first_inst == inst;
+  }
+  bool in_env(PReg r) const { return env_mask_[static_cast<int>(r.cls)] >> r.hw & 1; }
+
+  const Function& f_;
+  const MachineEnv& env_;
+  uint32_t nv_ = 0;
+  std::vector<RegClass> vclass_;
+  std::vector<uint8_t> vdefined_;
+  std::vector<uint32_t> inst_block_;
+  std::vector<uint32_t> loop_depth_;
+  std::vector<std::vector<uint32_t>> preds_;
+  std::vector<std::vector<uint32_t>> live_in_, live_out_;  // per block, ascending vregs
+  std::vector<PReg> env_order_[kNumClasses];
+  uint64_t env_mask_[kNumClasses] = {0, 0};
+
+  std::deque<Interval> ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
+  std::vector<std::vector<uint32_t>> children_;
+  std::vector<uint32_t> hint_vreg_;
+  std::vector<uint32_t> def_pos_;  // kInf: never defined
+  std::vector<PReg> last_reg_;
+  std::vector<uint8_t> needs_slot_;
+  std::vector<uint32_t> slot_of_;
+  std::vector<uint32_t> slot_hull_start_, slot_hull_end_;  // extra extent of a slot's lifetime
+  std::vector<FixedBlock> fixed_[64];
+  uint32_t fixed_cursor_[64] = {};
+
+  using HeapItem = std::pair<uint64_t, uint32_t>;
+  std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> unhandled_;
+  std::vector<uint32_t> active_[kNumClasses], inactive_[kNumClasses];
+  uint32_t inactive_event_[kNumClasses] = {0, 0};  // no inactive interval changes state before
+
+  Output out_;
+  uint32_t scratch_[kNumClasses][2] = {{kInf, kInf}, {kInf, kInf}};
+  std::vector<PendingEdit> edits_;
+};
+
+Expected<void> Allocator::validate() {
+  const auto& blocks = f_.blocks;
+  const uint32_t nb = static_cast<uint32_t>(blocks.size());
+  const uint32_t ni = static_cast<uint32_t>(f_.insts.size());
+  nv_ = f_.num_vregs;
+  if (nb == 0 || ni == 0) return fail("function has no blocks or no instructions");
+  if (ni > (UINT32_MAX - 8) / 2) return fail("too many instructions");
+  for (int c = 0; c < kNumClasses; ++c) {
+    for (const auto* list : {&env_.preferred[c], &env_.non_preferred[c]}) {
+      for (PReg r : *list) {
+        if (r.hw >= 32 || static_cast<int>(r.cls) != c) return fail("machine env: register of the wrong class");
+        if (env_mask_[c] >> r.hw & 1) return fail("machine env: register listed twice");
+        env_mask_[c] |= uint64_t{1} << r.hw;
+        env_order_[c].push_back(r);
+      }
+    }
+  }
+  inst_block_.assign(ni, 0);
+  preds_.assign(nb, {});
+  uint32_t expect = 0;
+  for (uint32_t b = 0; b < nb; ++b) {
+    const auto& bl = blocks[b];
+    if (bl.first_inst != expect || bl.end_inst <= bl.first_inst || bl.end_inst > ni)
+      return fail("block " + std::to_string(b) + ": blocks must cover the instructions in layout order");
+    expect = bl.end_inst;
+    for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) inst_block_[i] = b;
+    for (uint32_t s : bl.succs) {
+      if (s >= nb) return fail("block " + std::to_string(b) + ": successor out of range");
+      preds_[s].push_back(b);
+    }
+  }
+  if (expect != ni) return fail("blocks do not cover every instruction");
+  for (uint32_t b = 0; b < nb; ++b) {
+    std::vector<uint32_t> given = blocks[b].preds, computed = preds_[b];
+    std::sort(given.begin(), given.end());
+    std::sort(computed.begin(), computed.end());
+    if (given != computed) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+  }
+  if (!preds_[0].empty() || !blocks[0].params.empty()) return fail("the entry block must have no predecessors and no params");
+
+  vclass_.assign(nv_, RegClass::kInt);
+  vdefined_.assign(nv_, 0);
+  std::vector<uint8_t> seen(nv_, 0);
+  auto note = [&](VReg v, bool def, uint32_t where) -> Expected<void> {
+    if (v.index >= nv_) return fail_at(where, "vreg out of range");
+    if (static_cast<uint8_t>(v.cls) >= kNumClasses) return fail_at(where, "bad register class");
+    if (seen[v.index] && vclass_[v.index] != v.cls) return fail_at(where, "v" + std::to_string(v.index) + " used with two classes");
+    seen[v.index] = 1;
+    vclass_[v.index] = v.cls;
+    if (def) {
+      if (vdefined_[v.index]) return fail_at(where, "v" + std::to_string(v.index) + " defined twice (not SSA)");
+      vdefined_[v.index] = 1;
+    }
+    return ok();
+  };
+  for (const auto& [v, r] : f_.entry_live_ins) {
+    KILN_TRY(note(v, true, 0));
+    if (r.hw >= 32 || r.cls != v.cls) return fail("entry live-in in an invalid register");
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (VReg p : blocks[b].params) KILN_TRY(note(p, true, blocks[b].first_inst));
+  }
+  for (uint32_t i = 0; i < ni; ++i) {
+    const auto& in = f_.insts[i];
+    const auto& bl = blocks[inst_block_[i]];
+    bool last = i + 1 == bl.end_inst;
+    if (uint64_t{in.first_operand} + in.num_operands > f_.operands.size()) return fail_at(i, "operands out of range");
+    if (in.is_branch && in.is_ret) return fail_at(i, "both branch and return");
+    bool term = in.is_branch || in.is_ret;
+    if (term != last) return fail_at(i, last ? "block does not end in a terminator" : "terminator inside a block");
+    if (in.is_ret && !bl.succs.empty()) return fail_at(i, "return from a block with successors");
+    if (in.is_branch && bl.succs.empty()) return fail_at(i, "branch without successors");
+    uint64_t want_args = 0;
+    if (in.is_branch) {
+      for (uint32_t s : bl.succs) want_args += blocks[s].params.size();
+      if (in.num_branch_args != want_args || uint64_t{in.first_branch_arg} + in.num_branch_args > f_.branch_args.size())
+        return fail_at(i, "branch arguments do not match the successors' params");
+      for (uint32_t k = 0; k < in.num_branch_args; ++k) KILN_TRY(note(f_.branch_args[in.first_branch_arg + k], false, i));
+      uint32_t k = 0;
+      for (uint32_t s : bl.succs) {
+        for (VReg p : blocks[s].params) {
+          if (f_.branch_args[in.first_branch_arg + k++].cls != p.cls) return fail_at(i, "branch argument of the wrong class");
+        }
+        if (bl.succs.size() > 1 && preds_[s].size() > 1) return fail_at(i, "critical edge to block " + std::to_string(s) + " not split");
+        if (bl.succs.size() == 1 && preds_[s].size() > 1 && in.num_operands != 0)
+          return fail_at(i, "a jump to a block with several predecessors may not have operands");
+      }
+    } else if (in.num_branch_args != 0) {
+      return fail_at(i, "branch arguments on a non-branch");
+    }
+    auto ops = f_.inst_operands(i);
+    for (uint32_t k = 0; k < ops.size(); ++k) {
+      const Operand& op = ops[k];
+      if (op.kind == OperandKind::kUse) KILN_TRY(note(op.vreg, false, i));
+    }
+    for (uint32_t k = 0; k < ops.size(); ++k) {
+      const Operand& op = ops[k];
+      if (op.kind == OperandKind::kDef) {
+        if (term) return fail_at(i, "terminators may not define values");
+        KILN_TRY(note(op.vreg, true, i));
+      }
+      switch (op.constraint) {
+        case Constraint::kAny:
+        case Constraint::kReg:
+        case Constraint::kStack:
+          break;
+        case Constraint::kFixedReg:
+          if (op.fixed.hw >= 32 || op.fixed.cls != op.vreg.cls) return fail_at(i, "fixed register of the wrong class");
+          if (op.kind == OperandKind::kUse && op.pos == OperandPos::kLate && in.clobbers.contains(op.fixed))
+            return fail_at(i, "late use fixed to a clobbered register");
+          break;
+        case Constraint::kReuse: {
+          if (op.kind != OperandKind::kDef || op.reuse_input >= ops.size()) return fail_at(i, "bad reuse constraint");
+          const Operand& in_op = ops[op.reuse_input];
+          if (in_op.kind != OperandKind::kUse || in_op.pos != OperandPos::kEarly || in_op.vreg.cls != op.vreg.cls ||
+              (in_op.constraint != Constraint::kReg && in_op.constraint != Constraint::kAny))
+            return fail_at(i, "a reuse def must name an early reg/any use of its class");
+          break;
+        }
+        default:
+          return fail_at(i, "unknown constraint");
+      }
+    }
+  }
+  return ok();
+}
+
+// Liveness by walking backwards from each upward-exposed use to the definition (SSA path
+// exploration): the work is proportional to the size of the result, so large functions with
+// many values stay cheap, and loops and irreducible flow need nothing special.
+Expected<void> Allocator::compute_liveness() {
+  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  std::vector<uint32_t> def_block(nv_, kInf);
+  def_pos_.assign(nv_, kInf);
+  std::vector<uint32_t>& def_pos = def_pos_;
+  for (const auto& [v, r] : f_.entry_live_ins) {
+    def_block[v.index] = 0;
+    def_pos[v.index] = 1;
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (VReg p : f_.blocks[b].params) {
+      def_block[p.index] = b;
+      def_pos[p.index] = block_start(b);
+    }
+  }
+  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
+    for (const Operand& op : f_.inst_operands(i)) {
+      if (op.kind != OperandKind::kDef) continue;
+      def_block[op.vreg.index] = inst_block_[i];
+      bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
+      def_pos[op.vreg.index] = early ? early_pos(i) : late_pos(i);
+    }
+  }
+  // A use is upward exposed unless its block defines the vreg before it (a block param is
+  // defined before the block's first early point).
+  auto defined_before = [&](uint32_t v, uint32_t b, uint32_t pos) {
+    if (def_block[v] != b) return false;
+    bool param = def_pos[v] == block_start(b) && b != 0;
+    return param || def_pos[v] < pos;
+  };
+  // Seeds: (vreg, block) where the vreg is live on entry because of a use in the block.
+  std::vector<std::pair<uint32_t, uint32_t>> seeds;
+  for (uint32_t b = 0; b < nb; ++b) {
+    const auto& bl = f_.blocks[b];
+    for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) {
+      for (const Operand& op : f_.inst_operands(i)) {
+        if (op.kind != OperandKind::kUse) continue;
+        uint32_t v = op.vreg.index;
+        uint32_t pos = op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i);
+        if (!defined_before(v, b, pos)) seeds.push_back({v, b});
+      }
+    }
+    const auto& term = f_.insts[bl.end_inst - 1];
+    for (uint32_t a = 0; a < term.num_branch_args; ++a) {
+      uint32_t v = f_.branch_args[term.first_branch_arg + a].index;
+      if (def_block[v] != b) seeds.push_back({v, b});
+    }
+  }
+  std::sort(seeds.begin(), seeds.end());
+  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+  live_in_.assign(nb, {});
+  live_out_.assign(nb, {});
+  std::vector<uint32_t> in_stamp(nb, kInf), out_stamp(nb, kInf);
+  std::vector<uint32_t> work;
+  for (size_t k = 0; k < seeds.size();) {
+    const uint32_t v = seeds[k].first;
+    for (; k < seeds.size() && seeds[k].first == v; ++k) {
+      uint32_t b = seeds[k].second;
+      if (in_stamp[b] != v) {
+        in_stamp[b] = v;
+        work.push_back(b);
+      }
+    }
+    while (!work.empty()) {
+      uint32_t b = work.back();
+      work.pop_back();
+      if (b == 0) return fail("v" + std::to_string(v) + " is used where its definition does not reach");
+      live_in_[b].push_back(v);
+      for (uint32_t p : preds_[b]) {
+        if (out_stamp[p] != v) {
+          out_stamp[p] = v;
+          live_out_[p].push_back(v);
+        }
+        if (def_block[v] != p && in_stamp[p] != v) {
+          in_stamp[p] = v;
+          work.push_back(p);
+        }
+      }
+    }
+  }
+  // Branch arguments are live out of their block even when no successor uses them.
+  for (uint32_t b = 0; b < nb; ++b) {
+    const auto& term = f_.insts[f_.blocks[b].end_inst - 1];
+    for (uint32_t a = 0; a < term.num_branch_args; ++a) live_out_[b].push_back(f_.branch_args[term.first_branch_arg + a].index);
+    std::sort(live_out_[b].begin(), live_out_[b].end());
+    live_out_[b].erase(std::unique(live_out_[b].begin(), live_out_[b].end()), live_out_[b].end());
+  }
+  return ok();
+}
+
+// Loop depth per block from backward edges in layout order: each backward edge S <- P makes
+// blocks S..P one level deeper (several back edges to one header count once). This matches
+// natural loops for the structured control flow Wasm produces and is only a heuristic input.
+void Allocator::compute_loop_depth() {
+  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  std::vector<uint32_t> last_latch(nb, kInf);
+  for (uint32_t p = 0; p < nb; ++p) {
+    for (uint32_t s : f_.blocks[p].succs) {
+      if (s <= p && (last_latch[s] == kInf || last_latch[s] < p)) last_latch[s] = p;
+    }
+  }
+  std::vector<int64_t> diff(nb + 1, 0);
+  for (uint32_t s = 0; s < nb; ++s) {
+    if (last_latch[s] == kInf) continue;
+    diff[s] += 1;
+    diff[last_latch[s] + 1] -= 1;
+  }
+  loop_depth_.assign(nb, 0);
+  int64_t depth = 0;
+  for (uint32_t b = 0; b < nb; ++b) {
+    depth += diff[b];
+    loop_depth_[b] = static_cast<uint32_t>(depth);
+  }
+}
+
+Expected<void> Allocator::build_intervals() {
+  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  // Built backwards, so ranges and uses are collected in descending order and reversed below.
+  std::vector<std::vector<Range>> rs(nv_);
+  std::vector<std::vector<UsePos>> us(nv_);
+  std::vector<uint32_t> tie(nv_, kNoVReg);
+  std::vector<PReg> fixed_start(nv_);
+  std::vector<uint8_t> stack_start(nv_, 0);
+  hint_vreg_.assign(nv_, kNoVReg);
+  needs_slot_.assign(nv_, 0);
+  auto add_range = [&](uint32_t v, uint32_t from, uint32_t to) {
+    auto& r = rs[v];
+    if (!r.empty() && r.back().from <= to) {
+      r.back().from = std::min(r.back().from, from);
+      r.back().to = std::max(r.back().to, to);
+    } else {
+      r.push_back({from, to});
+    }
+  };
+  // `dead_end`: where the location of a never-used value may be reused; a def written at the
+  // late point (reuse defs start early but are written late) keeps it through that point.
+  auto define = [&](uint32_t v, uint32_t pos, uint32_t bstart, uint32_t dead_end) {
+    auto& r = rs[v];
+    if (!r.empty() && r.back().from == bstart && r.back().to > pos) {
+      r.back().from = pos;
+    } else {
+      r.push_back({pos, dead_end});
+    }
+  };
+  for (uint32_t b = nb; b-- > 0;) {
+    const auto& bl = f_.blocks[b];
+    uint32_t bs = block_start(b), be = block_end(b);
+    for (uint32_t v : live_out_[b]) add_range(v, bs, be);
+    for (uint32_t i = bl.end_inst; i-- > bl.first_inst;) {
+      const auto& in = f_.insts[i];
+      auto ops = f_.inst_operands(i);
+      for (const Operand& op : ops) {
+        if (op.kind != OperandKind::kDef) continue;
+        uint32_t v = op.vreg.index;
+        bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
+        uint32_t pos = early ? early_pos(i) : late_pos(i);
+        define(v, pos, bs, late_pos(i) + 1);
+        switch (op.constraint) {
+          case Constraint::kFixedReg:
+            fixed_start[v] = op.fixed;
+            us[v].push_back({pos, UseKind::kFixed, op.fixed});
+            break;
+          case Constraint::kStack:
+            stack_start[v] = 1;
+            needs_slot_[v] = 1;
+            break;
+          case Constraint::kAny:
+            us[v].push_back({pos, UseKind::kAny, {}});
+            break;
+          case Constraint::kReuse:
+            tie[v] = ops[op.reuse_input].vreg.index;
+            hint_vreg_[v] = tie[v];
+            us[v].push_back({pos, UseKind::kReg, {}});
+            break;
+          default:
+            us[v].push_back({pos, UseKind::kReg, {}});
+            break;
+        }
+        if (in.is_move && ops.size() == 2) {
+          for (const Operand& src : ops) {
+            if (src.kind == OperandKind::kUse && src.vreg.cls == op.vreg.cls) {
+              hint_vreg_[v] = src.vreg.index;
+              if (hint_vreg_[src.vreg.index] == kNoVReg) hint_vreg_[src.vreg.index] = v;
+            }
+          }
+        }
+      }
+      for (uint32_t k = 0; k < ops.size(); ++k) {
+        const Operand& op = ops[k];
+        if (op.kind != OperandKind::kUse) continue;
+        uint32_t v = op.vreg.index;
+        bool late = op.pos == OperandPos::kLate;
+        add_range(v, bs, (late ? late_pos(i) : early_pos(i)) + 1);
+        bool reused = false;
+        for (const Operand& d : ops) {
+          if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
+        }
+        if (reused) {
+          us[v].push_back({early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
+          continue;
+        }
+        switch (op.constraint) {
+          case Constraint::kFixedReg:
+            us[v].push_back({early_pos(i), UseKind::kAny, op.fixed});
+            break;
+          case Constraint::kStack:
+            needs_slot_[v] = 1;
+            break;
+          case Constraint::kAny:
+            us[v].push_back({late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
+            break;
+          default:
+            us[v].push_back({late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
+            break;
+        }
+      }
+    }
+    for (VReg p : bl.params) define(p.index, bs, bs, bs + 1);
+    if (b == 0) {
+      for (const auto& [v, r] : f_.entry_live_ins) {
+        define(v.index, 1, bs, 2);
+        fixed_start[v.index] = r;
+        us[v.index].push_back({1, UseKind::kFixed, r});
+      }
+    }
+    // Block params and the arguments passed to them prefer each other's registers.
+    const auto& term = f_.insts[bl.end_inst - 1];
+    uint32_t a = term.first_branch_arg;
+    for (uint32_t s : bl.succs) {
+      for (VReg p : f_.blocks[s].params) {
+        uint32_t av = f_.branch_args[a++].index;
+        if (hint_vreg_[p.index] == kNoVReg) hint_vreg_[p.index] = av;
+        if (hint_vreg_[av] == kNoVReg) hint_vreg_[av] = p.index;
+      }
+    }
+  }
+  children_.assign(nv_, {});
+  last_reg_.assign(nv_, PReg{});
+  for (uint32_t v = 0; v < nv_; ++v) {
+    Interval iv;
+    iv.vreg = v;
+    iv.cls = vclass_[v];
+    iv.ranges.assign(rs[v].rbegin(), rs[v].rend());
+    iv.uses.assign(us[v].rbegin(), us[v].rend());
+    std::stable_sort(iv.uses.begin(), iv.uses.end(), [](const UsePos& x, const UsePos& y) { return x.pos < y.pos; });
+    iv.tie_vreg = tie[v];
+    iv.fixed_start = fixed_start[v];
+    iv.stack_start = stack_start[v];
+    ivs_.push_back(std::move(iv));
+    if (!ivs_.back().ranges.empty()) children_[v].push_back(v);
+  }
+  // Layout need not follow dominance: a vreg may be live in blocks placed before its
+  // definition. Its definition then starts a piece of its own (a split in a lifetime hole
+  // needs no move), which carries the constraints of the definition.
+  for (uint32_t v = 0; v < nv_; ++v) {
+    if (ivs_[v].ranges.empty()) continue;
+    uint32_t dp = def_pos_[v];
+    if (dp != kInf && ivs_[v].start() < dp) {
+      uint32_t t = split(v, dp);
+      Interval& head = ivs_[v];
+      Interval& tail = ivs_[t];
+      tail.tie_vreg = head.tie_vreg;
+      tail.fixed_start = head.fixed_start;
+      tail.stack_start = head.stack_start;
+      head.tie_vreg = kNoVReg;
+      head.fixed_start = PReg{};
+      head.stack_start = false;
+      push_unhandled(t);
+    }
+    push_unhandled(v);
+  }
+  return ok();
+}
+
+Expected<void> Allocator::build_fixed_blocks() {
+  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
+    const auto& in = f_.insts[i];
+    uint64_t late_fixed_defs = 0;
+    for (const Operand& op : f_.inst_operands(i)) {
+      if (op.constraint != Constraint::kFixedReg) continue;
+      uint32_t r = op.fixed.index();
+      if (op.kind == OperandKind::kUse) {
+        fixed_[r].push_back({early_pos(i), (op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i)) + 1, op.vreg.index});
+      } else {
+        uint32_t pos = op.pos == OperandPos::kEarly ? early_pos(i) : late_pos(i);
+        fixed_[r].push_back({pos, pos + 1, op.vreg.index});
+        if (op.pos == OperandPos::kLate) late_fixed_defs |= uint64_t{1} << r;
+      }
+    }
+    for (uint32_t r = 0; r < 64; ++r) {
+      if ((in.clobbers.bits >> r & 1) && !(late_fixed_defs >> r & 1)) {
+        fixed_[r].push_back({late_pos(i), late_pos(i) + 1, kNoVReg});
+      }
+    }
+  }
+  for (const auto& [v, r] : f_.entry_live_ins) fixed_[r.index()].push_back({1, 2, v.index});
+  for (uint32_t r = 0; r < 64; ++r) {
+    auto& fb = fixed_[r];
+    std::sort(fb.begin(), fb.end(), [](const FixedBlock& a, const FixedBlock& b) {
+      return a.from != b.from ? a.from < b.from : a.owner < b.owner;
+    });
+    for (size_t k = 1; k < fb.size(); ++k) {
+      const FixedBlock& a = fb[k - 1];
+      const FixedBlock& b = fb[k];
+      if (b.from < a.to && a.owner != b.owner && (a.owner != kNoVReg || b.owner != kNoVReg)) {
+        uint32_t inst = b.from >= 2 ? (b.from - 2) / 2 : 0;
+        return fail_at(inst, "register " + std::to_string(r % 32) + " is required by two values at once");
+      }
+    }
+  }
+  return ok();
+}
+
+void Allocator::push_unhandled(uint32_t id) {
+  const Interval& iv = ivs_[id];
+  // At equal starts, a reuse def comes after the piece of its input, so it can share the
+  // input's register when the input dies there.
+  uint64_t key = uint64_t{iv.start()} * 2 + (iv.tie_vreg != kNoVReg ? 1 : 0);
+  unhandled_.push({key, id});
+}
+
+uint32_t Allocator::next_intersection(const Interval& a, const Interval& b) const {
+  size_t i = a.cursor, j = b.cursor;
+  while (i < a.ranges.size() && j < b.ranges.size()) {
+    const Range& x = a.ranges[i];
+    const Range& y = b.ranges[j];
+    uint32_t lo = std::max(x.from, y.from);
+    if (lo < std::min(x.to, y.to)) return lo;
+    if (x.to <= y.to) ++i; else ++j;
+  }
+  return kInf;
+}
+
+uint32_t Allocator::next_fixed_intersection(uint32_t r, const Interval& cur) {
+  auto& fb = fixed_[r];
+  uint32_t& c = fixed_cursor_[r];
+  uint32_t start = cur.start();
+  while (c < fb.size() && fb[c].to <= start) ++c;
+  size_t j = 0;
+  for (size_t k = c; k < fb.size(); ++k) {
+    const FixedBlock& b = fb[k];
+    if (b.from >= cur.end()) break;
+    if (b.owner == cur.vreg) continue;
+    while (j < cur.ranges.size() && cur.ranges[j].to <= b.from) ++j;
+    if (j == cur.ranges.size()) break;
+    uint32_t lo = std::max(b.from, cur.ranges[j].from);
+    if (lo < std::min(b.to, cur.ranges[j].to)) return lo;
+  }
+  return kInf;
+}
+
+bool Allocator::tie_exempt(const Interval& cur, const Interval& a) const {
+  if (cur.tie_vreg == kNoVReg || a.vreg != cur.tie_vreg || a.cursor >= a.ranges.size()) return false;
+  const Range& r = a.ranges[a.cursor];
+  return r.from <= cur.start() && r.to == cur.start() + 1;
+}
+
+uint32_t Allocator::optimal_split_pos(uint32_t lo, uint32_t hi) const {
+  uint32_t p = floor_even(hi);
+  uint32_t bl = block_of_pos(lo), bh = block_of_pos(p);
+  if (bl == bh) return p;
+  uint32_t best = p, depth = loop_depth_[bh];
+  uint32_t steps = 0;
+  for (uint32_t b = bh; b > bl && steps < 256; --b, ++steps) {
+    if (loop_depth_[b] < depth) {
+      depth = loop_depth_[b];
+      best = block_start(b);
+    }
+  }
+  return best;
+}
+
+uint32_t Allocator::split(uint32_t id, uint32_t pos) {
+  Interval tail;
+  {
+    Interval& a = ivs_[id];
+    tail.vreg = a.vreg;
+    tail.cls = a.cls;
+    auto it = std::upper_bound(a.ranges.begin(), a.ranges.end(), pos,
+                               [](uint32_t p, const Range& r) { return p < r.to; });
+    size_t k = static_cast<size_t>(it - a.ranges.begin());
+    if (a.ranges[k].from < pos) {
+      tail.ranges.push_back({pos, a.ranges[k].to});
+      tail.ranges.insert(tail.ranges.end(), a.ranges.begin() + static_cast<ptrdiff_t>(k) + 1, a.ranges.end());
+      a.ranges[k].to = pos;
+      a.ranges.resize(k + 1);
+    } else {
+      tail.ranges.assign(a.ranges.begin() + static_cast<ptrdiff_t>(k), a.ranges.end());
+      a.ranges.resize(k);
+    }
+    auto u = std::lower_bound(a.uses.begin(), a.uses.end(), pos,
+                              [](const UsePos& x, uint32_t p) { return x.pos < p; });
+    tail.uses.assign(u, a.uses.end());
+    a.uses.erase(u, a.uses.end());
+    if (a.cursor > a.ranges.size()) a.cursor = static_cast<uint32_t>(a.ranges.size());
+  }
+  uint32_t nid = static_cast<uint32_t>(ivs_.size());
+  children_[tail.vreg].push_back(nid);
+  ivs_.push_back(std::move(tail));
+  ++out_.stats.splits;
+  return nid;
+}
+
+void Allocator::assign_reg(uint32_t id, PReg r) {
+  Interval& iv = ivs_[id];
+  iv.assigned = true;
+  iv.in_reg = true;
+  iv.reg = r;
+  last_reg_[iv.vreg] = r;
+  out_.used_regs.add(r);
+  active_[static_cast<int>(iv.cls)].push_back(id);
+}
+
+void Allocator::assign_stack(uint32_t id) {
+  Interval& iv = ivs_[id];
+  iv.assigned = true;
+  iv.in_reg = false;
+  needs_slot_[iv.vreg] = 1;
+}
+
+// `id` starts where it must leave its register: keep it in the slot until just before its next
+// use that needs a register, and let the rest compete again.
+void Allocator::spill_tail(uint32_t id) {
+  const Interval& t = ivs_[id];
+  uint32_t u = t.next_reg_use(t.start());
+  if (u != kInf && floor_even(u) <= t.start()) {
+    // Needs a register right where it starts (only for pieces that start after the scan
+    // position, i.e. at the next range of an evicted inactive interval): compete again.
+    push_unhandled(id);
+    return;
+  }
+  if (u != kInf) {
+    uint32_t rest = split(id, optimal_split_pos(t.start(), u));
+    push_unhandled(rest);
+  }
+  assign_stack(id);
+}
+
+Expected<bool> Allocator::try_allocate_free(uint32_t id) {
+  Interval& cur = ivs_[id];
+  const int c = static_cast<int>(cur.cls);
+  uint32_t free_until[64];
+  std::fill(std::begin(free_until), std::end(free_until), 0u);
+  for (PReg r : env_order_[c]) free_until[r.index()] = kInf;
+  if (cur.fixed_start.is_valid()) free_until[cur.fixed_start.index()] = kInf;
+  for (uint32_t a : active_[c]) {
+    if (!tie_exempt(cur, ivs_[a])) free_until[ivs_[a].reg.index()] = 0;
+  }
+  const uint32_t cur_end = cur.end();
+  for (uint32_t a : inactive_[c]) {
+    const Interval& iv = ivs_[a];
+    uint32_t& fu = free_until[iv.reg.index()];
+    // Most inactive intervals resume after a short interval ends: skip those cheaply.
+    if (fu <= cur.start() || iv.cursor_from() >= std::min(fu, cur_end)) continue;
+    fu = std::min(fu, next_intersection(iv, cur));
+  }
+  auto apply_fixed = [&](PReg r) {
+    uint32_t& fu = free_until[r.index()];
+    if (fu != 0) fu = std::min(fu, next_fixed_intersection(r.index(), cur));
+  };
+  for (PReg r : env_order_[c]) apply_fixed(r);
+
+  if (cur.fixed_start.is_valid()) {
+    PReg r = cur.fixed_start;
+    if (!in_env(r)) apply_fixed(r);
+    uint32_t fu = free_until[r.index()];
+    uint32_t inst = cur.start() >= 2 ? (cur.start() - 2) / 2 : 0;
+    if (fu <= cur.start()) return fail_at(inst, "fixed register " + std::to_string(r.hw) + " is not available");
+    if (fu < cur.end()) {
+      if (floor_even(fu) <= cur.start()) {
+        return fail_at(inst, "value fixed to register " + std::to_string(r.hw) + " is overwritten by the same instruction");
+      }
+      push_unhandled(split(id, floor_even(fu)));
+    }
+    assign_reg(id, r);
+    return true;
+  }
+
+  // Effective availability: a register free only up to an odd position can hold the value
+  // until the boundary before it.
+  auto eff = [&](PReg r) { uint32_t fu = free_until[r.index()]; return fu == kInf ? kInf : floor_even(fu); };
+  const uint32_t end = cur.end();
+  PReg hint;
+  for (const UsePos& u : cur.uses) {
+    if (u.kind != UseKind::kReg && u.reg.is_valid() && in_env(u.reg)) {
+      hint = u.reg;
+      break;
+    }
+  }
+  if (!hint.is_valid() && hint_vreg_[cur.vreg] != kNoVReg) {
+    PReg h = last_reg_[hint_vreg_[cur.vreg]];
+    if (h.is_valid() && h.cls == cur.cls && in_env(h)) hint = h;
+  }
+  PReg best;
+  if (hint.is_valid() && eff(hint) >= end) {
+    best = hint;
+  } else {
+    for (PReg r : env_order_[c]) {
+      if (eff(r) >= end) {
+        best = r;
+        break;
+      }
+    }
+    if (!best.is_valid()) {
+      uint32_t best_fu = 0;
+      for (PReg r : env_order_[c]) {
+        if (eff(r) > best_fu) {
+          best_fu = eff(r);
+          best = r;
+        }
+      }
+    }
+  }
+  if (!best.is_valid() || eff(best) <= cur.start()) return false;
+  uint32_t fu = eff(best);
+  if (fu < end) {
+    // Only part of the interval fits: worth it only if that part has a use that wants a
+    // register; otherwise leave the decision to the blocked path (which may spill it).
+    uint32_t first_use = kInf;
+    for (const UsePos& u : cur.uses) {
+      if (u.pos >= fu) break;
+      first_use = u.pos;
+      break;
+    }
+    if (first_use == kInf) return false;
+    push_unhandled(split(id, optimal_split_pos(cur.start(), fu)));
+  }
+  assign_reg(id, best);
+  return true;
+}
+
+Expected<void> Allocator::allocate_blocked(uint32_t id) {
+  Interval& cur = ivs_[id];
+  const int c = static_cast<int>(cur.cls);
+  const uint32_t start = cur.start();
+  const uint32_t inst = start >= 2 ? (start - 2) / 2 : 0;
+  uint32_t first_reg = cur.next_reg_use(start);
+  if (first_reg == kInf) {
+    assign_stack(id);
+    return ok();
+  }
+  const uint32_t s0 = floor_even(start);
+  uint32_t next_use[64], block_pos[64];
+  std::fill(std::begin(next_use), std::end(next_use), kInf);
+  std::fill(std::begin(block_pos), std::end(block_pos), kInf);
+  for (uint32_t a : active_[c]) {
+    const Interval& iv = ivs_[a];
+    if (tie_exempt(cur, iv)) continue;
+    uint32_t& nu = next_use[iv.reg.index()];
+    // A fixed-start piece cannot be moved away from its register at its definition.
+    uint32_t u = iv.fixed_start.is_valid() && iv.start() >= s0 ? iv.start() : iv.next_reg_use(s0);
+    nu = std::min(nu, u);
+  }
+  for (uint32_t a : inactive_[c]) {
+    const Interval& iv = ivs_[a];
+    if (iv.cursor_from() >= cur.end() || next_intersection(iv, cur) == kInf) continue;
+    uint32_t& nu = next_use[iv.reg.index()];
+    nu = std::min(nu, iv.next_reg_use(s0));
+  }
+  for (PReg r : env_order_[c]) {
+    block_pos[r.index()] = next_fixed_intersection(r.index(), cur);
+    next_use[r.index()] = std::min(next_use[r.index()], block_pos[r.index()]);
+  }
+  PReg best;
+  uint32_t best_nu = 0;
+  for (PReg r : env_order_[c]) {
+    uint32_t nu = next_use[r.index()];
+    if (nu == kInf || nu >= s0 + 2) {
+      if (!best.is_valid() || nu > best_nu) {
+        best = r;
+        best_nu = nu;
+      }
+    }
+  }
+  bool can_spill_cur = floor_even(first_reg) > start;
+  if (!best.is_valid() || (best_nu < first_reg && can_spill_cur)) {
+    if (!can_spill_cur) return fail_at(inst, "more values need a register at once than there are registers");
+    // Every register is needed sooner than this interval needs one: it waits in its slot.
+    uint32_t rest = split(id, optimal_split_pos(start, first_reg));
+    push_unhandled(rest);
+    assign_stack(id);
+    return ok();
+  }
+  const uint32_t ri = best.index();
+  if (block_pos[ri] < ivs_[id].end()) push_unhandled(split(id, floor_even(block_pos[ri])));
+  // Evict the holders of `best` that overlap the (possibly shortened) interval.
+  auto& act = active_[c];
+  for (size_t k = 0; k < act.size();) {
+    uint32_t a = act[k];
+    Interval& iv = ivs_[a];
+    if (!(iv.reg == best) || tie_exempt(ivs_[id], iv)) {
+      ++k;
+      continue;
+    }
+    act[k] = act.back();
+    act.pop_back();
+    if (s0 <= iv.start()) {
+      iv.assigned = false;
+      spill_tail(a);
+    } else {
+      spill_tail(split(a, s0));
+    }
+  }
+  auto& inact = inactive_[c];
+  for (size_t k = 0; k < inact.size();) {
+    uint32_t a = inact[k];
+    Interval& iv = ivs_[a];
+    if (!(iv.reg == best) || iv.cursor_from() >= ivs_[id].end() || next_intersection(iv, ivs_[id]) == kInf) {
+      ++k;
+      continue;
+    }
+    inact[k] = inact.back();
+    inact.pop_back();
+    // In a lifetime hole now: it leaves the register where its next range begins (a block
+    // start, so the edge resolution moves it).
+    iv.covers_advancing(start);
+    uint32_t next_from = iv.cursor_from();
+    if (next_from <= iv.start()) {
+      spill_tail(a);
+    } else {
+      spill_tail(split(a, next_from));
+    }
+  }
+  assign_reg(id, best);
+  return ok();
+}
+
+Expected<void> Allocator::allocate() {
+  while (!unhandled_.empty()) {
+    uint32_t id = unhandled_.top().second;
+    unhandled_.pop();
+    Interval& cur = ivs_[id];
+    const uint32_t pos = cur.start();
+    const int c = static_cast<int>(cur.cls);
+    auto& act = active_[c];
+    auto& inact = inactive_[c];
+    for (size_t k = 0; k < act.size();) {
+      Interval& a = ivs_[act[k]];
+      if (a.end() <= pos) {
+        act[k] = act.back();
+        act.pop_back();
+      } else if (!a.covers_advancing(pos)) {
+        inactive_event_[c] = std::min(inactive_event_[c], a.cursor_from());
+        inact.push_back(act[k]);
+        act[k] = act.back();
+        act.pop_back();
+      } else {
+        ++k;
+      }
+    }
+    // Inactive intervals change state only where one of them resumes or ends; the scan is
+    // skipped until the earliest such position.
+    if (pos >= inactive_event_[c]) {
+      uint32_t next_event = kInf;
+      for (size_t k = 0; k < inact.size();) {
+        Interval& a = ivs_[inact[k]];
+        if (a.end() <= pos) {
+          inact[k] = inact.back();
+          inact.pop_back();
+        } else if (a.covers_advancing(pos)) {
+          act.push_back(inact[k]);
+          inact[k] = inact.back();
+          inact.pop_back();
+        } else {
+          next_event = std::min(next_event, a.cursor_from());
+          ++k;
+        }
+      }
+      inactive_event_[c] = next_event;
+    }
+    cur.covers_advancing(pos);
+    if (cur.stack_start) {
+      spill_tail(id);
+      continue;
+    }
+    KILN_ASSIGN_OR_RETURN(bool done, try_allocate_free(id));
+    if (!done) KILN_TRY(allocate_blocked(id));
+  }
+  return ok();
+}
+
+// Slots are shared between vregs whose lifetimes (definition to last use, extended to the
+// jumps that store block params) do not overlap: greedy interval colouring per class.
+void Allocator::assign_slots() {
+  slot_of_.assign(nv_, kInf);
+  struct Item { uint32_t start, end, vreg; };
+  std::vector<Item> items[kNumClasses];
+  for (uint32_t v = 0; v < nv_; ++v) {
+    if (!needs_slot_[v] || ivs_[v].ranges.empty()) continue;
+    uint32_t start = ivs_[v].start();
+    uint32_t end = start + 1;
+    for (uint32_t ch : children_[v]) end = std::max(end, ivs_[ch].end());
+    if (slot_hull_start_[v] < start) start = slot_hull_start_[v];
+    if (slot_hull_end_[v] != kInf && slot_hull_end_[v] > end) end = slot_hull_end_[v];
+    items[static_cast<int>(vclass_[v])].push_back({start, end, v});
+  }
+  for (int c = 0; c < kNumClasses; ++c) {
+    auto& it = items[c];
+    std::sort(it.begin(), it.end(), [](const Item& a, const Item& b) { return a.start < b.start; });
+    using Busy = std::pair<uint32_t, uint32_t>;  // (end, slot)
+    std::priority_queue<Busy, std::vector<Busy>, std::greater<Busy>> busy;
+    std::vector<uint32_t> free_slots;
+    for (const Item& x : it) {
+      while (!busy.empty() && busy.top().first <= x.start) {
+        free_slots.push_back(busy.top().second);
+        busy.pop();
+      }
+      uint32_t s;
+      if (!free_slots.empty()) {
+        s = free_slots.back();
+        free_slots.pop_back();
+      } else {
+        s = out_.num_spill_slots++;
+        out_.slot_is_vector.push_back(c == static_cast<int>(RegClass::kFloat) ? 1 : 0);
+      }
+      slot_of_[x.vreg] = s;
+      busy.push({x.end, s});
+    }
+  }
+}
+
+uint32_t Allocator::scratch_slot(RegClass cls, int which) {
+  uint32_t& s = scratch_[static_cast<int>(cls)][which];
+  if (s == kInf) {
+    s = out_.num_spill_slots++;
+    out_.slot_is_vector.push_back(cls == RegClass::kFloat ? 1 : 0);
+  }
+  return s;
+}
+
+Allocation Allocator::loc_at(uint32_t v, uint32_t pos) const {
+  const auto& ch = children_[v];
+  // children_ is sorted by start before resolution.
+  auto it = std::upper_bound(ch.begin(), ch.end(), pos, [&](uint32_t p, uint32_t id) { return p < ivs_[id].start(); });
+  if (it == ch.begin()) return {};
+  const Interval& iv = ivs_[*(it - 1)];
+  if (!iv.covers(pos)) return {};
+  return iv.in_reg ? Allocation::in_reg(iv.reg) : slot_alloc(v);
+}
+
+void Allocator::add_edit(uint32_t inst, bool after, uint8_t prio, const Move& m, RegClass cls) {
+  Edit e;
+  e.point = {inst, after};
+  e.from = m.from;
+  e.to = m.to;
+  e.cls = cls;
+  edits_.push_back({inst, static_cast<uint8_t>(after), prio, static_cast<uint32_t>(edits_.size()), e});
+}
+
+void Allocator::add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&moves)[kNumClasses],
+                             const uint64_t (&occupied)[kNumClasses]) {
+  for (int c = 0; c < kNumClasses; ++c) {
+    if (moves[c].empty()) continue;
+    RegClass cls = static_cast<RegClass>(c);
+    PReg free_reg, any_reg;
+    for (PReg r : env_order_[c]) {
+      if (!any_reg.is_valid()) any_reg = r;
+      if (!(occupied[c] >> r.hw & 1) && !free_reg.is_valid()) free_reg = r;
+    }
+    if (!any_reg.is_valid()) {
+      for (const Move& m : moves[c]) {
+        if (m.from.kind == Allocation::Kind::kReg) any_reg = m.from.reg;
+        if (m.to.kind == Allocation::Kind::kReg) any_reg = m.to.reg;
+      }
+    }
+    std::vector<Move> seq;
+    sequence_moves(std::move(moves[c]), free_reg, any_reg, [&](int which) { return scratch_slot(cls, which); }, seq);
+    for (const Move& m : seq) add_edit(inst, false, prio, m, cls);
+    moves[c].clear();
+  }
+}
+
+Expected<void> Allocator::resolve() {
+  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  for (auto& ch : children_) {
+    std::sort(ch.begin(), ch.end(), [&](uint32_t a, uint32_t b) { return ivs_[a].start() < ivs_[b].start(); });
+  }
+  for (uint32_t id = 0; id < ivs_.size(); ++id) {
+    if (!ivs_[id].ranges.empty() && !ivs_[id].assigned) return fail("internal error: unassigned interval");
+  }
+  // A block param's slot is written by the edge moves while the arguments are still being
+  // read (before the predecessor's branch, or at the block's start), so it is reserved from the
+  // predecessors' branches on.
+  slot_hull_start_.assign(nv_, kInf);
+  slot_hull_end_.assign(nv_, kInf);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t p : preds_[b]) {
+      uint32_t jump = early_pos(f_.blocks[p].end_inst - 1);
+      for (VReg v : f_.blocks[b].params) {
+        slot_hull_start_[v.index] = std::min(slot_hull_start_[v.index], jump);
+        uint32_t& e = slot_hull_end_[v.index];
+        e = e == kInf ? jump + 2 : std::max(e, jump + 2);
+      }
+    }
+  }
+  assign_slots();
+
+  // 1. Moves between pieces of split intervals inside blocks (block starts are left to the
+  // edge resolution below).
+  {
+    struct At { uint32_t pos; RegClass cls; Move m; };
+    std::vector<At> at;
+    for (uint32_t v = 0; v < nv_; ++v) {
+      const auto& ch = children_[v];
+      for (size_t k = 1; k < ch.size(); ++k) {
+        const Interval& prev = ivs_[ch[k - 1]];
+        const Interval& next = ivs_[ch[k]];
+        uint32_t s = next.start();
+        if (is_block_start(s) || prev.end() != s) continue;
+        if (!next.in_reg) continue;  // the slot already holds the value (stored at definition)
+        Allocation from = prev.in_reg ? Allocation::in_reg(prev.reg) : slot_alloc(v);
+        Allocation to = Allocation::in_reg(next.reg);
+        if (!(from == to)) at.push_back({s, vclass_[v], {from, to}});
+      }
+    }
+    std::stable_sort(at.begin(), at.end(), [](const At& a, const At& b) { return a.pos < b.pos; });
+    std::vector<Move> moves[kNumClasses];
+    const uint64_t none[kNumClasses] = {~uint64_t{0}, ~uint64_t{0}};  // no known free register
+    for (size_t k = 0; k < at.size();) {
+      size_t e = k;
+      while (e < at.size() && at[e].pos == at[k].pos) {
+        moves[static_cast<int>(at[e].cls)].push_back(at[e].m);
+        ++e;
+      }
+      add_parallel((at[k].pos - 2) / 2, kPrioSplit, moves, none);
+      k = e;
+    }
+  }
+
+  // 2. Edge moves: live-through values whose location changes across the edge, and block
+  // params receiving their arguments.
+  for (uint32_t p = 0; p < nb; ++p) {
+    const auto& pb = f_.blocks[p];
+    const auto& term = f_.insts[pb.end_inst - 1];
+    uint32_t pend = late_pos(pb.end_inst - 1);
+    uint32_t arg = term.first_branch_arg;
+    for (uint32_t s : pb.succs) {
+      const auto& sb = f_.blocks[s];
+      uint32_t sstart = block_start(s);
+      std::vector<Move> moves[kNumClasses];
+      uint64_t occupied[kNumClasses] = {0, 0};
+      auto occupy = [&](const Allocation& a) {
+        if (a.kind == Allocation::Kind::kReg) occupied[static_cast<int>(a.reg.cls)] |= uint64_t{1} << a.reg.hw;
+      };
+      for (uint32_t v : live_in_[s]) {
+        Allocation from = loc_at(v, pend), to = loc_at(v, sstart);
+        if (from.kind == Allocation::Kind::kNone || to.kind == Allocation::Kind::kNone)
+          return fail("internal error: v" + std::to_string(v) + " has no location on edge " + std::to_string(p) + "->" + std::to_string(s));
+        occupy(from);
+        occupy(to);
+        if (!(from == to) && to.kind == Allocation::Kind::kReg) moves[static_cast<int>(vclass_[v])].push_back({from, to});
+      }
+      for (VReg pv : sb.params) {
+        uint32_t a = f_.branch_args[arg++].index;
+        Allocation from = loc_at(a, pend);
+        if (from.kind == Allocation::Kind::kNone) return fail("internal error: branch argument without location");
+        occupy(from);
+        const Interval& pi = ivs_[pv.index];
+        if (pi.ranges.empty() || (pi.end() == sstart + 1 && pi.uses.empty() && !needs_slot_[pv.index])) continue;  // dead
+        Allocation to = loc_at(pv.index, sstart);
+        occupy(to);
+        if (!(from == to)) moves[static_cast<int>(pv.cls)].push_back({from, to});
+      }
+      if (pb.succs.size() == 1) {
+        add_parallel(pb.end_inst - 1, kPrioEdgeAtPred, moves, occupied);
+      } else {
+        add_parallel(sb.first_inst, kPrioEdgeAtSucc, moves, occupied);
+      }
+    }
+  }
+
+  // 3. Stores right after definitions of values that live in their slot somewhere.
+  auto def_store = [&](uint32_t v, uint32_t inst, bool after, uint8_t prio) {
+    if (!needs_slot_[v] || ivs_[v].ranges.empty()) return;
+    Allocation at_def = loc_at(v, def_pos_[v]);
+    if (at_def.kind != Allocation::Kind::kReg) return;
+    add_edit(inst, after, prio, {at_def, slot_alloc(v)}, vclass_[v]);
+  };
+  for (const auto& [v, r] : f_.entry_live_ins) def_store(v.index, 0, false, kPrioDefStore);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (VReg p : f_.blocks[b].params) def_store(p.index, f_.blocks[b].first_inst, false, kPrioDefStore);
+  }
+
+  // 4. Operand allocations, copies into fixed-use and reused-input registers, def stores.
+  out_.allocs.assign(f_.operands.size(), Allocation{});
+  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
+    const auto& in = f_.insts[i];
+    auto ops = f_.inst_operands(i);
+    std::vector<Move> copies[kNumClasses];
+    auto copy_into = [&](uint32_t v, PReg r) {
+      Allocation from = loc_at(v, early_pos(i));
+      Allocation to = Allocation::in_reg(r);
+      if (from == to) return;
+      for (const Move& m : copies[static_cast<int>(r.cls)]) {
+        if (m.to == to) return;
+      }
+      copies[static_cast<int>(r.cls)].push_back({from, to});
+    };
+    for (uint32_t k = 0; k < ops.size(); ++k) {
+      const Operand& op = ops[k];
+      uint32_t v = op.vreg.index;
+      Allocation& a = out_.allocs[in.first_operand + k];
+      if (op.kind == OperandKind::kDef) {
+        bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
+        uint32_t pos = early ? early_pos(i) : late_pos(i);
+        a = op.constraint == Constraint::kStack ? slot_alloc(v) : loc_at(v, pos);
+        if (op.constraint == Constraint::kReuse) {
+          if (a.kind != Allocation::Kind::kReg) return fail_at(i, "internal error: reuse def not in a register");
+          out_.allocs[in.first_operand + op.reuse_input] = a;
+          copy_into(ops[op.reuse_input].vreg.index, a.reg);
+        }
+        def_store(v, i, true, 0);
+        continue;
+      }
+      bool reused = false;
+      for (const Operand& d : ops) {
+        if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
+      }
+      if (reused) continue;  // set with its def
+      switch (op.constraint) {
+        case Constraint::kFixedReg:
+          a = Allocation::in_reg(op.fixed);
+          copy_into(v, op.fixed);
+          break;
+        case Constraint::kStack:
+          a = slot_alloc(v);
+          break;
+        default:
+          a = loc_at(v, op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i));
+          break;
+      }
+    }
+    for (uint32_t k = 0; k < ops.size(); ++k) {
+      const Allocation& a = out_.allocs[in.first_operand + k];
+      if (a.kind == Allocation::Kind::kNone) return fail_at(i, "internal error: operand without location");
+      if (a.kind == Allocation::Kind::kReg) out_.used_regs.add(a.reg);
+    }
+    for (int c = 0; c < kNumClasses; ++c) {
+      for (const Move& m : copies[c]) add_edit(i, false, kPrioOperandCopy, m, static_cast<RegClass>(c));
+    }
+    if (in.is_move && ops.size() == 2 && ops[0].kind != ops[1].kind &&
+        out_.allocs[in.first_operand] == out_.allocs[in.first_operand + 1]) {
+      out_.noop_moves.push_back(i);
+    }
+  }
+
+  std::sort(edits_.begin(), edits_.end(), [](const PendingEdit& a, const PendingEdit& b) {
+    if (a.inst != b.inst) return a.inst < b.inst;
+    if (a.after != b.after) return a.after < b.after;
+    if (a.prio != b.prio) return a.prio < b.prio;
+    return a.seq < b.seq;
+  });
+  out_.edits.reserve(edits_.size());
+  for (const PendingEdit& e : edits_) {
+    const Edit& ed = e.edit;
+    if (ed.to.kind == Allocation::Kind::kReg) out_.used_regs.add(ed.to.reg);
+    if (ed.from.kind == Allocation::Kind::kReg && ed.to.kind == Allocation::Kind::kReg) ++out_.stats.moves;
+    else if (ed.to.kind == Allocation::Kind::kStack) ++out_.stats.spills;
+    else ++out_.stats.reloads;
+    out_.edits.push_back(ed);
+  }
+  return ok();
+}
+
+Expected<Output> Allocator::run() {
+  KILN_TRY(validate());
+  KILN_TRY(compute_liveness());
+  compute_loop_depth();
+  KILN_TRY(build_intervals());
+  KILN_TRY(build_fixed_blocks());
+  KILN_TRY(allocate());
+  KILN_TRY(resolve());
+  return std::move(out_);
+}
+
+}  // namespace
+
+Expected<Output> run(const Function& func, const MachineEnv& env, const Options& options) {
+  Allocator alloc(func, env);
+  KILN_ASSIGN_OR_RETURN(Output out, alloc.run());
+  if (options.run_checker) KILN_TRY(check(func, env, out));
+  return out;
+}
+
+}  // namespace kiln::codegen::regalloc

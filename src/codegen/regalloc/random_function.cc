@@ -1,0 +1,413 @@
+// codegen/regalloc/random_function.cc: the random function generator (see random_function.h).
+// Every function it makes satisfies run()'s requirements: critical edges are split, values are
+// only used where their definition dominates, and no instruction asks for more registers at
+// once than the environment has (at least five per class, with the fixed ones included).
+#include "codegen/regalloc/random_function.h"
+
+#include <algorithm>
+
+namespace kiln::codegen::regalloc {
+
+uint32_t SeededChoices::below(uint32_t bound) {
+  state_ += 0x9E3779B97F4A7C15ull;
+  uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return bound <= 1 ? 0 : static_cast<uint32_t>(z % bound);
+}
+
+uint32_t ByteChoices::below(uint32_t bound) {
+  if (bound <= 1) return 0;
+  uint32_t v = 0;
+  // One byte for small bounds, two for larger ones.
+  int n = bound <= 256 ? 1 : 2;
+  for (int k = 0; k < n; ++k) {
+    v = v << 8 | (pos_ < size_ ? data_[pos_++] : 0);
+  }
+  return v % bound;
+}
+
+namespace x64 {
+
+MachineEnv sysv_env() {
+  MachineEnv env;
+  for (PReg r : {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11}) env.preferred[0].push_back(r);
+  for (PReg r : {kRbx, kR12, kR13, kR14, kR15}) env.non_preferred[0].push_back(r);
+  for (uint8_t n = 0; n < 16; ++n) env.preferred[1].push_back(xmm(n));
+  return env;
+}
+
+PRegSet sysv_call_clobbers() {
+  PRegSet s;
+  for (PReg r : {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11}) s.add(r);
+  for (uint8_t n = 0; n < 16; ++n) s.add(xmm(n));
+  return s;
+}
+
+}  // namespace x64
+
+namespace {
+
+using namespace x64;
+
+struct GenInst {
+  std::vector<Operand> ops;
+  PRegSet clobbers;
+  bool is_branch = false, is_ret = false, is_move = false;
+  std::vector<VReg> args;
+};
+
+class Generator {
+ public:
+  Generator(ChoiceSource& src, const GenConfig& cfg) : src_(src), cfg_(cfg) {}
+  GeneratedFunction run();
+
+ private:
+  void make_env();
+  void make_cfg();
+  void compute_dominators();
+  VReg new_vreg(RegClass cls, uint32_t block) {
+    VReg v{next_vreg_++, cls};
+    values_[block].push_back(v);
+    return v;
+  }
+  VReg pick(RegClass cls, uint32_t block);
+  RegClass pick_class() { return cfg_.allow_floats && src_.chance(25) ? RegClass::kFloat : RegClass::kInt; }
+  void gen_block(uint32_t b);
+  void gen_call(uint32_t b);
+  void gen_op(uint32_t b);
+
+  ChoiceSource& src_;
+  const GenConfig& cfg_;
+  GeneratedFunction out_;
+  uint32_t next_vreg_ = 0;
+  std::vector<std::vector<uint32_t>> succs_;
+  std::vector<std::vector<VReg>> params_;
+  std::vector<uint32_t> idom_;  // UINT32_MAX: unreachable
+  std::vector<uint32_t> order_;
+  std::vector<std::vector<VReg>> values_;
+  std::vector<std::vector<GenInst>> code_;
+};
+
+void Generator::make_env() {
+  MachineEnv& env = out_.env;
+  // The registers fixed constraints name are always allocatable, so every generated
+  // instruction stays satisfiable.
+  for (PReg r : {kRax, kRcx, kRdx, kRsi, kRdi}) env.preferred[0].push_back(r);
+  for (PReg r : {kR8, kR9, kR10, kR11}) {
+    if (src_.chance(40)) env.preferred[0].push_back(r);
+  }
+  for (PReg r : {kRbx, kR12, kR13, kR14, kR15}) {
+    if (src_.chance(40)) env.non_preferred[0].push_back(r);
+  }
+  uint32_t nf = 5 + src_.below(12);
+  for (uint8_t n = 0; n < nf; ++n) env.preferred[1].push_back(xmm(n));
+}
+
+void Generator::make_cfg() {
+  uint32_t nb = std::max<uint32_t>(cfg_.min_blocks, 1 + src_.below(std::max<uint32_t>(cfg_.max_blocks, 1)));
+  succs_.assign(nb, {});
+  for (uint32_t b = 0; b + 1 < nb; ++b) {
+    uint32_t roll = src_.below(10);
+    auto target = [&] { return src_.chance(50) ? b + 1 : 1 + src_.below(nb - 1); };
+    if (roll == 0) continue;  // return
+    uint32_t n = roll <= 5 ? 1 : (src_.chance(85) ? 2 : 3);
+    for (uint32_t k = 0; k < n; ++k) succs_[b].push_back(target());
+  }
+  // Split critical edges with new blocks at the end of the layout.
+  std::vector<uint32_t> npreds(nb, 0);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t s : succs_[b]) ++npreds[s];
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (succs_[b].size() < 2) continue;
+    for (uint32_t& s : succs_[b]) {
+      if (npreds[s] < 2) continue;
+      uint32_t n = static_cast<uint32_t>(succs_.size());
+      succs_.push_back({s});
+      s = n;
+    }
+  }
+  nb = static_cast<uint32_t>(succs_.size());
+  params_.assign(nb, {});
+  values_.assign(nb, {});
+  code_.assign(nb, {});
+  for (uint32_t b = 1; b < nb; ++b) {
+    uint32_t n = src_.below(4);
+    for (uint32_t k = 0; k < n; ++k) params_[b].push_back(new_vreg(pick_class(), b));
+  }
+}
+
+// Cooper, Harvey & Kennedy's iterative dominators over reverse postorder.
+void Generator::compute_dominators() {
+  const uint32_t nb = static_cast<uint32_t>(succs_.size());
+  std::vector<uint32_t> post;
+  std::vector<uint8_t> seen(nb, 0);
+  std::vector<std::pair<uint32_t, uint32_t>> stack{{0, 0}};
+  seen[0] = 1;
+  while (!stack.empty()) {
+    auto& [b, k] = stack.back();
+    if (k < succs_[b].size()) {
+      uint32_t s = succs_[b][k++];
+      if (!seen[s]) {
+        seen[s] = 1;
+        stack.push_back({s, 0});
+      }
+    } else {
+      post.push_back(b);
+      stack.pop_back();
+    }
+  }
+  std::vector<uint32_t> rpo_num(nb, UINT32_MAX);
+  order_.assign(post.rbegin(), post.rend());
+  for (uint32_t k = 0; k < order_.size(); ++k) rpo_num[order_[k]] = k;
+  std::vector<std::vector<uint32_t>> preds(nb);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t s : succs_[b]) preds[s].push_back(b);
+  }
+  idom_.assign(nb, UINT32_MAX);
+  idom_[0] = 0;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (uint32_t k = 1; k < order_.size(); ++k) {
+      uint32_t b = order_[k];
+      uint32_t nd = UINT32_MAX;
+      for (uint32_t p : preds[b]) {
+        if (idom_[p] == UINT32_MAX) continue;
+        if (nd == UINT32_MAX) {
+          nd = p;
+          continue;
+        }
+        uint32_t x = p, y = nd;
+        while (x != y) {
+          while (rpo_num[x] > rpo_num[y]) x = idom_[x];
+          while (rpo_num[y] > rpo_num[x]) y = idom_[y];
+        }
+        nd = x;
+      }
+      if (nd != idom_[b]) {
+        idom_[b] = nd;
+        changed = true;
+      }
+    }
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (rpo_num[b] == UINT32_MAX) order_.push_back(b);  // unreachable ones last
+  }
+}
+
+VReg Generator::pick(RegClass cls, uint32_t block) {
+  uint32_t b = block;
+  // Mostly recent values of this block; sometimes older ones from dominating blocks, which
+  // keeps values live across blocks and loops.
+  uint32_t hops = src_.chance(65) ? 0 : 1 + src_.below(4);
+  for (uint32_t h = 0; h < hops && idom_[b] != UINT32_MAX && idom_[b] != b; ++h) b = idom_[b];
+  while (true) {
+    const auto& vals = values_[b];
+    uint32_t matching = 0;
+    for (size_t k = vals.size(); k-- > 0 && matching < cfg_.reach;) {
+      if (vals[k].cls == cls) ++matching;
+    }
+    if (matching > 0) {
+      uint32_t want = src_.below(matching);
+      for (size_t k = vals.size(); k-- > 0;) {
+        if (vals[k].cls != cls) continue;
+        if (want-- == 0) return vals[k];
+      }
+    }
+    // Every block starts with values of both classes (entry and unreachable blocks) or is
+    // dominated by the entry, so this walk ends.
+    b = idom_[b];
+  }
+}
+
+void Generator::gen_call(uint32_t b) {
+  GenInst in;
+  static constexpr PReg kArgs[] = {kRdi, kRsi, kRdx, kRcx};
+  uint32_t nargs = src_.below(5);
+  for (uint32_t k = 0; k < nargs; ++k) in.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kArgs[k]));
+  if (cfg_.allow_floats && src_.chance(30)) in.ops.push_back(Operand::fixed_use(pick(RegClass::kFloat, b), xmm(0)));
+  if (src_.chance(30)) in.ops.push_back(Operand::use(pick(RegClass::kInt, b), src_.chance(50) ? Constraint::kStack : Constraint::kAny));
+  in.clobbers = sysv_call_clobbers();
+  if (src_.chance(70)) in.ops.push_back(Operand::fixed_def(new_vreg(RegClass::kInt, b), kRax));
+  if (cfg_.allow_floats && src_.chance(25)) in.ops.push_back(Operand::fixed_def(new_vreg(RegClass::kFloat, b), xmm(0)));
+  code_[b].push_back(std::move(in));
+}
+
+void Generator::gen_op(uint32_t b) {
+  GenInst in;
+  uint32_t roll = src_.below(100);
+  if (roll < 10) {  // a coalescable move
+    RegClass cls = pick_class();
+    VReg src = pick(cls, b);
+    in.is_move = true;
+    in.ops.push_back(Operand::use(src, src_.chance(80) ? Constraint::kReg : Constraint::kAny));
+    in.ops.push_back(Operand::def(new_vreg(cls, b), src_.chance(80) ? Constraint::kReg : Constraint::kAny));
+    code_[b].push_back(std::move(in));
+    return;
+  }
+  if (roll < 15) {  // x86 div: rdx:rax / divisor -> rax, rdx
+    in.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kRax));
+    in.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kRdx));
+    in.ops.push_back(Operand::use(pick(RegClass::kInt, b)));
+    in.ops.push_back(Operand::fixed_def(new_vreg(RegClass::kInt, b), kRax));
+    in.ops.push_back(Operand::fixed_def(new_vreg(RegClass::kInt, b), kRdx));
+    code_[b].push_back(std::move(in));
+    return;
+  }
+  if (roll < 20) {  // x86 shift: dst = src << cl, two-address
+    in.ops.push_back(Operand::use(pick(RegClass::kInt, b)));
+    in.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kRcx));
+    in.ops.push_back(Operand::reuse_def(new_vreg(RegClass::kInt, b), 0));
+    code_[b].push_back(std::move(in));
+    return;
+  }
+  // A general instruction: up to three uses and two defs with random constraints. Fixed
+  // registers are kept distinct between different values at each position.
+  static constexpr PReg kFixedPool[] = {kRax, kRcx, kRdx};
+  uint32_t fixed_early = 0, fixed_late = 0;  // bit k: kFixedPool[k] taken at that position
+  uint32_t nuses = src_.below(4);
+  for (uint32_t k = 0; k < nuses; ++k) {
+    RegClass cls = pick_class();
+    VReg v = pick(cls, b);
+    Operand op = Operand::use(v);
+    uint32_t c = src_.below(100);
+    if (c < 20) {
+      op.constraint = Constraint::kAny;
+    } else if (c < 30) {
+      op.constraint = Constraint::kStack;
+    } else if (c < 40 && cls == RegClass::kInt) {
+      uint32_t r = src_.below(3);
+      bool late = src_.chance(20);
+      uint32_t need = 1u << r;
+      if (!(fixed_early & need) && !(late && (fixed_late & need))) {
+        op = Operand::fixed_use(v, kFixedPool[r]);
+        fixed_early |= need;
+        if (late) {
+          op.pos = OperandPos::kLate;
+          fixed_late |= need;
+        }
+      }
+    }
+    if (op.constraint != Constraint::kFixedReg && src_.chance(15)) op.pos = OperandPos::kLate;
+    in.ops.push_back(op);
+  }
+  uint32_t ndefs = src_.below(3);
+  bool reused = false;
+  for (uint32_t k = 0; k < ndefs; ++k) {
+    RegClass cls = pick_class();
+    uint32_t c = src_.below(100);
+    Operand op = Operand::def(new_vreg(cls, b));
+    if (c < 15) {
+      op.constraint = Constraint::kAny;
+    } else if (c < 25) {
+      op.constraint = Constraint::kStack;
+    } else if (c < 35 && cls == RegClass::kInt) {
+      uint32_t r = src_.below(3);
+      bool early = src_.chance(20);
+      uint32_t need = 1u << r;
+      if (!(fixed_late & need) && !(early && (fixed_early & need))) {
+        op = Operand::fixed_def(op.vreg, kFixedPool[r]);
+        fixed_late |= need;  // also keeps a second def off this register
+        if (early) {
+          op.pos = OperandPos::kEarly;
+          fixed_early |= need;
+        }
+      }
+    } else if (c < 55 && !reused) {
+      for (uint32_t u = 0; u < in.ops.size(); ++u) {
+        const Operand& x = in.ops[u];
+        if (x.kind == OperandKind::kUse && x.pos == OperandPos::kEarly && x.vreg.cls == cls &&
+            (x.constraint == Constraint::kReg || x.constraint == Constraint::kAny)) {
+          op = Operand::reuse_def(op.vreg, static_cast<uint8_t>(u));
+          reused = true;
+          break;
+        }
+      }
+    }
+    if (op.constraint != Constraint::kFixedReg && op.constraint != Constraint::kReuse && src_.chance(15)) op.pos = OperandPos::kEarly;
+    in.ops.push_back(op);
+  }
+  code_[b].push_back(std::move(in));
+}
+
+void Generator::gen_block(uint32_t b) {
+  bool reachable = idom_[b] != UINT32_MAX;
+  if (b == 0 || !reachable) {
+    // Start with values of both classes so every pick finds one.
+    GenInst in;
+    in.ops.push_back(Operand::def(new_vreg(RegClass::kInt, b)));
+    in.ops.push_back(Operand::def(new_vreg(RegClass::kFloat, b)));
+    code_[b].push_back(std::move(in));
+  }
+  uint32_t n = std::max(cfg_.min_insts_per_block, src_.below(cfg_.max_insts_per_block + 1));
+  for (uint32_t k = 0; k < n; ++k) {
+    if (src_.below(100) < cfg_.call_percent) gen_call(b);
+    else gen_op(b);
+  }
+  GenInst term;
+  if (succs_[b].empty()) {
+    term.is_ret = true;
+    if (src_.chance(50)) term.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kRax));
+    if (cfg_.allow_floats && src_.chance(20)) term.ops.push_back(Operand::fixed_use(pick(RegClass::kFloat, b), xmm(0)));
+  } else {
+    term.is_branch = true;
+    if (succs_[b].size() > 1 && src_.chance(70)) {
+      term.ops.push_back(Operand::use(pick(RegClass::kInt, b), src_.chance(85) ? Constraint::kReg : Constraint::kAny));
+    }
+    for (uint32_t s : succs_[b]) {
+      for (VReg p : params_[s]) term.args.push_back(pick(p.cls, b));
+    }
+  }
+  code_[b].push_back(std::move(term));
+}
+
+GeneratedFunction Generator::run() {
+  make_env();
+  make_cfg();
+  compute_dominators();
+  Function& f = out_.func;
+  const uint32_t nb = static_cast<uint32_t>(succs_.size());
+  f.entry_live_ins.push_back({new_vreg(RegClass::kInt, 0), kRdi});
+  f.entry_live_ins.push_back({new_vreg(RegClass::kInt, 0), kRsi});
+  if (cfg_.allow_floats) f.entry_live_ins.push_back({new_vreg(RegClass::kFloat, 0), xmm(0)});
+  for (uint32_t b : order_) gen_block(b);
+  f.blocks.resize(nb);
+  for (uint32_t b = 0; b < nb; ++b) {
+    auto& bl = f.blocks[b];
+    bl.first_inst = static_cast<uint32_t>(f.insts.size());
+    bl.succs = succs_[b];
+    bl.params = params_[b];
+    for (const GenInst& g : code_[b]) {
+      Function::Inst in;
+      in.first_operand = static_cast<uint32_t>(f.operands.size());
+      in.num_operands = static_cast<uint32_t>(g.ops.size());
+      in.clobbers = g.clobbers;
+      in.is_branch = g.is_branch;
+      in.is_ret = g.is_ret;
+      in.is_move = g.is_move;
+      in.first_branch_arg = static_cast<uint32_t>(f.branch_args.size());
+      in.num_branch_args = static_cast<uint32_t>(g.args.size());
+      f.operands.insert(f.operands.end(), g.ops.begin(), g.ops.end());
+      f.branch_args.insert(f.branch_args.end(), g.args.begin(), g.args.end());
+      f.insts.push_back(in);
+    }
+    bl.end_inst = static_cast<uint32_t>(f.insts.size());
+  }
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t s : succs_[b]) f.blocks[s].preds.push_back(b);
+  }
+  f.num_vregs = next_vreg_;
+  return std::move(out_);
+}
+
+}  // namespace
+
+GeneratedFunction generate_function(ChoiceSource& src, const GenConfig& cfg) {
+  Generator g(src, cfg);
+  return g.run();
+}
+
+}  // namespace kiln::codegen::regalloc

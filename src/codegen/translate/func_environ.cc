@@ -1,0 +1,284 @@
+// codegen/translate/func_environ.cc: vmctx-relative access to the instance's state, bounds
+// checks, calls and builtin calls for the Wasm -> IR translator.
+#include "codegen/translate/func_environ.h"
+
+#include <limits>
+
+namespace kiln::codegen::translate {
+
+using environ::TrapCode;
+using ir::Value;
+
+namespace {
+
+ir::MemFlags vm_flags(bool readonly) {
+  ir::MemFlags f = ir::MemFlags::trusted();
+  if (readonly) f.bits |= ir::MemFlags::kReadonly;
+  f.set_region(ir::AliasRegion::kVmctx);
+  return f;
+}
+
+ir::Type builtin_ir_type(environ::BuiltinType t) {
+  return t == environ::BuiltinType::kI32 ? ir::kI32 : ir::kI64;
+}
+
+int32_t off32(uint32_t v) { return static_cast<int32_t>(v); }
+
+}  // namespace
+
+Value FuncEnvironment::load_vm(ir::Type t, Value base, int32_t offset, bool readonly) {
+  return b_.load(ir::Opcode::kLoad, t, vm_flags(readonly), base, offset);
+}
+
+void FuncEnvironment::store_vm(Value v, Value base, int32_t offset) {
+  b_.store(ir::Opcode::kStore, vm_flags(false), v, base, offset);
+}
+
+Value FuncEnvironment::to_i64(Value x) {
+  if (b_.func().dfg.value_type(x) == ir::kI64) return x;
+  return b_.convert(ir::Opcode::kUextend, ir::kI64, x);
+}
+
+std::vector<Value> FuncEnvironment::results_of(ir::Inst i) {
+  auto r = b_.func().dfg.inst_results(i);
+  return std::vector<Value>(r.begin(), r.end());
+}
+
+// ---- memories
+
+Value FuncEnvironment::memory_def(uint32_t mem, int32_t* offset) {
+  const wasm::Module& m = env_.module;
+  environ::MemoryIndex mi(mem);
+  if (auto d = environ::defined_memory(m, mi)) {
+    *offset = off32(env_.offsets.defined_memory(*d));
+    return vmctx_;
+  }
+  *offset = 0;
+  return load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_memory(mi)), true);
+}
+
+Value FuncEnvironment::memory_base(uint32_t mem) {
+  int32_t off = 0;
+  Value def = memory_def(mem, &off);
+  const wasm::MemoryType& mt = env_.module.memory_types[mem];
+  // A static memory never moves, so its base is invariant for the whole function.
+  bool fixed = environ::memory_style(mt, env_.tunables) == environ::MemoryStyle::kStatic;
+  return load_vm(ir::kI64, def, off + off32(environ::VMMemoryDefinitionLayout::base()), fixed);
+}
+
+Value FuncEnvironment::memory_length(uint32_t mem) {
+  int32_t off = 0;
+  Value def = memory_def(mem, &off);
+  return load_vm(ir::kI64, def, off + off32(environ::VMMemoryDefinitionLayout::current_length()),
+                 false);
+}
+
+std::optional<Value> FuncEnvironment::heap_addr(uint32_t mem, Value index, uint64_t offset,
+                                                uint32_t size, int32_t* ir_offset) {
+  const wasm::MemoryType& mt = env_.module.memory_types[mem];
+  Value idx = to_i64(index);
+  if (environ::needs_bounds_check(mt, env_.tunables, offset, size)) {
+    if (offset > std::numeric_limits<uint64_t>::max() - size) {
+      // index + offset + size overflows for every index: the access can never succeed.
+      trap(TrapCode::kHeapOutOfBounds);
+      return std::nullopt;
+    }
+    // end = index + offset + size (trapping on carry); in bounds iff end <= current_length.
+    ir::InstData d;
+    d.opcode = ir::Opcode::kUaddOverflowTrap;
+    d.args[0] = idx;
+    d.args[1] = iconst64(offset + size);
+    d.aux = static_cast<uint32_t>(to_ir_trap(TrapCode::kHeapOutOfBounds));
+    Value end = b_.ins_value(d);
+    Value oob = b_.icmp(ir::IntCC::kUgt, end, memory_length(mem));
+    trapnz(oob, TrapCode::kHeapOutOfBounds);
+  }
+  Value addr = b_.binary(ir::Opcode::kIadd, memory_base(mem), idx);
+  if (offset <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+    *ir_offset = static_cast<int32_t>(offset);
+  } else {
+    addr = b_.binary(ir::Opcode::kIadd, addr, iconst64(offset));
+    *ir_offset = 0;
+  }
+  return addr;
+}
+
+Value FuncEnvironment::memory_size(uint32_t mem) {
+  const wasm::MemoryType& mt = env_.module.memory_types[mem];
+  uint32_t log2 = mt.limits.page_size_log2 ? *mt.limits.page_size_log2 : 16;
+  Value pages = b_.binary(ir::Opcode::kUshr, memory_length(mem), iconst64(log2));
+  if (mt.limits.is64) return pages;
+  return b_.convert(ir::Opcode::kIreduce, ir::kI32, pages);
+}
+
+// ---- tables
+
+Value FuncEnvironment::table_def(uint32_t table, int32_t* offset) {
+  environ::TableIndex ti(table);
+  if (auto d = environ::defined_table(env_.module, ti)) {
+    *offset = off32(env_.offsets.defined_table(*d));
+    return vmctx_;
+  }
+  *offset = 0;
+  return load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_table(ti)), true);
+}
+
+Value FuncEnvironment::table_base(uint32_t table) {
+  int32_t off = 0;
+  Value def = table_def(table, &off);
+  return load_vm(ir::kI64, def, off + off32(environ::VMTableDefinitionLayout::base()), false);
+}
+
+Value FuncEnvironment::table_length(uint32_t table) {
+  int32_t off = 0;
+  Value def = table_def(table, &off);
+  return load_vm(ir::kI64, def, off + off32(environ::VMTableDefinitionLayout::current_elements()),
+                 false);
+}
+
+Value FuncEnvironment::table_elem_addr(uint32_t table, Value index, TrapCode oob) {
+  Value idx = to_i64(index);
+  Value out = b_.icmp(ir::IntCC::kUge, idx, table_length(table));
+  trapnz(out, oob);
+  Value scaled = b_.binary(ir::Opcode::kIshl, idx, iconst64(3));
+  return b_.binary(ir::Opcode::kIadd, table_base(table), scaled);
+}
+
+// ---- globals
+
+Value FuncEnvironment::global_addr(uint32_t global, int32_t* offset) {
+  environ::GlobalIndex gi(global);
+  if (auto d = environ::defined_global(env_.module, gi)) {
+    *offset = off32(env_.offsets.defined_global(*d));
+    return vmctx_;
+  }
+  *offset = 0;
+  return load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_global(gi)), true);
+}
+
+// ---- functions
+
+Value FuncEnvironment::func_ref(uint32_t func) {
+  uint32_t off = env_.offsets.func_ref(environ::FuncIndex(func));
+  return b_.binary(ir::Opcode::kIadd, vmctx_, iconst64(off));
+}
+
+ir::SigRef FuncEnvironment::wasm_sig(uint32_t type_index) {
+  auto it = type_sigs_.find(type_index);
+  if (it != type_sigs_.end()) return it->second;
+  ir::SigRef s = b_.func().import_signature(wasm_call_signature(env_.module.func_type(type_index)));
+  type_sigs_.emplace(type_index, s);
+  return s;
+}
+
+namespace {
+
+ir::Inst emit_indirect(ir::FunctionBuilder& b, bool tail, ir::SigRef sig, Value callee,
+                       std::span<const Value> args) {
+  ir::InstData d;
+  d.opcode = tail ? ir::Opcode::kReturnCallIndirect : ir::Opcode::kCallIndirect;
+  d.aux = sig.index();
+  std::vector<Value> all{callee};
+  all.insert(all.end(), args.begin(), args.end());
+  d.vargs = b.func().dfg.make_list(all);
+  return b.ins(d);
+}
+
+}  // namespace
+
+std::vector<Value> FuncEnvironment::call_function(uint32_t func, std::span<const Value> args,
+                                                  bool tail) {
+  const wasm::Module& m = env_.module;
+  uint32_t type_index = m.func_types[func];
+  std::vector<Value> all;
+  all.reserve(args.size() + 2);
+  environ::FuncIndex fi(func);
+  if (func < m.num_imported_funcs) {
+    Value code = load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_function_wasm_call(fi)), true);
+    Value callee_vmctx =
+        load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_function_vmctx(fi)), true);
+    all.push_back(callee_vmctx);
+    all.push_back(vmctx_);
+    all.insert(all.end(), args.begin(), args.end());
+    ir::Inst i = emit_indirect(b_, tail, wasm_sig(type_index), code, all);
+    return tail ? std::vector<Value>{} : results_of(i);
+  }
+  auto it = callees_.find(func);
+  ir::FuncRef fr;
+  if (it != callees_.end()) {
+    fr = it->second;
+  } else {
+    ir::ExtFuncData ext;
+    ext.name = wasm_function_name(fi);
+    ext.signature = wasm_sig(type_index);
+    ext.colocated = true;
+    fr = b_.func().import_function(ext);
+    callees_.emplace(func, fr);
+  }
+  all.push_back(vmctx_);
+  all.push_back(vmctx_);
+  all.insert(all.end(), args.begin(), args.end());
+  if (tail) {
+    b_.return_call(fr, all);
+    return {};
+  }
+  return results_of(b_.call(fr, all));
+}
+
+std::vector<Value> FuncEnvironment::call_func_ref(uint32_t type_index, Value ref,
+                                                  std::span<const Value> args, bool tail) {
+  Value code = load_vm(ir::kI64, ref, off32(environ::VMFuncRefLayout::wasm_call()), true);
+  Value callee_vmctx = load_vm(ir::kI64, ref, off32(environ::VMFuncRefLayout::vmctx()), true);
+  std::vector<Value> all{callee_vmctx, vmctx_};
+  all.insert(all.end(), args.begin(), args.end());
+  ir::Inst i = emit_indirect(b_, tail, wasm_sig(type_index), code, all);
+  return tail ? std::vector<Value>{} : results_of(i);
+}
+
+std::vector<Value> FuncEnvironment::call_indirect(uint32_t type_index, uint32_t table,
+                                                  Value index, std::span<const Value> args,
+                                                  bool tail) {
+  Value addr = table_elem_addr(table, index, TrapCode::kUndefinedElement);
+  ir::MemFlags tf = ir::MemFlags::trusted();
+  tf.set_region(ir::AliasRegion::kTable);
+  Value ref = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
+  trapz(ref, TrapCode::kIndirectCallToNull);
+  // Signature check against the engine-canonical id of the expected type. Function types
+  // without GC subtyping are final, so equality of canonical ids is the whole check.
+  Value ids = load_vm(ir::kI64, vmctx_, off32(environ::VMOffsets::type_ids()), true);
+  Value expected = load_vm(ir::kI32, ids, off32(type_index * 4), true);
+  Value actual = load_vm(ir::kI32, ref, off32(environ::VMFuncRefLayout::type_id()), true);
+  trapnz(b_.icmp(ir::IntCC::kNe, actual, expected), TrapCode::kBadSignature);
+  return call_func_ref(type_index, ref, args, tail);
+}
+
+std::optional<Value> FuncEnvironment::call_builtin(environ::BuiltinIndex bi,
+                                                   std::span<const Value> args) {
+  const environ::BuiltinSignature& bs = environ::builtin_signature(bi);
+  uint32_t key = static_cast<uint32_t>(bi);
+  ir::SigRef sig;
+  if (auto it = builtin_sigs_.find(key); it != builtin_sigs_.end()) {
+    sig = it->second;
+  } else {
+    ir::Signature s;
+    for (uint8_t k = 0; k < bs.num_params; ++k) {
+      environ::BuiltinType t = bs.params[k];
+      s.params.push_back({builtin_ir_type(t), t == environ::BuiltinType::kVmctx
+                                                  ? ir::ArgumentPurpose::kVmctx
+                                                  : ir::ArgumentPurpose::kNormal});
+    }
+    if (bs.result != environ::BuiltinType::kNone) s.returns.push_back({builtin_ir_type(bs.result)});
+    sig = b_.func().import_signature(std::move(s));
+    builtin_sigs_.emplace(key, sig);
+  }
+  Value table = load_vm(ir::kI64, vmctx_, off32(environ::VMOffsets::builtins()), true);
+  Value fn = load_vm(ir::kI64, table, off32(key * 8), true);
+  std::vector<Value> all{vmctx_};
+  all.insert(all.end(), args.begin(), args.end());
+  ir::Inst i = b_.call_indirect(sig, fn, all);
+  auto r = b_.func().dfg.inst_results(i);
+  if (r.empty()) return std::nullopt;
+  return r[0];
+}
+
+}  // namespace kiln::codegen::translate

@@ -1,0 +1,195 @@
+// runtime/vm/instance.cc: VMContext allocation and initialisation, and the bulk operations.
+#include "runtime/vm/instance.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "runtime/vm/libcalls.h"
+
+namespace kiln::runtime::vm {
+
+using environ::TrapCode;
+
+void Instance::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+
+Expected<std::unique_ptr<Instance>> Instance::create(const InstanceConfig& config,
+                                                     const InstanceImports& imports) {
+  const wasm::Module& m = *config.module;
+  const environ::VMOffsets& off = *config.offsets;
+  const environ::VMCounts& c = off.counts();
+  if (imports.functions.size() != c.num_imported_funcs || imports.tables.size() != c.num_imported_tables ||
+      imports.memories.size() != c.num_imported_memories ||
+      imports.globals.size() != c.num_imported_globals ||
+      config.function_code.size() != m.num_defined_funcs() || c.num_funcs != m.num_funcs()) {
+    return Error(ErrorKind::kInstantiate, "instance: import or function counts do not match the module");
+  }
+
+  std::unique_ptr<Instance> inst(new Instance());
+  inst->config_ = config;
+  if (inst->config_.builtins == nullptr) inst->config_.builtins = builtin_table();
+
+  // SAFETY: size is a multiple of 16 (VMOffsets), as aligned_alloc requires.
+  auto* raw = static_cast<uint8_t*>(std::aligned_alloc(16, off.size()));
+  if (raw == nullptr) return Error(ErrorKind::kInstantiate, "failed to allocate VMContext");
+  std::memset(raw, 0, off.size());
+  inst->vmctx_.reset(raw);
+  VMContext* vmctx = inst->vmctx();
+
+  *vmctx_at<uint64_t>(vmctx, off.magic()) = environ::kVMContextMagic;
+  *vmctx_at<VMStoreContext*>(vmctx, off.store_context()) = config.store;
+  *vmctx_at<const void* const*>(vmctx, off.builtins()) = inst->config_.builtins;
+  *vmctx_at<const uint32_t*>(vmctx, off.type_ids()) = config.type_ids;
+  *vmctx_at<const uint64_t*>(vmctx, off.epoch_counter()) = config.epoch_counter;
+  *vmctx_at<Instance*>(vmctx, off.instance()) = inst.get();
+
+  for (uint32_t i = 0; i < c.num_imported_funcs; ++i) {
+    const VMFuncRef* src = imports.functions[i];
+    if (src == nullptr) return Error(ErrorKind::kInstantiate, "instance: null function import");
+    environ::FuncIndex f(i);
+    *vmctx_at<VMFunctionImport>(vmctx, off.imported_function(f)) = {src->wasm_call, src->array_call, src->vmctx};
+    *vmctx_at<VMFuncRef>(vmctx, off.func_ref(f)) = *src;
+  }
+  for (uint32_t i = 0; i < c.num_imported_tables; ++i) {
+    if (imports.tables[i] == nullptr) return Error(ErrorKind::kInstantiate, "instance: null table import");
+    *vmctx_at<VMTableDefinition*>(vmctx, off.imported_table(environ::TableIndex(i))) =
+        imports.tables[i]->definition();
+    inst->tables_.push_back(imports.tables[i]);
+  }
+  for (uint32_t i = 0; i < c.num_imported_memories; ++i) {
+    if (imports.memories[i] == nullptr) return Error(ErrorKind::kInstantiate, "instance: null memory import");
+    *vmctx_at<VMMemoryDefinition*>(vmctx, off.imported_memory(environ::MemoryIndex(i))) =
+        imports.memories[i]->definition();
+    inst->memories_.push_back(imports.memories[i]);
+  }
+  for (uint32_t i = 0; i < c.num_imported_globals; ++i) {
+    if (imports.globals[i] == nullptr) return Error(ErrorKind::kInstantiate, "instance: null global import");
+    *vmctx_at<VMGlobalDefinition*>(vmctx, off.imported_global(environ::GlobalIndex(i))) = imports.globals[i];
+  }
+
+  for (uint32_t i = 0; i < c.num_defined_memories; ++i) {
+    const wasm::MemoryType& type = m.memory_types[c.num_imported_memories + i];
+    KILN_ASSIGN_OR_RETURN(auto mem, LinearMemory::create(type, config.tunables, config.max_memory_bytes));
+    mem->bind(vmctx_at<VMMemoryDefinition>(vmctx, off.defined_memory(environ::DefinedMemoryIndex(i))));
+    inst->memories_.push_back(mem.get());
+    inst->owned_memories_.push_back(std::move(mem));
+  }
+  for (uint32_t i = 0; i < c.num_defined_tables; ++i) {
+    KILN_ASSIGN_OR_RETURN(auto table, Table::create(m.tables[i].type, nullptr, config.max_table_elements));
+    table->bind(vmctx_at<VMTableDefinition>(vmctx, off.defined_table(environ::DefinedTableIndex(i))));
+    inst->tables_.push_back(table.get());
+    inst->owned_tables_.push_back(std::move(table));
+  }
+
+  for (uint32_t i = 0; i < m.num_defined_funcs(); ++i) {
+    environ::FuncIndex f(c.num_imported_funcs + i);
+    VMFuncRef* ref = vmctx_at<VMFuncRef>(vmctx, off.func_ref(f));
+    ref->array_call = nullptr;
+    ref->wasm_call = config.function_code[i];
+    ref->type_id = config.type_ids != nullptr ? config.type_ids[m.func_types[f.index()]] : 0;
+    ref->vmctx = vmctx;
+  }
+
+  inst->elems_.resize(m.elems.size());
+  inst->elem_dropped_.assign(m.elems.size(), false);
+  inst->data_dropped_.assign(m.datas.size(), false);
+  return inst;
+}
+
+Instance::~Instance() = default;
+
+Instance* Instance::from_vmctx(VMContext* vmctx) {
+  return *vmctx_at<Instance*>(vmctx, environ::VMOffsets::instance());
+}
+
+LinearMemory* Instance::memory(environ::MemoryIndex i) const {
+  return i.index() < memories_.size() ? memories_[i.index()] : nullptr;
+}
+
+Table* Instance::table(environ::TableIndex i) const {
+  return i.index() < tables_.size() ? tables_[i.index()] : nullptr;
+}
+
+VMGlobalDefinition* Instance::global(environ::GlobalIndex i) const {
+  const environ::VMCounts& c = offsets().counts();
+  if (i.index() < c.num_imported_globals) {
+    return *vmctx_at<VMGlobalDefinition*>(vmctx(), offsets().imported_global(i));
+  }
+  uint32_t d = i.index() - c.num_imported_globals;
+  if (d >= c.num_defined_globals) return nullptr;
+  return vmctx_at<VMGlobalDefinition>(vmctx(), offsets().defined_global(environ::DefinedGlobalIndex(d)));
+}
+
+VMFuncRef* Instance::func_ref(environ::FuncIndex i) const {
+  if (i.index() >= offsets().counts().num_funcs) return nullptr;
+  return vmctx_at<VMFuncRef>(vmctx(), offsets().func_ref(i));
+}
+
+void Instance::set_elem_segment(environ::ElemIndex i, std::vector<void*> items) {
+  if (i.index() >= elems_.size()) return;
+  elems_[i.index()] = std::move(items);
+  elem_dropped_[i.index()] = false;
+}
+
+std::span<void* const> Instance::elem_segment(environ::ElemIndex i) const {
+  if (i.index() >= elems_.size() || elem_dropped_[i.index()]) return {};
+  return elems_[i.index()];
+}
+
+void Instance::drop_elem(environ::ElemIndex i) {
+  if (i.index() >= elems_.size()) return;
+  elem_dropped_[i.index()] = true;
+  std::vector<void*>().swap(elems_[i.index()]);  // release the storage now
+}
+
+std::span<const uint8_t> Instance::data_segment(environ::DataIndex i) const {
+  const wasm::Module& m = module();
+  if (i.index() >= m.datas.size() || data_dropped_[i.index()]) return {};
+  const wasm::ByteRange r = m.datas[i.index()].init;
+  return {m.at(r), r.size};
+}
+
+void Instance::drop_data(environ::DataIndex i) {
+  if (i.index() < data_dropped_.size()) data_dropped_[i.index()] = true;
+}
+
+std::optional<TrapCode> Instance::memory_fill(environ::MemoryIndex mi, uint64_t dst, uint8_t value,
+                                              uint64_t len) {
+  LinearMemory* mem = memory(mi);
+  if (mem == nullptr || !range_in_bounds(dst, len, mem->byte_size())) return TrapCode::kHeapOutOfBounds;
+  if (len != 0) std::memset(mem->base() + dst, value, len);
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::memory_copy(environ::MemoryIndex dst_mi, uint64_t dst,
+                                              environ::MemoryIndex src_mi, uint64_t src, uint64_t len) {
+  LinearMemory* dm = memory(dst_mi);
+  LinearMemory* sm = memory(src_mi);
+  if (dm == nullptr || sm == nullptr || !range_in_bounds(dst, len, dm->byte_size()) ||
+      !range_in_bounds(src, len, sm->byte_size())) {
+    return TrapCode::kHeapOutOfBounds;
+  }
+  if (len != 0) std::memmove(dm->base() + dst, sm->base() + src, len);
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::memory_init(environ::MemoryIndex mi, environ::DataIndex di,
+                                              uint64_t dst, uint64_t src, uint64_t len) {
+  LinearMemory* mem = memory(mi);
+  std::span<const uint8_t> seg = data_segment(di);
+  if (mem == nullptr || !range_in_bounds(dst, len, mem->byte_size()) ||
+      !range_in_bounds(src, len, seg.size())) {
+    return TrapCode::kHeapOutOfBounds;
+  }
+  if (len != 0) std::memcpy(mem->base() + dst, seg.data() + src, len);
+  return std::nullopt;
+}
+
+std::optional<TrapCode> Instance::table_init(environ::TableIndex ti, environ::ElemIndex ei,
+                                             uint64_t dst, uint64_t src, uint64_t len) {
+  Table* t = table(ti);
+  if (t == nullptr) return TrapCode::kTableOutOfBounds;
+  return t->init(dst, elem_segment(ei), src, len);
+}
+
+}  // namespace kiln::runtime::vm

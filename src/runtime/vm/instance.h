@@ -1,0 +1,124 @@
+// runtime/vm/instance.h: the VM-level instance: its VMContext (allocated and initialised from
+// VMOffsets), its defined memories and tables, the imports wired in, and its element and data
+// segments. Libcalls reach it from a VMContext. Evaluating constant expressions (global
+// initialisers, segment offsets and elements) and applying active segments is the
+// instantiator's job (runtime/), which drives it through set_elem_segment, global(), and
+// the bulk operations below so that instantiation and the libcalls share one implementation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "environ/indices.h"
+#include "environ/trap_codes.h"
+#include "environ/tunables.h"
+#include "environ/vmoffsets.h"
+#include "runtime/vm/memory.h"
+#include "runtime/vm/table.h"
+#include "runtime/vm/vmcontext.h"
+#include "support/error.h"
+#include "wasm/module.h"
+
+namespace kiln::runtime::vm {
+
+// Store-level policy for fuel and epochs, implemented by the store.
+class StoreHooks {
+ public:
+  virtual ~StoreHooks() = default;
+  // Fuel ran out (fuel_consumed >= 0): add fuel (make fuel_consumed negative) and return
+  // true, or return false to trap OutOfFuel.
+  virtual bool refuel(VMStoreContext* store) = 0;
+  // The epoch deadline passed: the new deadline, or nullopt to trap Interrupt.
+  virtual std::optional<uint64_t> new_epoch(VMStoreContext* store) = 0;
+};
+
+// What the imports resolved to, in import order per kind. Types were checked by the linker.
+struct InstanceImports {
+  std::vector<const VMFuncRef*> functions;  // the provider's funcref (exact type id, entries)
+  std::vector<Table*> tables;
+  std::vector<LinearMemory*> memories;
+  std::vector<VMGlobalDefinition*> globals;
+};
+
+struct InstanceConfig {
+  const wasm::Module* module = nullptr;          // must outlive the instance
+  const environ::VMOffsets* offsets = nullptr;   // VMOffsets::for_module(*module), outlives
+  const uint32_t* type_ids = nullptr;            // canonical id per module type index, outlives
+  std::span<const void* const> function_code;    // wasm_call entry per defined function
+  VMStoreContext* store = nullptr;
+  const uint64_t* epoch_counter = nullptr;
+  const void* const* builtins = nullptr;         // null: builtin_table()
+  environ::Tunables tunables;
+  uint64_t max_memory_bytes = UINT64_MAX;        // store limits, per memory / table
+  uint64_t max_table_elements = UINT64_MAX;
+  StoreHooks* hooks = nullptr;                   // null: out of fuel / epoch always trap
+};
+
+class Instance {
+ public:
+  // Allocates the VMContext, creates the defined memories and tables (tables filled with null,
+  // globals zeroed), wires the imports and fills every VMFuncRef. Fails with kInstantiate
+  // when the import counts do not match the module, or a memory/table cannot be created.
+  static Expected<std::unique_ptr<Instance>> create(const InstanceConfig& config,
+                                                    const InstanceImports& imports);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // SAFETY: `vmctx` must be the VMContext of a live Instance (compiled code only ever passes
+  // its own); the header field `instance` points back here.
+  static Instance* from_vmctx(VMContext* vmctx);
+
+  VMContext* vmctx() const { return reinterpret_cast<VMContext*>(vmctx_.get()); }
+  const wasm::Module& module() const { return *config_.module; }
+  const environ::VMOffsets& offsets() const { return *config_.offsets; }
+  VMStoreContext* store() const { return config_.store; }
+  StoreHooks* hooks() const { return config_.hooks; }
+
+  // By module-wide index; null when out of range.
+  LinearMemory* memory(environ::MemoryIndex i) const;
+  Table* table(environ::TableIndex i) const;
+  VMGlobalDefinition* global(environ::GlobalIndex i) const;
+  VMFuncRef* func_ref(environ::FuncIndex i) const;
+
+  // Element segments hold evaluated references (VMFuncRef* or host pointers), set by the
+  // instantiator; data segments are the module's bytes. Dropped segments read as empty.
+  void set_elem_segment(environ::ElemIndex i, std::vector<void*> items);
+  std::span<void* const> elem_segment(environ::ElemIndex i) const;
+  void drop_elem(environ::ElemIndex i);
+  std::span<const uint8_t> data_segment(environ::DataIndex i) const;
+  void drop_data(environ::DataIndex i);
+
+  // The bulk operations (spec semantics; all bounds checked before any write).
+  std::optional<environ::TrapCode> memory_fill(environ::MemoryIndex m, uint64_t dst, uint8_t value,
+                                               uint64_t len);
+  std::optional<environ::TrapCode> memory_copy(environ::MemoryIndex dst_mem, uint64_t dst,
+                                               environ::MemoryIndex src_mem, uint64_t src,
+                                               uint64_t len);
+  std::optional<environ::TrapCode> memory_init(environ::MemoryIndex m, environ::DataIndex d,
+                                               uint64_t dst, uint64_t src, uint64_t len);
+  std::optional<environ::TrapCode> table_init(environ::TableIndex t, environ::ElemIndex e,
+                                              uint64_t dst, uint64_t src, uint64_t len);
+
+ private:
+  Instance() = default;
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const;
+  };
+
+  // Declared first so it is destroyed last: owned tables and memories write into it.
+  std::unique_ptr<uint8_t, FreeDeleter> vmctx_;
+  InstanceConfig config_;
+  std::vector<std::unique_ptr<LinearMemory>> owned_memories_;
+  std::vector<std::unique_ptr<Table>> owned_tables_;
+  std::vector<LinearMemory*> memories_;  // all, imported first
+  std::vector<Table*> tables_;
+  std::vector<std::vector<void*>> elems_;
+  std::vector<bool> elem_dropped_;
+  std::vector<bool> data_dropped_;
+};
+
+}  // namespace kiln::runtime::vm

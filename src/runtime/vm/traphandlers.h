@@ -1,0 +1,123 @@
+// runtime/vm/traphandlers.h: turning faults and explicit traps in compiled code into Wasm
+// traps that unwind to the host.
+//
+// - The code registry: every CodeMemory registers its address range with its trap table and
+//   function ranges (CodeInfo); lookups by pc are O(log n) and async-signal-safe.
+// - catch_traps(): runs a host-to-wasm call inside an activation (a sigsetjmp point on this
+//   thread). A trap anywhere below it - a fault at a trap site (signal handler), raise_trap()
+//   from a libcall, raise_host_error() from a host function - records the trap and a
+//   frame-pointer backtrace and longjmps back; catch_traps returns the Trap.
+// - The frames between catch_traps and the trap are abandoned, not unwound: they must own no
+//   resources (compiled code and trampolines own none; libcalls and host-call shims must hold
+//   no objects with destructors when they raise).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "environ/indices.h"
+#include "environ/trap_codes.h"
+#include "runtime/vm/vmcontext.h"
+#include "support/error.h"
+
+namespace kiln::runtime::vm {
+
+struct TrapTableEntry {
+  uint32_t offset;  // from CodeInfo::start
+  environ::TrapCode code;
+};
+
+struct FuncRange {
+  uint32_t start;  // offsets from CodeInfo::start, [start, end)
+  uint32_t end;
+  environ::FuncIndex func;
+};
+
+// What the trap handler and the backtrace walker know about one region of compiled code.
+// Immutable while registered.
+struct CodeInfo {
+  uintptr_t start = 0;
+  uintptr_t end = 0;
+  std::vector<TrapTableEntry> traps;  // sorted by offset
+  std::vector<FuncRange> funcs;       // sorted by start, disjoint; trampolines are not listed
+  const void* owner = nullptr;        // the runtime object that owns the code (e.g. its module)
+
+  // Async-signal-safe (binary searches, no allocation).
+  const TrapTableEntry* trap_at(uintptr_t pc) const;
+  const FuncRange* func_at(uintptr_t pc) const;
+};
+
+// Adds / removes a code region. `info` must stay alive and unchanged until unregister_code
+// returns; unregister_code waits for in-flight lookups (signal handlers) to finish.
+void register_code(const CodeInfo* info);
+void unregister_code(const CodeInfo* info);
+// The registered region containing pc, or null. Async-signal-safe. The result may be used
+// only while its owner keeps it registered.
+const CodeInfo* lookup_code(uintptr_t pc);
+
+struct BacktraceFrame {
+  uintptr_t pc = 0;                // return address, or the trapping pc for the first frame
+  const void* owner = nullptr;     // CodeInfo::owner
+  environ::FuncIndex func;         // function index in the owner's module
+  uint32_t func_offset = 0;        // pc - function start
+};
+
+struct Trap {
+  environ::TrapCode code = environ::TrapCode::kUnreachable;
+  uintptr_t pc = 0;             // faulting pc, or the return address into wasm of a libcall
+  uintptr_t fault_address = 0;  // the address a faulting access touched (0 if none)
+  std::vector<BacktraceFrame> backtrace;  // innermost first; wasm function frames only
+  bool backtrace_truncated = false;
+  std::optional<Error> host_error;  // set when a host function raised an error
+
+  // The spec message ("out of bounds memory access"), or the host error's message.
+  std::string message() const;
+};
+
+// Installs the signal handlers (once per process; later calls do nothing). catch_traps calls
+// it; embedders may call it early.
+void init_traps();
+
+// Runs fn(payload) inside a new activation on this thread. Returns nullopt if fn returned, or
+// the trap that unwound it. When `store` is not null and no activation of this thread has set
+// its stack limit yet, the limit becomes (this frame's address - max_wasm_stack) for the
+// duration of the call, so compiled code traps StackOverflow well before the thread's guard
+// page. Nested activations (host -> wasm -> host -> wasm) are allowed.
+std::optional<Trap> catch_traps(VMStoreContext* store, uint64_t max_wasm_stack, void (*fn)(void*),
+                                void* payload);
+
+template <typename F>
+std::optional<Trap> catch_traps(VMStoreContext* store, uint64_t max_wasm_stack, F&& f) {
+  using Fn = std::remove_reference_t<F>;
+  return catch_traps(store, max_wasm_stack, [](void* p) { (*static_cast<Fn*>(p))(); },
+                     const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+// Whether this thread is inside catch_traps.
+bool in_activation();
+
+// Raises `code` from a libcall called directly by compiled code: `pc` is the libcall's return
+// address and `fp` its caller's frame pointer (see libcalls.cc). Does not return. Calling it
+// outside an activation is a runtime bug and aborts.
+[[noreturn]] void raise_trap(environ::TrapCode code, uintptr_t pc, uintptr_t fp);
+// Raises a host error from a host function called through a wasm-to-array trampoline; the
+// backtrace starts at `store`'s last_wasm_exit_{pc,fp}. Does not return.
+[[noreturn]] void raise_host_error(Error error, const VMStoreContext* store);
+
+// Walks frame pointers from (pc, fp) over compiled wasm functions, up to max_frames.
+std::vector<BacktraceFrame> capture_backtrace(uintptr_t pc, uintptr_t fp, size_t max_frames = 256);
+
+namespace detail {
+// Implemented per OS (sys/<os>/signals.cc).
+void install_signal_handlers();
+void ensure_thread_signal_stack();
+// Called by the OS signal handler with the interrupted context. If pc is a trap site in
+// registered code and this thread is in an activation, records the trap and longjmps (does
+// not return); otherwise returns false and the handler chains to the previous one.
+bool handle_trap_signal(uintptr_t pc, uintptr_t fp, uintptr_t sp, uintptr_t fault_address);
+}  // namespace detail
+
+}  // namespace kiln::runtime::vm

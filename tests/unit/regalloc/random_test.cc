@@ -1,0 +1,79 @@
+// tests/unit/regalloc/random_test.cc: thousands of random functions (random CFGs with loops,
+// block params, calls, fixed/reuse/stack constraints, high pressure) allocated and checked,
+// plus one large function (10^5 instructions) to exercise scaling.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "test_util.h"
+
+namespace kiln::codegen::regalloc::testing {
+namespace {
+
+void run_seed(uint64_t seed, const GenConfig& cfg) {
+  SeededChoices src(seed);
+  GeneratedFunction g = generate_function(src, cfg);
+  auto out = run(g.func, g.env);
+  ASSERT_TRUE(out.ok()) << "seed " << seed << ": " << out.error().message() << "\n"
+                        << (getenv("KILN_RA_DUMP") ? dump(g.func) : std::string());
+  auto c = check(g.func, g.env, *out);
+  ASSERT_TRUE(c.ok()) << "seed " << seed << ": " << c.error().message() << "\n"
+                      << (getenv("KILN_RA_DUMP") ? dump(g.func, &*out) : std::string());
+}
+
+TEST(RegallocRandom, SmallFunctions) {
+  GenConfig cfg;
+  for (uint64_t seed = 0; seed < 3000; ++seed) {
+    run_seed(seed, cfg);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(RegallocRandom, HighPressureNoFloats) {
+  GenConfig cfg;
+  cfg.allow_floats = false;
+  cfg.reach = 80;
+  cfg.max_insts_per_block = 30;
+  cfg.call_percent = 15;
+  for (uint64_t seed = 100000; seed < 101000; ++seed) {
+    run_seed(seed, cfg);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(RegallocRandom, ManyBlocksAndLoops) {
+  GenConfig cfg;
+  cfg.max_blocks = 60;
+  cfg.max_insts_per_block = 6;
+  cfg.reach = 40;
+  for (uint64_t seed = 200000; seed < 200500; ++seed) {
+    run_seed(seed, cfg);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// The allocator must stay roughly linear: this prints how long a function with about 10^5
+// instructions takes (measured, not asserted; bench/ is where speed is judged).
+TEST(RegallocRandom, LargeFunction) {
+  GenConfig cfg;
+  cfg.min_blocks = cfg.max_blocks = 2500;
+  cfg.min_insts_per_block = cfg.max_insts_per_block = 40;
+  cfg.reach = 16;
+  SeededChoices src(42);
+  GeneratedFunction g = generate_function(src, cfg);
+  auto t0 = std::chrono::steady_clock::now();
+  auto out = run(g.func, g.env);
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  auto c = check(g.func, g.env, *out);
+  auto t2 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("large function: %zu insts, %zu blocks, %u vregs: run %.1f ms, check %.1f ms; "
+              "%zu edits, %u slots, %u splits\n",
+              g.func.insts.size(), g.func.blocks.size(), g.func.num_vregs, ms(t1 - t0), ms(t2 - t1),
+              out->edits.size(), out->num_spill_slots, out->stats.splits);
+}
+
+}  // namespace
+}  // namespace kiln::codegen::regalloc::testing
