@@ -30,6 +30,7 @@ test: build
 
 bench: build
 	./$(BUILD)/bench/decode_bench ../shared/bench/sightglass
+	python3 bench/run.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

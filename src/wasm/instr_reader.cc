@@ -107,7 +107,7 @@ InstrReader::InstrReader(const uint8_t* begin, const uint8_t* end, uint64_t base
 Expected<void> InstrReader::next(Opcode* op, Imm* imm) {
   // Fast path for the most common shapes - one-byte opcodes with no immediate or a one-byte
   // LEB index/constant - without setting up a BinaryReader.
-  if (pos_ < end_ && *pos_ < 0xFB && lookup_opcode(0, *pos_, op)) {
+  if (pos_ < end_ && *pos_ < 0xFB && lookup_one_byte_opcode(*pos_, op)) {
     const OpcodeInfo& in = info(*op);
     if (in.proposal == Proposal::kCore || proposal_enabled(in.proposal, features_)) {
       if (in.imm == ImmKind::kNone) {

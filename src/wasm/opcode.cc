@@ -4,19 +4,24 @@
 #include <array>
 
 namespace kiln::wasm {
-namespace {
 
-constexpr OpcodeInfo kInfos[] = {
+namespace detail {
+constexpr OpcodeInfo kOpcodeInfos[] = {
 #define KILN_OPCODE(name, prefix, code, text, imm, sig, align, proposal) \
   {prefix, code, text, ImmKind::imm, sig, align, Proposal::proposal},
 #include "wasm/opcodes.def"
 #undef KILN_OPCODE
 };
-static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == kNumOpcodes);
+static_assert(sizeof(kOpcodeInfos) / sizeof(kOpcodeInfos[0]) == kNumOpcodes);
+}  // namespace detail
+
+namespace {
+
+constexpr const OpcodeInfo* kInfos = detail::kOpcodeInfos;
 
 // Direct tables per prefix space. Every space is small (the largest, SIMD, tops out at 0x113),
 // so a dense array of uint16_t with a "none" sentinel gives O(1) lookup and fits in ~1.5 KiB.
-constexpr uint16_t kNoOpcode = 0xFFFF;
+using detail::kNoOpcode;
 constexpr uint32_t kOneByteSize = 256;
 constexpr uint32_t kGcSize = 32;
 constexpr uint32_t kMiscSize = 32;
@@ -64,7 +69,16 @@ constexpr Tables kTables = build_tables();
 
 }  // namespace
 
-const OpcodeInfo& info(Opcode op) { return kInfos[static_cast<uint32_t>(op)]; }
+namespace detail {
+const uint16_t kOneByteOpcodes[256] = {
+#define X8(i) kTables.one_byte[i], kTables.one_byte[i + 1], kTables.one_byte[i + 2], kTables.one_byte[i + 3], \
+              kTables.one_byte[i + 4], kTables.one_byte[i + 5], kTables.one_byte[i + 6], kTables.one_byte[i + 7]
+#define X64(i) X8(i), X8(i + 8), X8(i + 16), X8(i + 24), X8(i + 32), X8(i + 40), X8(i + 48), X8(i + 56)
+    X64(0), X64(64), X64(128), X64(192)
+#undef X64
+#undef X8
+};
+}  // namespace detail
 
 bool lookup_opcode(uint8_t prefix, uint32_t code, Opcode* out) {
   uint16_t v = kNoOpcode;

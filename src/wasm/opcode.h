@@ -89,10 +89,23 @@ struct OpcodeInfo {
 
 constexpr uint32_t kNumOpcodes = static_cast<uint32_t>(Opcode::kCount_);
 
-const OpcodeInfo& info(Opcode op);
+namespace detail {
+extern const OpcodeInfo kOpcodeInfos[];
+// One-byte opcode space: the Opcode for each byte, or kNoOpcode.
+inline constexpr uint16_t kNoOpcode = 0xFFFF;
+extern const uint16_t kOneByteOpcodes[256];
+}  // namespace detail
+
+// Inline: the decoder and validator consult it for every instruction.
+inline const OpcodeInfo& info(Opcode op) { return detail::kOpcodeInfos[static_cast<uint32_t>(op)]; }
 inline const char* name(Opcode op) { return info(op).text; }
 
 // Decoding: the opcode for (prefix, code), or false if there is none.
 bool lookup_opcode(uint8_t prefix, uint32_t code, Opcode* out);
+inline bool lookup_one_byte_opcode(uint8_t code, Opcode* out) {
+  uint16_t v = detail::kOneByteOpcodes[code];
+  *out = static_cast<Opcode>(v);
+  return v != detail::kNoOpcode;
+}
 
 }  // namespace kiln::wasm
