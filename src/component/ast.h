@@ -103,6 +103,7 @@ struct ExternName {
   std::optional<std::string> implements;
   std::optional<std::string> version_suffix;
   std::optional<std::string> external_id;
+  bool duplicate_attribute = false;  // an attribute kind given twice (a validation error)
   uint64_t offset = 0;
 };
 

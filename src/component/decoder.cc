@@ -348,8 +348,8 @@ class Decoder {
         if (!name(&s)) return false;
         std::optional<std::string>* slot =
             k == 0 ? &out->implements : k == 1 ? &out->version_suffix : &out->external_id;
-        if (slot->has_value()) return fail("duplicate name attribute", at);
-        *slot = std::move(s);
+        if (slot->has_value()) out->duplicate_attribute = true;
+        else *slot = std::move(s);
       }
     }
     return true;
@@ -478,7 +478,7 @@ class Decoder {
       return u32(&out->instance) && u32(&out->index);
     }
     out->target = t == 0 ? Alias::Target::kExport : Alias::Target::kCoreExport;
-    bool is_core = out->sort <= Sort::kCoreInstance;
+    bool is_core = out->sort <= Sort::kCoreTag;
     if ((t == 1) != is_core) return bad_byte(t, "alias", at);
     return u32(&out->instance) && name(&out->name);
   }

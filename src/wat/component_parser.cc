@@ -66,7 +66,7 @@ class Parser {
     KILN_TRY(expect_lparen());
     KILN_TRY(expect_keyword("component"));
     if (at_keyword("definition")) next();
-    if (peek().kind == TokenKind::kId) next();
+    KILN_ASSIGN_OR_RETURN(auto top_id, optional_id());
     if (at_keyword("binary")) {
       next();
       std::vector<uint8_t> bytes;
@@ -92,7 +92,7 @@ class Parser {
       return parse_component(src);
     }
     BinaryWriter w;
-    KILN_TRY(component_body(w, std::nullopt));
+    KILN_TRY(component_body(w, top_id));
     KILN_TRY(expect_eof());
     return std::move(w.bytes());
   }
@@ -114,13 +114,37 @@ class Parser {
   Error unexpected() const {
     const Token& t = peek();
     if (t.kind == TokenKind::kEof) return error(t, "unexpected end of input");
-    return error(t, "unexpected token");
+    return error(t, "unexpected token `" + std::string(t.text) + "`");
   }
   bool at_keyword(std::string_view kw, size_t k = 0) const {
     return peek(k).kind == TokenKind::kKeyword && peek(k).text == kw;
   }
   bool at_form(std::string_view kw) const {
     return peek().kind == TokenKind::kLParen && at_keyword(kw, 1);
+  }
+  // `(import "name")` (optionally with attributes) as the import abbreviation of a
+  // definition, as opposed to an import field of a nested component or module.
+  bool at_import_abbrev() const {
+    if (!at_form("import")) return false;
+    size_t k = 2;
+    if (peek(k).kind == TokenKind::kString) {
+      ++k;
+    } else if (peek(k).kind == TokenKind::kLParen && peek(k + 1).text == "interface") {
+      k += 4;
+    } else {
+      return false;
+    }
+    while (peek(k).kind == TokenKind::kLParen &&
+           (peek(k + 1).text == "implements" || peek(k + 1).text == "versionsuffix" ||
+            peek(k + 1).text == "external-id"))
+      k += 4;
+    return peek(k).kind == TokenKind::kRParen;
+  }
+  // `(type idx)`: a reference to a type, as opposed to a type definition declarator.
+  bool at_type_ref() const {
+    return at_form("type") &&
+           (peek(2).kind == TokenKind::kId || peek(2).kind == TokenKind::kNat) &&
+           peek(3).kind == TokenKind::kRParen;
   }
   bool at_core_form(std::string_view kw) const {
     return peek().kind == TokenKind::kLParen && at_keyword("core", 1) && at_keyword(kw, 2);
@@ -274,8 +298,15 @@ class Parser {
 
   // After `(sort`: `idx` or `idx "name"+` (inline export aliases), then `)`.
   Expected<uint32_t> item_rest(S sort) {
+    KILN_ASSIGN_OR_RETURN(uint32_t i, item_index(sort));
+    KILN_TRY(expect_rparen());
+    return i;
+  }
+
+  // `idx` or `idx "name"+` (inline export aliases).
+  Expected<uint32_t> item_index(S sort) {
     if (peek(1).kind == TokenKind::kString) {
-      S inst_sort = sort <= kCoreInstance ? kCoreInstance : kInstance;
+      S inst_sort = sort <= kCoreTag ? kCoreInstance : kInstance;
       KILN_ASSIGN_OR_RETURN(uint32_t inst, index(inst_sort));
       while (peek().kind == TokenKind::kString) {
         const Token& at = peek();
@@ -284,19 +315,16 @@ class Parser {
         S s = last ? sort : inst_sort;
         KILN_ASSIGN_OR_RETURN(inst, export_alias(s, inst, nm, std::nullopt, at));
       }
-      KILN_TRY(expect_rparen());
       return inst;
     }
-    KILN_ASSIGN_OR_RETURN(uint32_t i, index(sort));
-    KILN_TRY(expect_rparen());
-    return i;
+    return index(sort);
   }
 
   Expected<uint32_t> export_alias(S sort, uint32_t inst, const std::string& nm,
                                   const std::optional<std::string>& id, const Token& at) {
     BinaryWriter w;
     write_sort(w, sort);
-    w.u8(sort <= kCoreInstance ? 0x01 : 0x00);
+    w.u8(sort <= kCoreTag ? 0x01 : 0x00);
     w.u32(inst);
     w.name(nm);
     KILN_TRY(emit(6, 2, w, at));
@@ -305,9 +333,18 @@ class Parser {
 
   // `(sort idx)` / `(sort idx "name")` of the expected sort; a bare index is accepted too.
   Expected<uint32_t> item_ref(S sort) {
-    if (peek().kind != TokenKind::kLParen) return index(sort);
+    if (peek().kind != TokenKind::kLParen) return item_index(sort);
     size_t used;
     auto s = peek_sort(1, &used);
+    if (sort <= kCoreInstance && s != sort) {
+      // Inside core contexts the `core` prefix is optional: (memory $m), (instance $i).
+      static constexpr const char* kCoreNames[] = {"func", "table", "memory", "global", "tag",
+                                                   "type", "module", "instance"};
+      if (at_keyword(kCoreNames[sort], 1)) {
+        s = sort;
+        used = 1;
+      }
+    }
     if (!s || *s != sort) return unexpected();
     next();
     for (size_t i = 0; i < used; ++i) next();
@@ -342,10 +379,13 @@ class Parser {
     }
     BinaryWriter attrs;
     uint32_t n = 0;
+    uint32_t seen_kinds = 0;
     for (;;) {
       int kind = at_form("implements") ? 0 : at_form("versionsuffix") ? 1
                  : at_form("external-id") ? 2 : -1;
       if (kind < 0) break;
+      if (seen_kinds & (1u << kind)) return error(peek(), "unexpected token");
+      seen_kinds |= 1u << kind;
       next();
       next();
       KILN_ASSIGN_OR_RETURN(std::string v, expect_string());
@@ -394,7 +434,7 @@ class Parser {
       if (at_keyword("func", 2) || at_keyword("table", 2) || at_keyword("memory", 2) ||
           at_keyword("global", 2) || at_keyword("tag", 2))
         return core_item_def();
-      return error(peek(2), "unexpected token");
+      return error(peek(2), "unexpected token `" + std::string(peek(2).text) + "`");
     }
     if (!peek(1).text.empty() && peek(1).kind == TokenKind::kKeyword) {
       std::string_view kw = peek(1).text;
@@ -409,7 +449,7 @@ class Parser {
       if (kw == "start") return start_def();
       if (kw == "value") return error(at, "value definitions are not supported in text");
     }
-    return error(peek(1), "unexpected token");
+    return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
   }
 
   Expected<void> core_module() {
@@ -421,14 +461,16 @@ class Parser {
     next();  // ( core module
     KILN_ASSIGN_OR_RETURN(auto id, optional_id());
     std::vector<std::string> exports;
-    while (at_form("export")) {
+    // (export "n") and (import "n") with one name are the component-level abbreviations;
+    // with two names (or an item after the name) they are the core module's own fields.
+    while (at_form("export") && peek(3).kind == TokenKind::kRParen) {
       next();
       next();
       KILN_ASSIGN_OR_RETURN(std::string e, expect_string());
       KILN_TRY(expect_rparen());
       exports.push_back(std::move(e));
     }
-    if (at_form("import")) {
+    if (at_form("import") && peek(3).kind != TokenKind::kString) {
       next();
       next();
       BinaryWriter w;
@@ -497,7 +539,7 @@ class Parser {
   // (export "name" ...)* before a definition.
   Expected<std::vector<std::string>> inline_export_names() {
     std::vector<std::string> names;
-    while (at_form("export")) {
+    while (at_form("export") && peek(3).kind == TokenKind::kRParen) {
       next();
       next();
       KILN_ASSIGN_OR_RETURN(std::string e, expect_string());
@@ -519,7 +561,7 @@ class Parser {
     if (at_form("instantiate")) {
       next();
       next();
-      KILN_ASSIGN_OR_RETURN(uint32_t m, index(kCoreModule));
+      KILN_ASSIGN_OR_RETURN(uint32_t m, item_ref(kCoreModule));
       BinaryWriter args;
       uint32_t n = 0;
       while (at_form("with")) {
@@ -923,7 +965,7 @@ class Parser {
         KILN_TRY(emit(0, -1, d, at, 2));
         KILN_TRY(define(kCoreType, id, at));
       } else {
-        return error(peek(1), "unexpected token");
+        return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
       }
     }
     KILN_TRY(expect_rparen());
@@ -983,7 +1025,7 @@ class Parser {
       next();
       if (peek().kind == TokenKind::kId) next();
       uint32_t t;
-      if (at_form("type")) {
+      if (at_type_ref()) {
         next();
         next();
         KILN_ASSIGN_OR_RETURN(t, index(kCoreType));
@@ -1277,19 +1319,19 @@ class Parser {
     while (peek().kind == TokenKind::kLParen) {
       std::string_view kw = peek(1).text;
       if (at_keyword("core", 1)) {
-        if (!at_keyword("type", 2) && !at_keyword("rec", 2)) return error(peek(2), "unexpected token");
+        if (!at_keyword("type", 2) && !at_keyword("rec", 2)) return error(peek(2), "unexpected token `" + std::string(peek(2).text) + "`");
         KILN_TRY(core_type_def());
       } else if (kw == "type") {
         KILN_TRY(type_def());
       } else if (kw == "alias") {
         KILN_TRY(alias_def());
       } else if (kw == "import") {
-        if (!component) return error(peek(1), "unexpected token");
+        if (!component) return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
         KILN_TRY(import_def());
       } else if (kw == "export") {
         KILN_TRY(export_decl());
       } else {
-        return error(peek(1), "unexpected token");
+        return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
       }
     }
     KILN_TRY(expect_rparen());
@@ -1319,7 +1361,7 @@ class Parser {
   // A type use for an extern desc: (type idx) or inline (for funcs: params/results;
   // components/instances: declarators; modules: module declarators). Returns the type index.
   Expected<uint32_t> type_use(S kind, const Token& at) {
-    if (at_form("type")) {
+    if (at_type_ref()) {
       next();
       next();
       KILN_ASSIGN_OR_RETURN(uint32_t t, index(kType));
@@ -1390,19 +1432,19 @@ class Parser {
     while (peek().kind == TokenKind::kLParen) {
       std::string_view kw = peek(1).text;
       if (at_keyword("core", 1)) {
-        if (!at_keyword("type", 2) && !at_keyword("rec", 2)) return error(peek(2), "unexpected token");
+        if (!at_keyword("type", 2) && !at_keyword("rec", 2)) return error(peek(2), "unexpected token `" + std::string(peek(2).text) + "`");
         KILN_TRY(core_type_def());
       } else if (kw == "type") {
         KILN_TRY(type_def());
       } else if (kw == "alias") {
         KILN_TRY(alias_def());
       } else if (kw == "import") {
-        if (!component) return error(peek(1), "unexpected token");
+        if (!component) return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
         KILN_TRY(import_def());
       } else if (kw == "export") {
         KILN_TRY(export_decl());
       } else {
-        return error(peek(1), "unexpected token");
+        return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
       }
     }
     w.u8(component ? 0x41 : 0x42);
@@ -1416,7 +1458,7 @@ class Parser {
   Expected<uint32_t> module_type_use() {
     // The caller pushed a module-type scope for inline declarators; pop it in both cases.
     const Token& at = peek();
-    if (at_form("type")) {
+    if (at_type_ref()) {
       scopes_.pop_back();
       next();
       next();
@@ -1450,7 +1492,7 @@ class Parser {
       KILN_TRY(expect_keyword("module"));
       KILN_ASSIGN_OR_RETURN(auto id, optional_id());
       uint32_t t;
-      if (at_form("type")) {
+      if (at_type_ref()) {
         next();
         next();
         KILN_ASSIGN_OR_RETURN(t, index(kCoreType));
@@ -1582,7 +1624,7 @@ class Parser {
     next();
     KILN_ASSIGN_OR_RETURN(auto id, optional_id());
     KILN_ASSIGN_OR_RETURN(auto exports, inline_export_names());
-    if (at_form("import")) {
+    if (at_import_abbrev()) {
       next();
       next();
       BinaryWriter w;
@@ -1618,7 +1660,7 @@ class Parser {
     next();
     KILN_ASSIGN_OR_RETURN(auto id, optional_id());
     KILN_ASSIGN_OR_RETURN(auto exports, inline_export_names());
-    if (at_form("import")) {
+    if (at_import_abbrev()) {
       next();
       next();
       BinaryWriter w;
@@ -1646,7 +1688,7 @@ class Parser {
     if (at_form("instantiate")) {
       next();
       next();
-      KILN_ASSIGN_OR_RETURN(uint32_t c, index(kComponent));
+      KILN_ASSIGN_OR_RETURN(uint32_t c, item_ref(kComponent));
       BinaryWriter args;
       uint32_t n = 0;
       while (at_form("with")) {
@@ -1754,7 +1796,7 @@ class Parser {
       size_t used;
       if (peek().kind != TokenKind::kLParen) return unexpected();
       auto s = peek_sort(1, &used);
-      if (!s) return error(peek(1), "unexpected token");
+      if (!s) return error(peek(1), "unexpected token `" + std::string(peek(1).text) + "`");
       pos_ = save;
       KILN_ASSIGN_OR_RETURN(uint32_t idx, outer_index(count, *s));
       next();
@@ -1900,7 +1942,7 @@ class Parser {
     std::string_view kw = t.text;
     next();
     auto type_imm = [&](uint8_t op) -> Expected<void> {
-      KILN_ASSIGN_OR_RETURN(uint32_t ty, index(kType));
+      KILN_ASSIGN_OR_RETURN(uint32_t ty, item_ref(kType));
       w.u8(op);
       w.u32(ty);
       return ok();
@@ -2019,12 +2061,10 @@ class Parser {
         KILN_TRY(flag_imm("shared"));
       }
       if (op == 0x42) return ok();
-      KILN_ASSIGN_OR_RETURN(uint32_t ft, index(kCoreType));
+      KILN_ASSIGN_OR_RETURN(uint32_t ft, item_ref(kCoreType));
       w.u32(ft);
       if (op == 0x40) return ok();
-      KILN_TRY(expect_lparen());
-      KILN_TRY(expect_keyword("table"));
-      KILN_ASSIGN_OR_RETURN(uint32_t tb, item_ref_inner(kCoreTable));
+      KILN_ASSIGN_OR_RETURN(uint32_t tb, item_ref(kCoreTable));
       w.u32(tb);
       return ok();
     }
@@ -2047,7 +2087,7 @@ class Parser {
     KILN_ASSIGN_OR_RETURN(auto id, optional_id());
     KILN_ASSIGN_OR_RETURN(auto exports, inline_export_names());
     uint32_t idx;
-    if (at_form("import")) {
+    if (at_import_abbrev()) {
       next();
       next();
       BinaryWriter w;

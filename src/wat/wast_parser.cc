@@ -151,7 +151,7 @@ class WastParser {
     cmd.loc = open.loc();
     std::string_view kw = head.text;
 
-    if (kw == "module" && at_keyword("instance", 2)) {
+    if ((kw == "module" || kw == "component") && at_keyword("instance", 2)) {
       next();
       next();
       next();

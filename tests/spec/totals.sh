@@ -29,6 +29,14 @@ for folder in spec spec/legacy spec/proposals/threads spec/proposals/wide-arithm
   fi
   files+=("${found[@]}")
 done
+# Component Model tests live in nested folders.
+for folder in component-model/reference component-model/wasmtime; do
+  if [ ! -d "$suite/$folder" ]; then
+    echo "error: no $suite/$folder" >&2
+    exit 1
+  fi
+  while IFS= read -r f; do files+=("$f"); done < <(find "$suite/$folder" -name '*.wast' | sort)
+done
 
 # kiln enables threads for files under proposals/threads/ by itself.
 exec "$kiln" wast --expected-failures "$here/expected_failures.txt" "${files[@]}"

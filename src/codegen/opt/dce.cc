@@ -5,6 +5,7 @@
 // in a depth-first search); a definition found with no live use is dead.
 #include "codegen/ir/flowgraph.h"
 #include "codegen/opt/passes.h"
+#include "codegen/opt/util.h"
 
 namespace kiln::codegen::opt {
 
@@ -33,7 +34,9 @@ bool eliminate_dead_code(Function& f) {
     Inst i = f.layout.last_inst(*it);
     while (i) {
       Inst prev = f.layout.prev_inst(i);
-      bool needed = f.has_side_effects(i);
+      // Kept if it has an effect or may trap (may_trap knows divisions by safe constants).
+      const Opcode op = f.dfg[i].opcode;
+      bool needed = is_terminator(op) || is_call(op) || can_store(op) || may_trap(f, i);
       for (Value r : f.dfg.inst_results(i)) needed = needed || live.contains(r);
       if (needed) {
         for (Value v : f.dfg.inst_values(i)) live.insert(f.dfg.resolve_aliases(v));
@@ -45,11 +48,6 @@ bool eliminate_dead_code(Function& f) {
     }
   }
   return changed;
-}
-
-void optimize(Function& f) {
-  simplify(f);
-  eliminate_dead_code(f);
 }
 
 }  // namespace kiln::codegen::opt

@@ -1,11 +1,13 @@
-// codegen/opt/simplify.cc: constant folding, operation-dropping identities, branch folding.
-// Rules are in the style of Cranelift's opts/*.isle: each replaces an instruction by a
-// constant, by one of its operands (an alias), or by a cheaper instruction, never worse.
+// codegen/opt/simplify.cc: constant folding, branches and conditional traps on constants, and
+// the driver of the algebraic rules of rules.cc. Each change replaces an instruction by a
+// constant, by one of its operands (an alias), or by cheaper instructions, never worse.
 #include <optional>
 
 #include "codegen/ir/eval.h"
 #include "codegen/ir/flowgraph.h"
 #include "codegen/opt/passes.h"
+#include "codegen/opt/rules.h"
+#include "codegen/opt/util.h"
 
 namespace kiln::codegen::opt {
 
@@ -36,39 +38,6 @@ class Simplifier {
   }
 
  private:
-  // The constant an operand is known to hold.
-  std::optional<DataValue> constant(Value v) const {
-    Inst def = dfg_.value_inst(v);
-    if (!def) return std::nullopt;
-    const InstData& d = dfg_[def];
-    Type t = dfg_.value_type(dfg_.resolve_aliases(v));
-    switch (d.opcode) {
-      case Opcode::kIconst:
-        return DataValue::make(t, static_cast<uint64_t>(d.imm));
-      case Opcode::kF32const:
-        return DataValue::make(t, static_cast<uint32_t>(d.imm));
-      case Opcode::kF64const:
-        return DataValue::make(t, static_cast<uint64_t>(d.imm));
-      default:
-        return std::nullopt;
-    }
-  }
-  bool is_int_const(Value v, int64_t want) const {
-    auto c = constant(v);
-    if (!c || !c->type.is_int()) return false;
-    return c->bits == DataValue::make(c->type, static_cast<uint64_t>(want)).bits;
-  }
-
-  // Replaces inst by its operand `v`: uses of the result now see v.
-  void replace_with_value(Inst i, Value v) {
-    Value r = dfg_.first_result(i);
-    v = dfg_.resolve_aliases(v);
-    f_.layout.remove_inst(i);
-    dfg_.clear_results(i);
-    dfg_.change_to_alias(r, v);
-    changed_ = true;
-  }
-
   // Rewrites inst in place into a constant producing `c`; its result value is kept.
   void replace_with_constant(Inst i, const DataValue& c) {
     InstData d;
@@ -89,25 +58,25 @@ class Simplifier {
 
   static bool foldable_type(Type t) { return t.is_float() || (t.is_int() && t.bits() <= 64); }
 
-  void simplify_inst(Inst i) {
+  void simplify_inst(Inst i, int budget = kMaxRounds) {
     InstData& d = dfg_[i];
     Opcode op = d.opcode;
     if (op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const) return;
 
     // Branches on constants.
     if (op == Opcode::kBrif) {
-      if (auto c = constant(d.args[0])) {
+      if (auto c = constant_of(dfg_, d.args[0])) {
         BlockCall taken = d.dest[c->bits != 0 ? 0 : 1];
         d.opcode = Opcode::kJump;
         d.dest[0] = taken;
         d.dest[1] = BlockCall{};
         d.args[0] = Value();
         changed_ = true;
+        return;
       }
-      return;
     }
     if (op == Opcode::kBrTable) {
-      if (auto c = constant(d.args[0])) {
+      if (auto c = constant_of(dfg_, d.args[0])) {
         const JumpTableData& jt = dfg_.jump_tables[d.jump_table()];
         BlockCall taken = c->bits < jt.targets.size() ? jt.targets[static_cast<size_t>(c->bits)]
                                                       : jt.default_target;
@@ -120,67 +89,41 @@ class Simplifier {
       return;
     }
     if (op == Opcode::kTrapz || op == Opcode::kTrapnz) {
-      if (auto c = constant(d.args[0])) {
+      if (auto c = constant_of(dfg_, d.args[0])) {
         bool traps = (c->bits == 0) == (op == Opcode::kTrapz);
         if (!traps) {
           f_.layout.remove_inst(i);
           changed_ = true;
         }
+        return;
       }
-      return;
     }
-    if (op == Opcode::kSelect) {
-      if (auto c = constant(d.args[0])) replace_with_value(i, d.args[c->bits != 0 ? 1 : 2]);
-      return;
-    }
-
     auto results = dfg_.inst_results(i);
-    if (results.size() != 1 || !foldable_type(dfg_.value_type(results[0]))) return;
-    if (!can_fold(op)) return;
-
-    // Constant folding: every operand constant.
-    auto args = dfg_.fixed_args(i);
-    std::vector<DataValue> vals;
-    for (Value a : args) {
-      auto c = constant(a);
-      if (!c) break;
-      vals.push_back(*c);
-    }
-    if (!args.empty() && vals.size() == args.size()) {
-      Type rt = dfg_.value_type(results[0]);
-      DataValue out[2];
-      TrapCode trap;
-      if (eval_pure(d, std::span<const Type>(&rt, 1), vals, out, trap) == EvalStatus::kOk) {
-        replace_with_constant(i, out[0]);
+    if (results.size() == 1 && foldable_type(dfg_.value_type(results[0])) && can_fold(op)) {
+      // Constant folding: every operand constant.
+      auto args = dfg_.fixed_args(i);
+      std::vector<DataValue> vals;
+      for (Value a : args) {
+        auto c = constant_of(dfg_, a);
+        if (!c) break;
+        vals.push_back(*c);
       }
-      return;
-    }
-
-    // Identities on integers.
-    if (args.size() != 2 || !dfg_.value_type(results[0]).is_int()) return;
-    Value x = args[0], y = args[1];
-    switch (op) {
-      case Opcode::kIadd: case Opcode::kBor: case Opcode::kBxor:
-        if (is_int_const(y, 0)) return replace_with_value(i, x);
-        if (is_int_const(x, 0)) return replace_with_value(i, y);
-        break;
-      case Opcode::kIsub: case Opcode::kIshl: case Opcode::kUshr: case Opcode::kSshr:
-      case Opcode::kRotl: case Opcode::kRotr:
-        if (is_int_const(y, 0)) return replace_with_value(i, x);
-        break;
-      case Opcode::kImul:
-        if (is_int_const(y, 1)) return replace_with_value(i, x);
-        if (is_int_const(x, 1)) return replace_with_value(i, y);
-        if (is_int_const(x, 0) || is_int_const(y, 0)) {
-          return replace_with_constant(i, DataValue::make(dfg_.value_type(results[0]), 0));
+      if (!args.empty() && vals.size() == args.size()) {
+        Type rt = dfg_.value_type(results[0]);
+        DataValue out[2];
+        TrapCode trap;
+        if (eval_pure(d, std::span<const Type>(&rt, 1), vals, out, trap) == EvalStatus::kOk) {
+          replace_with_constant(i, out[0]);
         }
-        break;
-      case Opcode::kBand:
-        if (is_int_const(y, -1)) return replace_with_value(i, x);
-        if (is_int_const(x, -1)) return replace_with_value(i, y);
-        break;
-      default:
-        break;
+        return;
+      }
+    }
+    // Algebraic rules (rules.cc); an instruction rewritten in place is simplified again, so
+    // chains such as isub -> iadd -> reassociated iadd finish in one visit (a bounded number
+    // of times, so no pair of rules can loop).
+    if (budget > 0 && apply_rules(f_, i)) {
+      changed_ = true;
+      if (f_.layout.inst_block(i)) simplify_inst(i, budget - 1);
     }
   }
 
@@ -194,6 +137,8 @@ class Simplifier {
         return true;
     }
   }
+
+  static constexpr int kMaxRounds = 8;
 
   Function& f_;
   DataFlowGraph& dfg_;

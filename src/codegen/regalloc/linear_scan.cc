@@ -21,7 +21,10 @@
 //  - Split positions are moved to block starts of lower loop depth when possible, so reloads
 //    and register changes land on loop entry edges rather than inside loops.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <set>
 #include <queue>
 #include <string>
 
@@ -140,6 +143,8 @@ class Allocator {
   void assign_reg(uint32_t id, PReg r);
   void assign_stack(uint32_t id);
   uint32_t split(uint32_t id, uint32_t pos);
+  uint32_t usable_until(const Interval& cur, uint32_t blocked) const;
+  void cut_at(uint32_t id, uint32_t pos);
   void spill_tail(uint32_t id);
   uint32_t optimal_split_pos(uint32_t lo, uint32_t hi) const;
   uint32_t next_intersection(const Interval& a, const Interval& b) const;
@@ -162,10 +167,12 @@ class Allocator {
     uint32_t inst = std::min<uint32_t>((pos - 2) / 2, static_cast<uint32_t>(f_.insts.size()) - 1);
     return inst_block_[inst];
   }
+  // Block 0 starts at 0, before its entry live-ins are defined, so "before its first
+  // instruction" (2) is an ordinary position inside it where split moves must be placed.
   bool is_block_start(uint32_t pos) const {
     if (pos < 2 || pos % 2 != 0) return pos == 0;
     uint32_t inst = (pos - 2) / 2;
-    return inst < f_.insts.size() && f_.blocks[inst_block_[inst]].first_inst == inst;
+    return inst > 0 && inst < f_.insts.size() && f_.blocks[inst_block_[inst]].first_inst == inst;
   }
   bool in_env(PReg r) const { return env_mask_[static_cast<int>(r.cls)] >> r.hw & 1; }
 
@@ -194,8 +201,14 @@ class Allocator {
 
   using HeapItem = std::pair<uint64_t, uint32_t>;
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> unhandled_;
-  std::vector<uint32_t> active_[kNumClasses], inactive_[kNumClasses];
-  uint32_t inactive_event_[kNumClasses] = {0, 0};  // no inactive interval changes state before
+  std::vector<uint32_t> active_[kNumClasses];
+  // Inactive intervals (in a lifetime hole) per register, ordered by where they resume: the
+  // free/blocked computations stop at the first one resuming after the current interval.
+  std::set<std::pair<uint32_t, uint32_t>> inactive_[64];
+  void make_inactive(uint32_t id) {
+    const Interval& iv = ivs_[id];
+    inactive_[iv.reg.index()].insert({iv.cursor_from(), id});
+  }
 
   Output out_;
   uint32_t scratch_[kNumClasses][2] = {{kInf, kInf}, {kInf, kInf}};
@@ -735,6 +748,33 @@ uint32_t Allocator::split(uint32_t id, uint32_t pos) {
   return nid;
 }
 
+// How long `cur` can stay in a register that something else needs from `blocked` on: through
+// its end (kInf), up to the boundary before `blocked`, or up to `blocked` itself when that is a
+// late point where `cur` needs no register and the slot already holds the value (spill at
+// definition, stored after the defining instruction): the rest then starts in the slot, so
+// the odd split needs no move. This is what lets a
+// value read in a register by a call (or a division) live on past the clobber.
+uint32_t Allocator::usable_until(const Interval& cur, uint32_t blocked) const {
+  if (blocked >= cur.end()) return kInf;
+  // The slot is written after the defining instruction: an odd split is only possible at a
+  // later instruction.
+  if (!(blocked & 1) || cur.stack_start || def_pos_[cur.vreg] >= floor_even(blocked)) return floor_even(blocked);
+  auto it = std::lower_bound(cur.uses.begin(), cur.uses.end(), blocked,
+                             [](const UsePos& u, uint32_t p) { return u.pos < p; });
+  for (; it != cur.uses.end() && it->pos == blocked; ++it) {
+    if (it->kind != UseKind::kAny) return floor_even(blocked);
+  }
+  return blocked;
+}
+
+// Ends `id` at `pos` (> its start); the rest competes again, or waits in the slot when it
+// starts at a late point (no move can be placed there).
+void Allocator::cut_at(uint32_t id, uint32_t pos) {
+  uint32_t t = split(id, pos);
+  if (pos & 1) spill_tail(t);
+  else push_unhandled(t);
+}
+
 void Allocator::assign_reg(uint32_t id, PReg r) {
   Interval& iv = ivs_[id];
   iv.assigned = true;
@@ -781,13 +821,15 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     if (!tie_exempt(cur, ivs_[a])) free_until[ivs_[a].reg.index()] = 0;
   }
   const uint32_t cur_end = cur.end();
-  for (uint32_t a : inactive_[c]) {
-    const Interval& iv = ivs_[a];
-    uint32_t& fu = free_until[iv.reg.index()];
-    // Most inactive intervals resume after a short interval ends: skip those cheaply.
-    if (fu <= cur.start() || iv.cursor_from() >= std::min(fu, cur_end)) continue;
-    fu = std::min(fu, next_intersection(iv, cur));
-  }
+  auto scan_inactive = [&](PReg r) {
+    uint32_t& fu = free_until[r.index()];
+    for (const auto& [from, a] : inactive_[r.index()]) {
+      if (fu <= cur.start() || from >= std::min(fu, cur_end)) break;
+      fu = std::min(fu, next_intersection(ivs_[a], cur));
+    }
+  };
+  for (PReg r : env_order_[c]) scan_inactive(r);
+  if (cur.fixed_start.is_valid() && !in_env(cur.fixed_start)) scan_inactive(cur.fixed_start);
   auto apply_fixed = [&](PReg r) {
     uint32_t& fu = free_until[r.index()];
     if (fu != 0) fu = std::min(fu, next_fixed_intersection(r.index(), cur));
@@ -800,19 +842,18 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     uint32_t fu = free_until[r.index()];
     uint32_t inst = cur.start() >= 2 ? (cur.start() - 2) / 2 : 0;
     if (fu <= cur.start()) return fail_at(inst, "fixed register " + std::to_string(r.hw) + " is not available");
-    if (fu < cur.end()) {
-      if (floor_even(fu) <= cur.start()) {
-        return fail_at(inst, "value fixed to register " + std::to_string(r.hw) + " is overwritten by the same instruction");
-      }
-      push_unhandled(split(id, floor_even(fu)));
+    uint32_t until = usable_until(cur, fu);
+    if (until <= cur.start()) {
+      return fail_at(inst, "value fixed to register " + std::to_string(r.hw) + " is overwritten by the same instruction");
     }
+    if (until != kInf) cut_at(id, until);
     assign_reg(id, r);
     return true;
   }
 
   // Effective availability: a register free only up to an odd position can hold the value
   // until the boundary before it.
-  auto eff = [&](PReg r) { uint32_t fu = free_until[r.index()]; return fu == kInf ? kInf : floor_even(fu); };
+  auto eff = [&](PReg r) { return usable_until(cur, free_until[r.index()]); };
   const uint32_t end = cur.end();
   PReg hint;
   for (const UsePos& u : cur.uses) {
@@ -857,7 +898,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
       break;
     }
     if (first_use == kInf) return false;
-    push_unhandled(split(id, optimal_split_pos(cur.start(), fu)));
+    cut_at(id, fu & 1 ? fu : optimal_split_pos(cur.start(), fu));
   }
   assign_reg(id, best);
   return true;
@@ -885,21 +926,24 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
     uint32_t u = iv.fixed_start.is_valid() && iv.start() >= s0 ? iv.start() : iv.next_reg_use(s0);
     nu = std::min(nu, u);
   }
-  for (uint32_t a : inactive_[c]) {
-    const Interval& iv = ivs_[a];
-    if (iv.cursor_from() >= cur.end() || next_intersection(iv, cur) == kInf) continue;
-    uint32_t& nu = next_use[iv.reg.index()];
-    nu = std::min(nu, iv.next_reg_use(s0));
-  }
   for (PReg r : env_order_[c]) {
-    block_pos[r.index()] = next_fixed_intersection(r.index(), cur);
-    next_use[r.index()] = std::min(next_use[r.index()], block_pos[r.index()]);
+    uint32_t& nu = next_use[r.index()];
+    for (const auto& [from, a] : inactive_[r.index()]) {
+      if (from >= std::min(nu, cur.end())) break;
+      const Interval& iv = ivs_[a];
+      if (next_intersection(iv, cur) != kInf) nu = std::min(nu, iv.next_reg_use(s0));
+    }
+  }
+  // A register is a candidate if its holders can leave it at s0 (their next use is past this
+  // instruction) and it stays usable by `cur` for a while after its start.
+  for (PReg r : env_order_[c]) {
+    block_pos[r.index()] = usable_until(cur, next_fixed_intersection(r.index(), cur));
   }
   PReg best;
   uint32_t best_nu = 0;
   for (PReg r : env_order_[c]) {
-    uint32_t nu = next_use[r.index()];
-    if (nu == kInf || nu >= s0 + 2) {
+    uint32_t nu = std::min(next_use[r.index()], block_pos[r.index()]);
+    if ((next_use[r.index()] == kInf || next_use[r.index()] >= s0 + 2) && block_pos[r.index()] > start) {
       if (!best.is_valid() || nu > best_nu) {
         best = r;
         best_nu = nu;
@@ -907,8 +951,13 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
     }
   }
   bool can_spill_cur = floor_even(first_reg) > start;
+  if (getenv("RA_TRACE")) {
+    fprintf(stderr, "blocked v%u id%u start %u end %u first_reg %u\n", cur.vreg, id, start, cur.end(), first_reg);
+    for (PReg r : env_order_[c]) fprintf(stderr, "  r%u nu %u block %u\n", r.hw, next_use[r.index()], block_pos[r.index()]);
+    for (uint32_t a : active_[c]) fprintf(stderr, "  active v%u id%u r%u start %u end %u fixed_start %d\n", ivs_[a].vreg, a, ivs_[a].reg.hw, ivs_[a].start(), ivs_[a].end(), ivs_[a].fixed_start.is_valid());
+  }
   if (!best.is_valid() || (best_nu < first_reg && can_spill_cur)) {
-    if (!can_spill_cur) return fail_at(inst, "more values need a register at once than there are registers");
+    if (!can_spill_cur) return fail_at(inst, "more values need a register at once than there are registers (v" + std::to_string(cur.vreg) + ")");
     // Every register is needed sooner than this interval needs one: it waits in its slot.
     uint32_t rest = split(id, optimal_split_pos(start, first_reg));
     push_unhandled(rest);
@@ -916,7 +965,7 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
     return ok();
   }
   const uint32_t ri = best.index();
-  if (block_pos[ri] < ivs_[id].end()) push_unhandled(split(id, floor_even(block_pos[ri])));
+  if (block_pos[ri] != kInf) cut_at(id, block_pos[ri]);
   // Evict the holders of `best` that overlap the (possibly shortened) interval.
   auto& act = active_[c];
   for (size_t k = 0; k < act.size();) {
@@ -935,25 +984,17 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
       spill_tail(split(a, s0));
     }
   }
-  auto& inact = inactive_[c];
-  for (size_t k = 0; k < inact.size();) {
-    uint32_t a = inact[k];
-    Interval& iv = ivs_[a];
-    if (!(iv.reg == best) || iv.cursor_from() >= ivs_[id].end() || next_intersection(iv, ivs_[id]) == kInf) {
-      ++k;
-      continue;
-    }
-    inact[k] = inact.back();
-    inact.pop_back();
+  std::vector<std::pair<uint32_t, uint32_t>> evict;
+  for (const auto& entry : inactive_[ri]) {
+    if (entry.first >= ivs_[id].end()) break;
+    if (next_intersection(ivs_[entry.second], ivs_[id]) != kInf) evict.push_back(entry);
+  }
+  for (const auto& entry : evict) {
+    inactive_[ri].erase(entry);
+    uint32_t a = entry.second;
     // In a lifetime hole now: it leaves the register where its next range begins (a block
     // start, so the edge resolution moves it).
-    iv.covers_advancing(start);
-    uint32_t next_from = iv.cursor_from();
-    if (next_from <= iv.start()) {
-      spill_tail(a);
-    } else {
-      spill_tail(split(a, next_from));
-    }
+    spill_tail(split(a, entry.first));
   }
   assign_reg(id, best);
   return ok();
@@ -967,40 +1008,32 @@ Expected<void> Allocator::allocate() {
     const uint32_t pos = cur.start();
     const int c = static_cast<int>(cur.cls);
     auto& act = active_[c];
-    auto& inact = inactive_[c];
+    // Inactive intervals that resume by now become active again (or wait for their next
+    // range); then active ones that entered a hole become inactive.
+    for (uint32_t r = 0; r < 64; ++r) {
+      if ((r >= 32) != (c == 1)) continue;
+      auto& set = inactive_[r];
+      while (!set.empty() && set.begin()->first <= pos) {
+        uint32_t a = set.begin()->second;
+        set.erase(set.begin());
+        Interval& iv = ivs_[a];
+        if (iv.end() <= pos) continue;
+        if (iv.covers_advancing(pos)) act.push_back(a);
+        else make_inactive(a);
+      }
+    }
     for (size_t k = 0; k < act.size();) {
       Interval& a = ivs_[act[k]];
       if (a.end() <= pos) {
         act[k] = act.back();
         act.pop_back();
       } else if (!a.covers_advancing(pos)) {
-        inactive_event_[c] = std::min(inactive_event_[c], a.cursor_from());
-        inact.push_back(act[k]);
+        make_inactive(act[k]);
         act[k] = act.back();
         act.pop_back();
       } else {
         ++k;
       }
-    }
-    // Inactive intervals change state only where one of them resumes or ends; the scan is
-    // skipped until the earliest such position.
-    if (pos >= inactive_event_[c]) {
-      uint32_t next_event = kInf;
-      for (size_t k = 0; k < inact.size();) {
-        Interval& a = ivs_[inact[k]];
-        if (a.end() <= pos) {
-          inact[k] = inact.back();
-          inact.pop_back();
-        } else if (a.covers_advancing(pos)) {
-          act.push_back(inact[k]);
-          inact[k] = inact.back();
-          inact.pop_back();
-        } else {
-          next_event = std::min(next_event, a.cursor_from());
-          ++k;
-        }
-      }
-      inactive_event_[c] = next_event;
     }
     cur.covers_advancing(pos);
     if (cur.stack_start) {

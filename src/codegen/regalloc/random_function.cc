@@ -77,6 +77,7 @@ class Generator {
   void gen_block(uint32_t b);
   void gen_call(uint32_t b);
   void gen_op(uint32_t b);
+  void gen_fixed_run(uint32_t b);
 
   ChoiceSource& src_;
   const GenConfig& cfg_;
@@ -257,7 +258,11 @@ void Generator::gen_op(uint32_t b) {
     code_[b].push_back(std::move(in));
     return;
   }
-  if (roll < 20) {  // x86 shift: dst = src << cl, two-address
+  if (roll < 26) {  // a run of instructions reading one value in a register they overwrite
+    gen_fixed_run(b);
+    return;
+  }
+  if (roll < 31) {  // x86 shift: dst = src << cl, two-address
     in.ops.push_back(Operand::use(pick(RegClass::kInt, b)));
     in.ops.push_back(Operand::fixed_use(pick(RegClass::kInt, b), kRcx));
     in.ops.push_back(Operand::reuse_def(new_vreg(RegClass::kInt, b), 0));
@@ -331,6 +336,52 @@ void Generator::gen_op(uint32_t b) {
     in.ops.push_back(op);
   }
   code_[b].push_back(std::move(in));
+}
+
+// The pattern of x86 division by several divisors of one dividend (and of shifts by one
+// count): the same value is used fixed to register R by 2-5 consecutive instructions, each of
+// which also defines R (and often another fixed register, early or late), so the value must be
+// kept elsewhere and copied into R before every one of them. Sometimes the value was itself
+// defined in R just before, sometimes other uses of it or calls come in between.
+void Generator::gen_fixed_run(uint32_t b) {
+  static constexpr PReg kPool[] = {kRax, kRcx, kRdx};
+  uint32_t ri = src_.below(3);
+  PReg r = kPool[ri], other = kPool[(ri + 1 + src_.below(2)) % 3];
+  VReg v;
+  if (src_.chance(30)) {
+    v = new_vreg(RegClass::kInt, b);
+    GenInst def;
+    def.ops.push_back(Operand::fixed_def(v, r));
+    if (src_.chance(30)) def.clobbers = sysv_call_clobbers();
+    code_[b].push_back(std::move(def));
+  } else {
+    v = pick(RegClass::kInt, b);
+  }
+  uint32_t n = 2 + src_.below(4);
+  for (uint32_t k = 0; k < n; ++k) {
+    GenInst in;
+    in.ops.push_back(Operand::fixed_use(v, r));
+    if (src_.chance(70)) {
+      VReg y = pick(RegClass::kInt, b);
+      in.ops.push_back(Operand::use(y, src_.chance(80) ? Constraint::kReg : Constraint::kAny));
+    }
+    in.ops.push_back(Operand::fixed_def(new_vreg(RegClass::kInt, b), r));
+    // A call-like instruction clobbers everything at its end, so an early def would be lost.
+    bool call = src_.chance(10);
+    if (call) in.clobbers = sysv_call_clobbers();
+    if (src_.chance(60)) {
+      Operand o = Operand::fixed_def(new_vreg(RegClass::kInt, b), other);
+      if (!call && src_.chance(60)) o.pos = OperandPos::kEarly;
+      in.ops.push_back(o);
+    }
+    code_[b].push_back(std::move(in));
+    if (src_.chance(20)) {
+      GenInst mid;  // an ordinary use of the value (or of a result) in between
+      mid.ops.push_back(Operand::use(src_.chance(50) ? v : pick(RegClass::kInt, b)));
+      mid.ops.push_back(Operand::def(new_vreg(RegClass::kInt, b)));
+      code_[b].push_back(std::move(mid));
+    }
+  }
 }
 
 void Generator::gen_block(uint32_t b) {

@@ -51,11 +51,11 @@ inline constexpr Rights kFileAll = kFileReadOnly | kFdWrite | kFdAllocate | kFdF
                                    kFdFilestatSetTimes;
 inline constexpr Rights kDirReadOnly = kPathOpen | kFdReaddir | kPathReadlink | kPathFilestatGet |
                                        kFdFilestatGet | kFdFdstatSetFlags | kFdSync |
-                                       kFdDatasync | kFdAdvise | kPathLinkSource |
-                                       kPathRenameSource;
+                                       kFdDatasync | kPathLinkSource;
 // Everything that changes the tree beneath a directory or a file's metadata.
 inline constexpr Rights kDirMutate =
-    kPathCreateDirectory | kPathCreateFile | kPathLinkTarget | kPathRenameTarget |
+    kPathCreateDirectory | kPathCreateFile | kPathLinkTarget | kPathRenameSource |
+    kPathRenameTarget |
     kPathFilestatSetSize | kPathFilestatSetTimes | kFdFilestatSetTimes | kPathSymlink |
     kPathRemoveDirectory | kPathUnlinkFile;
 inline constexpr Rights kDirAll = kDirReadOnly | kDirMutate;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <memory>
 #include <vector>
 
@@ -11,6 +13,15 @@
 #include "runtime/vm/libcalls.h"
 
 namespace kiln::runtime::vm::testing_util {
+
+// A death test predicate: the fault was passed on, not claimed, so the process died of the
+// signal, or of the handler we chained to (AddressSanitizer reports the SEGV and exits 1).
+inline auto died_of_fault(int sig) {
+  return [sig](int status) {
+    return (WIFSIGNALED(status) && WTERMSIG(status) == sig) ||
+           (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  };
+}
 
 inline environ::CompiledFunction fn(std::vector<uint8_t> code, std::vector<environ::TrapSite> traps = {},
                                     std::vector<environ::Relocation> relocs = {}) {

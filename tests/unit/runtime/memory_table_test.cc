@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "code_util.h"
 #include "runtime/vm/memory.h"
 #include "runtime/vm/mmap.h"
 #include "runtime/vm/table.h"
@@ -158,7 +159,7 @@ TEST(LinearMemoryDeathTest, HostFaultInTheGuardIsNotClaimed) {
   auto m = LinearMemory::create(mem32(1), Tunables{});
   ASSERT_TRUE(m.ok());
   volatile uint8_t* past = (*m)->base() + kWasmPageSize;
-  EXPECT_EXIT({ (void)*past; }, testing::KilledBySignal(SIGSEGV), "");
+  EXPECT_EXIT({ (void)*past; }, testing_util::died_of_fault(SIGSEGV), "");
 }
 
 // ---- Tables ----

@@ -374,7 +374,7 @@ TEST(TrapsDeathTest, Ud2WithoutTrapEntryIsNotClaimed) {
         auto run = [&] { f(); };
         (void)catch_traps(nullptr, 0, run);
       },
-      testing::KilledBySignal(SIGILL), "");
+      testing_util::died_of_fault(SIGILL), "");
 }
 
 TEST(TrapsDeathTest, HostFaultInsideAnActivationIsNotClaimed) {
@@ -386,7 +386,7 @@ TEST(TrapsDeathTest, HostFaultInsideAnActivationIsNotClaimed) {
         auto run = [&] { (void)*guard; };
         (void)catch_traps(nullptr, 0, run);
       },
-      testing::KilledBySignal(SIGSEGV), "");
+      testing_util::died_of_fault(SIGSEGV), "");
 }
 
 TEST(TrapsDeathTest, FaultOutsideAnyActivationIsNotClaimed) {
@@ -397,7 +397,7 @@ TEST(TrapsDeathTest, FaultOutsideAnyActivationIsNotClaimed) {
         init_traps();
         entry<void (*)()>(*cm, 0)();
       },
-      testing::KilledBySignal(SIGILL), "");
+      testing_util::died_of_fault(SIGILL), "");
 }
 
 }  // namespace

@@ -198,12 +198,13 @@ TEST(Runner, ModuleLevelAssertionsCheckTheModuleAndSkipInstantiation) {
   EXPECT_EQ(r.failures[0].loc.line, 4u);
 }
 
-TEST(Runner, ComponentsAreSkipped) {
+TEST(Runner, ComponentsAreValidated) {
+  // The empty component is valid: defining it passes, asserting it invalid fails.
   ModuleDef c = binary({0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00});
   c.is_component = true;
   RunReport r = run({module_cmd(Command::Kind::kModule, c, 1),
                      module_cmd(Command::Kind::kAssertInvalid, c, 2, "x")});
-  expect_counts(r, 0, 0, 2);
+  expect_counts(r, 1, 1, 0);
 }
 
 TEST(Runner, CustomAnnotationAssertionsAreSkipped) {

@@ -286,10 +286,9 @@ std::string run_native(const std::string& spec, NativeModule& mod, ir::Interpret
   return "";
 }
 
-TEST_P(NativeFileTest, MatchesInterpreter) {
-  fs::path path = fs::path(KILN_SOURCE_DIR) / "tests" / "filetests" / GetParam();
+void run_file(const fs::path& path, const std::string& label, const CpuFeatures& cpu) {
   std::ifstream in(path);
-  ASSERT_TRUE(in);
+  ASSERT_TRUE(in) << path;
   std::stringstream buf;
   buf << in.rdbuf();
   std::string text;
@@ -314,6 +313,7 @@ TEST_P(NativeFileTest, MatchesInterpreter) {
   for (const auto& pf : *parsed) {
     pipeline::CompileOptions opts;
     opts.check_regalloc = true;
+    opts.cpu = cpu;
     auto cc = pipeline::compile(pf.func, opts);
     ASSERT_TRUE(cc.ok()) << "%" << pf.func.name << ": " << cc.error().to_string();
     mod.funcs.push_back(&pf.func);
@@ -359,7 +359,27 @@ TEST_P(NativeFileTest, MatchesInterpreter) {
     }
     g_totals.run++;
     if (r.empty()) g_totals.passed++;
-    EXPECT_EQ(r, "") << GetParam() << ": " << spec;
+    EXPECT_EQ(r, "") << label << ": " << spec;
+  }
+}
+
+TEST_P(NativeFileTest, MatchesInterpreter) {
+  run_file(fs::path(KILN_SOURCE_DIR) / "tests" / "filetests" / GetParam(), GetParam(),
+           CpuFeatures::host());
+}
+
+// The backend's own run files (tests/unit/x64/native/*.kir), with the host's features and
+// with only the x86-64 baseline (bsr/bsf/SWAR fallbacks).
+TEST(NativeBackendFiles, HostFeatures) {
+  for (const auto& e : fs::directory_iterator(fs::path(KILN_SOURCE_DIR) / "tests/unit/x64/native")) {
+    run_file(e.path(), e.path().filename().string(), CpuFeatures::host());
+  }
+}
+TEST(NativeBackendFiles, BaselineFeatures) {
+  CpuFeatures base = CpuFeatures::baseline();
+  base.sse41 = CpuFeatures::host().sse41;  // rounding has no fallback
+  for (const auto& e : fs::directory_iterator(fs::path(KILN_SOURCE_DIR) / "tests/unit/x64/native")) {
+    run_file(e.path(), e.path().filename().string(), base);
   }
 }
 

@@ -369,9 +369,13 @@ Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, Value a, Value b) {
   }
   m.size2 = static_cast<uint8_t>(bytes);
   opnd(m, Operand::use(put(a)));
+  // A folded constant operand is no longer used by this instruction (callers fold the icmp
+  // with both operands as references).
   if (auto c = iconst(b); c && *c == 0) {
+    fold(b);
     m.flags |= kFTest;
   } else if (auto i = imm32(b, bytes)) {
+    fold(b);
     m.flags |= kFImm;
     m.imm = *i;
   } else {
@@ -1114,7 +1118,9 @@ Expected<void> Lowerer::lower_int(Inst i) {
         x = ext(x, bytes, 4, sign);
         y = ext(y, bytes, 4, sign);
       }
-      if (x == y) y = copy(y);
+      // The dividend gets a fresh vreg pinned to rax for this division only, so the value
+      // itself stays free to live anywhere (rax is overwritten by the quotient).
+      x = copy(x);
       MInst& m = emit(Op::kDiv, size);
       m.size2 = bytes;
       if (sign) m.flags |= kFSigned;

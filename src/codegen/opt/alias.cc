@@ -1,0 +1,116 @@
+// codegen/opt/alias.cc: memory versions by category (see alias.h).
+#include "codegen/opt/alias.h"
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+namespace {
+
+constexpr MemVersion kUnchanged = UINT32_MAX;
+constexpr int kMaxRounds = 8;
+
+}  // namespace
+
+MemCategory mem_category(const InstData& d) {
+  if (d.opcode == Opcode::kStackLoad || d.opcode == Opcode::kStackStore) return MemCategory::kStack;
+  switch (d.mem_flags().region()) {
+    case AliasRegion::kHeap: return MemCategory::kHeap;
+    case AliasRegion::kTable: return MemCategory::kTable;
+    case AliasRegion::kVmctx: return MemCategory::kVmctx;
+    case AliasRegion::kNone: break;
+  }
+  return MemCategory::kAny;
+}
+
+void apply_mem_effect(const Function& f, Inst i, MemState& state) {
+  const InstData& d = f.dfg[i];
+  if (is_call(d.opcode)) {
+    state.fill(inst_version(i));
+    return;
+  }
+  if (!can_store(d.opcode)) return;
+  MemCategory c = mem_category(d);
+  if (c == MemCategory::kAny) {
+    state.fill(inst_version(i));
+    return;
+  }
+  state[static_cast<size_t>(c)] = inst_version(i);
+  state[static_cast<size_t>(MemCategory::kAny)] = inst_version(i);
+}
+
+MemVersion AliasAnalysis::load_version(const InstData& d, const MemState& state) {
+  if (d.opcode != Opcode::kStackLoad && d.mem_flags().readonly()) return kReadonlyVersion;
+  return state[static_cast<size_t>(mem_category(d))];
+}
+
+void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
+                            const DominatorTree& domtree) {
+  entry_.clear();
+  const auto& rpo = domtree.rpo();
+  if (rpo.empty()) return;
+  // What each block writes: the version at its end per category, or kUnchanged.
+  SecondaryMap<Block, MemState> summary;
+  MemState unchanged;
+  unchanged.fill(kUnchanged);
+  for (Block b : rpo) {
+    MemState s = unchanged;
+    for (Inst i : f.layout.insts(b)) apply_mem_effect(f, i, s);
+    summary[b] = s;
+  }
+  auto exit_state = [&](Block b) {
+    MemState s = entry_[b];
+    const MemState& w = summary[b];
+    for (size_t c = 0; c < kNumMemCategories; ++c) {
+      if (w[c] != kUnchanged) s[c] = w[c];
+    }
+    return s;
+  };
+
+  EntitySet<Block> done;
+  Block entry = f.layout.entry_block();
+  bool converged = false;
+  for (int round = 0; round < kMaxRounds && !converged; ++round) {
+    converged = true;
+    for (Block b : rpo) {
+      MemState in;
+      MemVersion phi = block_version(b);
+      for (size_t c = 0; c < kNumMemCategories; ++c) {
+        MemVersion common = b == entry ? kEntryVersion : kUnchanged;
+        bool conflict = false;
+        for (const BlockPredecessor& p : cfg.preds(b)) {
+          if (!done.contains(p.block)) continue;
+          MemVersion v = exit_state(p.block)[c];
+          if (v == phi) continue;  // a trivial phi operand: the block's own version
+          if (common == kUnchanged) {
+            common = v;
+          } else if (common != v) {
+            conflict = true;
+          }
+        }
+        in[c] = conflict || common == kUnchanged ? phi : common;
+      }
+      if (!done.contains(b) || in != entry_[b]) {
+        converged = false;
+        entry_[b] = in;
+        done.insert(b);
+      }
+    }
+  }
+  if (converged) return;
+  // Pessimistic fallback: every join point (and the entry if it has back edges) is a phi.
+  for (Block b : rpo) {
+    MemState in;
+    auto preds = cfg.preds(b);
+    if (b == entry) {
+      in.fill(preds.empty() ? kEntryVersion : block_version(b));
+    } else if (preds.size() == 1) {
+      in = exit_state(preds[0].block);
+    } else {
+      in.fill(block_version(b));
+    }
+    entry_[b] = in;
+  }
+}
+
+}  // namespace kiln::codegen::opt

@@ -1,0 +1,247 @@
+// codegen/opt/branch_fold.cc: branch folding and CFG cleanup.
+//
+// Each round (repeated while something changes, at most kMaxRounds times):
+//  1. brif and br_table whose targets are all the same block with the same arguments become
+//     a jump: whichever way the branch goes, the same thing happens.
+//  2. Constant block parameters: a parameter (not of the entry block) whose incoming
+//     arguments on every edge are the same value v, or the parameter itself, is v: v then
+//     dominates the block (it dominates every predecessor reached before the block is), so
+//     the parameter is removed from the block and from every branch to it.
+//  3. Block merging: a block whose only predecessor ends in a jump to it is appended to that
+//     predecessor; its parameters become the jump's arguments.
+//  4. Forwarding blocks: a block holding only `jump c(args)` is bypassed: every branch to it
+//     goes to c directly with its arguments substituted into args. Values the jump passes
+//     dominate the bypassed block, hence each of its predecessors. Skipped when the block's
+//     parameters are used elsewhere (they would lose their definition), for the entry block,
+//     for self-loops, and when a predecessor already branches to c (one branch instruction
+//     then would reach c twice with different arguments).
+// Unreachable blocks are left to DCE.
+#include <unordered_map>
+
+#include "codegen/opt/passes.h"
+#include "codegen/opt/util.h"
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+namespace {
+
+constexpr int kMaxRounds = 4;
+
+class BranchFold {
+ public:
+  explicit BranchFold(Function& f) : f_(f), dfg_(f.dfg) {}
+
+  bool run() {
+    bool any = false;
+    for (int round = 0; round < kMaxRounds; ++round) {
+      bool changed = false;
+      dfg_.resolve_all_aliases();
+      cfg_.compute(f_);
+      domtree_.compute(f_, cfg_);
+      collect_calls();
+      changed |= fold_branches();
+      changed |= remove_constant_params();
+      changed |= merge_blocks();
+      if (changed) dfg_.resolve_all_aliases();
+      cfg_.compute(f_);
+      domtree_.compute(f_, cfg_);
+      collect_calls();
+      changed |= bypass_forwarding_blocks();
+      any |= changed;
+      if (!changed) break;
+    }
+    if (any) dfg_.resolve_all_aliases();
+    return any;
+  }
+
+ private:
+  // Every branch target naming each block (jump table entries once even if shared).
+  void collect_calls() {
+    calls_.clear();
+    branch_insts_.clear();
+    EntitySet<JumpTable> seen_tables;
+    for (Block b : domtree_.rpo()) {
+      Inst last = f_.layout.last_inst(b);
+      if (!last || !is_branch(dfg_[last].opcode)) continue;
+      if (dfg_[last].opcode == Opcode::kBrTable && !seen_tables.insert(dfg_[last].jump_table())) {
+        continue;
+      }
+      for (BlockCall* bc : dfg_.branch_targets(last)) {
+        calls_[bc->block].push_back(bc);
+        branch_insts_[bc->block].push_back(last);
+      }
+    }
+  }
+
+  bool same_call(const BlockCall& a, const BlockCall& b) const {
+    if (a.block != b.block) return false;
+    auto x = a.args.as_slice(dfg_.pool()), y = b.args.as_slice(dfg_.pool());
+    if (x.size() != y.size()) return false;
+    for (size_t k = 0; k < x.size(); ++k) {
+      if (dfg_.resolve_aliases(x[k]) != dfg_.resolve_aliases(y[k])) return false;
+    }
+    return true;
+  }
+
+  void make_jump(Inst i, BlockCall target) {
+    InstData j;
+    j.opcode = Opcode::kJump;
+    j.dest[0] = target;
+    dfg_[i] = j;
+  }
+
+  bool fold_branches() {
+    bool changed = false;
+    for (Block b : domtree_.rpo()) {
+      Inst last = f_.layout.last_inst(b);
+      InstData& d = dfg_[last];
+      if (d.opcode == Opcode::kBrif && same_call(d.dest[0], d.dest[1])) {
+        make_jump(last, d.dest[0]);
+        changed = true;
+      } else if (d.opcode == Opcode::kBrTable) {
+        const JumpTableData& jt = dfg_.jump_tables[d.jump_table()];
+        bool all = true;
+        for (const BlockCall& bc : jt.targets) all = all && same_call(bc, jt.default_target);
+        if (all) {
+          BlockCall t = jt.default_target;
+          t.args = t.args.deep_clone(dfg_.pool());
+          make_jump(last, t);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  bool remove_constant_params() {
+    bool changed = false;
+    Block entry = f_.layout.entry_block();
+    for (Block b : domtree_.rpo()) {
+      if (b == entry) continue;
+      const auto& calls = calls_[b];
+      auto params = dfg_.block_params(b);
+      for (size_t k = params.size(); k-- > 0;) {
+        Value p = dfg_.block_params(b)[k];
+        Value same;
+        bool constant = true;
+        for (const BlockCall* bc : calls) {
+          Value a = dfg_.resolve_aliases(bc->args.as_slice(dfg_.pool())[k]);
+          if (a == p) continue;
+          if (same && a != same) {
+            constant = false;
+            break;
+          }
+          same = a;
+        }
+        if (!constant || !same) continue;
+        for (BlockCall* bc : calls_[b]) bc->args.remove(k, dfg_.pool());
+        dfg_.remove_block_param(p);
+        dfg_.change_to_alias(p, same);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  bool merge_blocks() {
+    bool changed = false;
+    Block entry = f_.layout.entry_block();
+    // Predecessor counts stay valid while merging: when c is merged into b, c's successors
+    // trade predecessor c for b, and b (which only jumped to c) had no edge to them.
+    std::vector<Block> order = domtree_.rpo();
+    for (Block b : order) {
+      if (!f_.layout.is_block_inserted(b)) continue;
+      for (;;) {
+        Inst last = f_.layout.last_inst(b);
+        if (dfg_[last].opcode != Opcode::kJump) break;
+        Block c = dfg_[last].dest[0].block;
+        if (c == b || c == entry || cfg_.preds(c).size() != 1) break;
+        std::vector<Value> args;
+        for (Value a : dfg_[last].dest[0].args.as_slice(dfg_.pool())) args.push_back(a);
+        std::vector<Value> params(dfg_.block_params(c).begin(), dfg_.block_params(c).end());
+        for (size_t k = params.size(); k-- > 0;) {
+          dfg_.remove_block_param(params[k]);
+          dfg_.change_to_alias(params[k], args[k]);
+        }
+        f_.layout.remove_inst(last);
+        while (Inst i = f_.layout.first_inst(c)) {
+          f_.layout.remove_inst(i);
+          f_.layout.append_inst(i, b);
+        }
+        f_.layout.remove_block(c);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  bool bypass_forwarding_blocks() {
+    // Uses of block parameters outside their own block's final jump.
+    EntitySet<Value> used_elsewhere;
+    for (Block b : domtree_.rpo()) {
+      Inst last = f_.layout.last_inst(b);
+      bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
+      for (Inst i : f_.layout.insts(b)) {
+        if (forwarding && i == last) continue;
+        for (Value v : dfg_.inst_values(i)) used_elsewhere.insert(dfg_.resolve_aliases(v));
+      }
+    }
+    bool changed = false;
+    Block entry = f_.layout.entry_block();
+    for (Block b : domtree_.rpo()) {
+      if (b == entry || !f_.layout.is_block_inserted(b)) continue;
+      Inst jmp = f_.layout.first_inst(b);
+      if (jmp != f_.layout.last_inst(b) || dfg_[jmp].opcode != Opcode::kJump) continue;
+      Block c = dfg_[jmp].dest[0].block;
+      if (c == b) continue;
+      auto params = dfg_.block_params(b);
+      bool ok = true;
+      for (Value p : params) ok = ok && !used_elsewhere.contains(p);
+      for (Inst pi : branch_insts_[b]) {
+        for (const BlockCall* bc : dfg_.branch_targets(pi)) ok = ok && bc->block != c;
+      }
+      if (!ok) continue;
+      std::vector<Value> fwd(dfg_[jmp].dest[0].args.as_slice(dfg_.pool()).begin(),
+                             dfg_[jmp].dest[0].args.as_slice(dfg_.pool()).end());
+      std::vector<Value> ps(params.begin(), params.end());
+      for (BlockCall* bc : calls_[b]) {
+        auto in = bc->args.as_slice(dfg_.pool());
+        std::vector<Value> out;
+        for (Value a : fwd) {
+          Value r = dfg_.resolve_aliases(a);
+          for (size_t k = 0; k < ps.size(); ++k) {
+            if (ps[k] == r) r = in[k];
+          }
+          out.push_back(r);
+        }
+        bc->args.clear(dfg_.pool());
+        bc->args = dfg_.make_list(out);
+        bc->block = c;
+      }
+      // Each redirected branch instruction now reaches c: later bypasses into c must see it.
+      for (Inst pi : branch_insts_[b]) branch_insts_[c].push_back(pi);
+      for (BlockCall* bc : calls_[b]) calls_[c].push_back(bc);
+      calls_[b].clear();
+      branch_insts_[b].clear();
+      f_.layout.remove_inst(jmp);
+      f_.layout.remove_block(b);
+      changed = true;
+    }
+    return changed;
+  }
+
+  Function& f_;
+  DataFlowGraph& dfg_;
+  ControlFlowGraph cfg_;
+  DominatorTree domtree_;
+  SecondaryMap<Block, std::vector<BlockCall*>> calls_;
+  SecondaryMap<Block, std::vector<Inst>> branch_insts_;
+};
+
+}  // namespace
+
+bool fold_branches(Function& f) { return BranchFold(f).run(); }
+
+}  // namespace kiln::codegen::opt

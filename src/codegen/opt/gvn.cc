@@ -1,0 +1,153 @@
+// codegen/opt/gvn.cc: global value numbering over the dominator tree.
+//
+// Blocks are visited in dominator-tree preorder with a scoped hash table: an instruction whose
+// key (opcode, controlling type, immediates, operands) is already in scope was computed by an
+// identical instruction in a dominating position, so its results become aliases of that one's.
+// Only pure instructions take part (is_pure: no memory, call or control effect). Trapping pure
+// instructions (division, checked conversions, uadd_overflow_trap) may be reused too: the
+// dominating copy already trapped if this one would. trapz/trapnz on the same value with the
+// same code are removed when a dominating copy exists, for the same reason. Loads are left to
+// load elimination (load_elim.cc), which knows about stores.
+//
+// Operands of commutative operations (iadd, imul, band, bor, bxor, icmp eq/ne) are ordered by
+// value number in the key, and icmp with swapped operands uses the swapped condition, so
+// `a + b` and `b + a` or `a < b` and `b > a` meet.
+#include <unordered_map>
+
+#include "codegen/opt/passes.h"
+#include "codegen/opt/util.h"
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+namespace {
+
+struct Key {
+  Opcode op;
+  Type type;
+  uint32_t aux;
+  int64_t imm;
+  uint32_t args[3];
+  bool operator==(const Key&) const = default;
+};
+
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    uint64_t h = static_cast<uint64_t>(k.op) * 0x9E3779B97F4A7C15ull;
+    auto mix = [&](uint64_t v) { h = (h ^ v) * 0xff51afd7ed558ccdull; h ^= h >> 32; };
+    mix(k.type.code());
+    mix(k.aux);
+    mix(static_cast<uint64_t>(k.imm));
+    for (uint32_t a : k.args) mix(a);
+    return static_cast<size_t>(h);
+  }
+};
+
+bool commutative(Opcode op) {
+  switch (op) {
+    case Opcode::kIadd: case Opcode::kImul: case Opcode::kBand: case Opcode::kBor:
+    case Opcode::kBxor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Gvn {
+ public:
+  explicit Gvn(Function& f) : f_(f), dfg_(f.dfg) {}
+
+  bool run() {
+    ControlFlowGraph cfg;
+    cfg.compute(f_);
+    DominatorTree domtree;
+    domtree.compute(f_, cfg);
+    auto children = domtree_children(domtree);
+    Block entry = f_.layout.entry_block();
+    if (!entry) return false;
+    // Explicit stack of (block, log size at entry); a negative-marked entry means "leave".
+    struct Frame {
+      Block block;
+      size_t log_size;
+      bool leaving;
+    };
+    std::vector<Frame> stack{{entry, 0, false}};
+    while (!stack.empty()) {
+      Frame fr = stack.back();
+      stack.pop_back();
+      if (fr.leaving) {
+        while (log_.size() > fr.log_size) {
+          table_.erase(log_.back());
+          log_.pop_back();
+        }
+        continue;
+      }
+      stack.push_back({fr.block, log_.size(), true});
+      visit_block(fr.block);
+      const auto& ch = children[fr.block];
+      for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back({*it, 0, false});
+    }
+    if (changed_) dfg_.resolve_all_aliases();
+    return changed_;
+  }
+
+ private:
+  void visit_block(Block b) {
+    Inst i = f_.layout.first_inst(b);
+    while (i) {
+      Inst next = f_.layout.next_inst(i);
+      visit_inst(i);
+      i = next;
+    }
+  }
+
+  void visit_inst(Inst i) {
+    InstData& d = dfg_[i];
+    bool cond_trap = d.opcode == Opcode::kTrapz || d.opcode == Opcode::kTrapnz;
+    if (!cond_trap && (!is_pure(d.opcode) || !dfg_.has_results(i))) return;
+    for (Value& v : dfg_.fixed_args_mut(i)) v = dfg_.resolve_aliases(v);
+    Key k{d.opcode, d.type, d.aux, d.imm, {}};
+    auto args = dfg_.fixed_args(i);
+    for (size_t n = 0; n < args.size(); ++n) k.args[n] = args[n].index();
+    if (args.size() >= 2 && k.args[0] > k.args[1]) {
+      if (commutative(d.opcode)) {
+        std::swap(k.args[0], k.args[1]);
+      } else if (d.opcode == Opcode::kIcmp) {
+        std::swap(k.args[0], k.args[1]);
+        k.aux = static_cast<uint32_t>(intcc_swap_args(d.intcc()));
+      }
+    }
+    auto [it, fresh] = table_.try_emplace(k, i);
+    if (fresh) {
+      log_.push_back(k);
+      return;
+    }
+    Inst prev = it->second;
+    if (cond_trap) {
+      f_.layout.remove_inst(i);
+      changed_ = true;
+      return;
+    }
+    std::vector<Value> old(dfg_.inst_results(i).begin(), dfg_.inst_results(i).end());
+    auto now = dfg_.inst_results(prev);
+    if (old.size() != now.size()) return;
+    std::vector<Value> keep(now.begin(), now.end());
+    f_.layout.remove_inst(i);
+    dfg_.clear_results(i);
+    for (size_t n = 0; n < old.size(); ++n) dfg_.change_to_alias(old[n], keep[n]);
+    changed_ = true;
+  }
+
+  Function& f_;
+  DataFlowGraph& dfg_;
+  std::unordered_map<Key, Inst, KeyHash> table_;
+  std::vector<Key> log_;
+  bool changed_ = false;
+};
+
+}  // namespace
+
+bool global_value_numbering(Function& f) { return Gvn(f).run(); }
+
+}  // namespace kiln::codegen::opt

@@ -1,0 +1,146 @@
+// codegen/opt/loops.cc: natural loops, nesting, and preheader creation (see loops.h).
+#include "codegen/opt/loops.h"
+
+#include <algorithm>
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
+                           const DominatorTree& domtree) {
+  (void)f;
+  loops_.clear();
+  innermost_.clear();
+  // Headers in reverse postorder; each loop's body by a backward walk from its back edges.
+  EntitySet<Block> in_body;
+  for (Block h : domtree.rpo()) {
+    std::vector<Block> work;
+    for (const BlockPredecessor& p : cfg.preds(h)) {
+      if (domtree.is_reachable(p.block) && domtree.dominates(h, p.block)) work.push_back(p.block);
+    }
+    if (work.empty()) continue;
+    LoopData ld;
+    ld.header = h;
+    in_body.clear();
+    in_body.insert(h);
+    ld.blocks.push_back(h);
+    while (!work.empty()) {
+      Block b = work.back();
+      work.pop_back();
+      if (!in_body.insert(b)) continue;
+      ld.blocks.push_back(b);
+      for (const BlockPredecessor& p : cfg.preds(b)) {
+        if (domtree.is_reachable(p.block) && !in_body.contains(p.block)) work.push_back(p.block);
+      }
+    }
+    std::sort(ld.blocks.begin(), ld.blocks.end(), [&](Block a, Block b) {
+      return domtree.rpo_number(a) < domtree.rpo_number(b);
+    });
+    loops_.push(std::move(ld));
+  }
+  // Larger loops first: a nested loop is strictly smaller than any loop enclosing it, so when
+  // a loop is reached its header's current innermost loop is its parent.
+  std::vector<Loop> order;
+  for (Loop l : loops_.keys()) order.push_back(l);
+  std::stable_sort(order.begin(), order.end(), [&](Loop a, Loop b) {
+    return loops_[a].blocks.size() > loops_[b].blocks.size();
+  });
+  for (Loop l : order) {
+    LoopData& ld = loops_[l];
+    ld.parent = innermost_[ld.header];
+    ld.depth = ld.parent ? loops_[ld.parent].depth + 1 : 1;
+    for (Block b : ld.blocks) innermost_[b] = l;
+  }
+}
+
+bool LoopAnalysis::contains(Loop l, Block b) const {
+  for (Loop k = innermost_[b]; k; k = loops_[k].parent) {
+    if (k == l) return true;
+    if (loops_[k].depth <= loops_[l].depth) return false;
+  }
+  return false;
+}
+
+uint32_t LoopAnalysis::block_depth(Block b) const {
+  Loop l = innermost_[b];
+  return l ? loops_[l].depth : 0;
+}
+
+std::vector<Loop> LoopAnalysis::inner_to_outer() const {
+  std::vector<Loop> out;
+  for (Loop l : loops_.keys()) out.push_back(l);
+  std::stable_sort(out.begin(), out.end(),
+                   [&](Loop a, Loop b) { return loops_[a].depth > loops_[b].depth; });
+  return out;
+}
+
+Block find_preheader(const Function& f, const ControlFlowGraph& cfg, const LoopAnalysis& loops,
+                     Loop l) {
+  Block h = loops.header(l);
+  Block outside;
+  for (const BlockPredecessor& p : cfg.preds(h)) {
+    if (loops.contains(l, p.block)) continue;
+    if (outside) return Block();
+    outside = p.block;
+  }
+  if (!outside || f.dfg[f.layout.last_inst(outside)].opcode != Opcode::kJump) return Block();
+  return outside;
+}
+
+bool ensure_preheaders(Function& f) {
+  ControlFlowGraph cfg;
+  cfg.compute(f);
+  DominatorTree domtree;
+  domtree.compute(f, cfg);
+  LoopAnalysis loops;
+  loops.compute(f, cfg, domtree);
+  if (loops.num_loops() == 0) return false;
+
+  // How many branch instructions use each jump table: a shared table is copied before one
+  // user's targets are redirected.
+  SecondaryMap<JumpTable, uint32_t> jt_uses;
+  for (Block b : f.layout.blocks()) {
+    Inst last = f.layout.last_inst(b);
+    if (last && f.dfg[last].opcode == Opcode::kBrTable) jt_uses[f.dfg[last].jump_table()]++;
+  }
+
+  bool changed = false;
+  for (Loop l : loops.inner_to_outer()) {
+    if (find_preheader(f, cfg, loops, l)) continue;
+    Block h = loops.header(l);
+    Block pre = f.dfg.make_block();
+    std::vector<Value> params;
+    for (Value p : f.dfg.block_params(h)) {
+      params.push_back(f.dfg.append_block_param(pre, f.dfg.value_type(p)));
+    }
+    f.layout.insert_block_before(pre, h);
+    InstData j;
+    j.opcode = Opcode::kJump;
+    j.dest[0] = f.dfg.make_block_call(h, params);
+    Inst ji = f.dfg.make_inst(j);
+    f.layout.append_inst(ji, pre);
+    changed = true;
+    // Redirect the entry edges (none when h is the entry block: pre is the new entry).
+    for (const BlockPredecessor& p : cfg.preds(h)) {
+      if (loops.contains(l, p.block)) continue;
+      InstData& d = f.dfg[p.inst];
+      if (d.opcode == Opcode::kBrTable && jt_uses[d.jump_table()] > 1) {
+        jt_uses[d.jump_table()]--;
+        JumpTableData copy = f.dfg.jump_tables[d.jump_table()];
+        // Fresh argument lists: the copy must not share pool storage with the original.
+        copy.default_target.args = copy.default_target.args.deep_clone(f.dfg.pool());
+        for (BlockCall& bc : copy.targets) bc.args = bc.args.deep_clone(f.dfg.pool());
+        JumpTable nj = f.dfg.jump_tables.push(std::move(copy));
+        f.dfg[p.inst].aux = nj.index();
+        jt_uses[nj] = 1;
+      }
+      for (BlockCall* bc : f.dfg.branch_targets(p.inst)) {
+        if (bc->block == h) bc->block = pre;
+      }
+    }
+  }
+  return changed;
+}
+
+}  // namespace kiln::codegen::opt

@@ -1,0 +1,26 @@
+// codegen/opt/rules.h: the algebraic rewrite rules (identities, canonicalization, strength
+// reduction). The rules themselves, one table with the reason each is valid, are in rules.cc.
+#pragma once
+
+#include "codegen/ir/function.h"
+
+namespace kiln::codegen::opt {
+
+// Tries the rules for the opcode of `i` (a scalar integer operation, comparison, select,
+// extension, conditional branch or trap) and applies the first that matches. A rule either
+// rewrites `i` in place (keeping its result value), replaces it by an existing value (the
+// result becomes an alias and `i` leaves the layout), or inserts new instructions before `i`.
+// Operands must be alias-free or resolved through the DFG; the caller resolves aliases once
+// the pass is done. Returns true if something changed.
+bool apply_rules(ir::Function& f, ir::Inst i);
+
+// Magic numbers for signed division by a constant (Hacker's Delight, 2nd ed., 10-1): for a
+// divisor d with |d| >= 2 of `bits` (32 or 64) bits, q = mulhs(x, multiplier) then
+// corrections, then an arithmetic shift by `shift`. Exposed for the unit tests.
+struct SignedMagic {
+  int64_t multiplier;
+  uint32_t shift;
+};
+SignedMagic signed_magic(int64_t d, uint32_t bits);
+
+}  // namespace kiln::codegen::opt

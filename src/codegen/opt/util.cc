@@ -1,0 +1,96 @@
+// codegen/opt/util.cc: helpers shared by the mid-end passes (see util.h).
+#include "codegen/opt/util.h"
+
+#include <cassert>
+
+namespace kiln::codegen::opt {
+
+using namespace ir;
+
+std::optional<DataValue> constant_of(const DataFlowGraph& dfg, Value v) {
+  Inst def = dfg.value_inst(v);
+  if (!def) return std::nullopt;
+  const InstData& d = dfg[def];
+  Type t = dfg.value_type(dfg.resolve_aliases(v));
+  switch (d.opcode) {
+    case Opcode::kIconst: return DataValue::make(t, static_cast<uint64_t>(d.imm));
+    case Opcode::kF32const: return DataValue::make(t, static_cast<uint32_t>(d.imm));
+    case Opcode::kF64const: return DataValue::make(t, static_cast<uint64_t>(d.imm));
+    default: return std::nullopt;
+  }
+}
+
+std::optional<int64_t> int_constant_of(const DataFlowGraph& dfg, Value v) {
+  auto c = constant_of(dfg, v);
+  if (!c || !c->type.is_int() || c->type.bits() > 64) return std::nullopt;
+  return c->as_i64();
+}
+
+bool is_pure(Opcode op) {
+  if (is_terminator(op) || is_call(op) || can_load(op) || can_store(op)) return false;
+  // trapz/trapnz have no result to reuse; they are handled separately where useful.
+  return op != Opcode::kTrapz && op != Opcode::kTrapnz;
+}
+
+bool may_trap(const Function& f, Inst i) {
+  const InstData& d = f.dfg[i];
+  switch (d.opcode) {
+    case Opcode::kSdiv: case Opcode::kSrem: case Opcode::kUdiv: case Opcode::kUrem: {
+      auto c = int_constant_of(f.dfg, d.args[1]);
+      if (!c || *c == 0) return true;
+      // Only sdiv MIN / -1 overflows; srem of MIN by -1 is defined as 0.
+      return d.opcode == Opcode::kSdiv && *c == -1;
+    }
+    case Opcode::kStackLoad: case Opcode::kStackStore: case Opcode::kStackAddr:
+      return false;
+    default:
+      break;
+  }
+  if (can_load(d.opcode) || can_store(d.opcode)) return !d.mem_flags().notrap();
+  return can_trap(d.opcode) || is_call(d.opcode);
+}
+
+Inst insert_inst_before(Function& f, const InstData& d, Inst before) {
+  Inst i = f.dfg.make_inst(d);
+  f.dfg.make_inst_results(i);
+  f.layout.insert_inst_before(i, before);
+  return i;
+}
+
+Value insert_value_before(Function& f, const InstData& d, Inst before) {
+  return f.dfg.first_result(insert_inst_before(f, d, before));
+}
+
+void replace_inst_with_value(Function& f, Inst i, Value v) {
+  Value r = f.dfg.first_result(i);
+  v = f.dfg.resolve_aliases(v);
+  assert(r != v);
+  f.layout.remove_inst(i);
+  f.dfg.clear_results(i);
+  f.dfg.change_to_alias(r, v);
+}
+
+SecondaryMap<Block, std::vector<Block>> domtree_children(const DominatorTree& domtree) {
+  SecondaryMap<Block, std::vector<Block>> children;
+  const auto& rpo = domtree.rpo();
+  for (size_t k = 1; k < rpo.size(); ++k) children[domtree.idom(rpo[k])].push_back(rpo[k]);
+  return children;
+}
+
+std::vector<Block> domtree_preorder(const Function& f, const DominatorTree& domtree) {
+  std::vector<Block> out;
+  Block entry = f.layout.entry_block();
+  if (!entry || !domtree.is_reachable(entry)) return out;
+  auto children = domtree_children(domtree);
+  std::vector<Block> stack{entry};
+  while (!stack.empty()) {
+    Block b = stack.back();
+    stack.pop_back();
+    out.push_back(b);
+    const auto& ch = children[b];
+    for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace kiln::codegen::opt

@@ -1,0 +1,45 @@
+// codegen/opt/util.h: small helpers shared by the mid-end passes: constants of values,
+// instruction classification (pure, may trap), inserting and replacing instructions, and
+// dominator-tree children. Internal to codegen/opt.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "codegen/ir/eval.h"
+#include "codegen/ir/flowgraph.h"
+#include "codegen/ir/function.h"
+
+namespace kiln::codegen::opt {
+
+// The constant `v` holds if it is defined by iconst, f32const or f64const.
+std::optional<ir::DataValue> constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
+// The integer constant `v` holds (sign-extended from its width, scalars up to 64 bits).
+std::optional<int64_t> int_constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
+
+// True for instructions whose results depend only on their operands and that do nothing
+// else except possibly trap: no memory access, call, branch or stack effect. Such an
+// instruction may be replaced by an identical dominating one (which would have trapped
+// first) and removed when unused if it cannot trap.
+bool is_pure(ir::Opcode op);
+// True if executing the instruction can trap, given what is known of its operands (a division
+// by a constant other than 0 and -1 cannot; a notrap load cannot).
+bool may_trap(const ir::Function& f, ir::Inst i);
+
+// Makes a new instruction, creates its results and inserts it before `before`.
+ir::Inst insert_inst_before(ir::Function& f, const ir::InstData& d, ir::Inst before);
+// Same, returning the first result.
+ir::Value insert_value_before(ir::Function& f, const ir::InstData& d, ir::Inst before);
+
+// Removes `i` from the layout and makes its single result an alias of `v`. Callers run
+// dfg.resolve_all_aliases() (or otherwise resolve operands) before the pass ends.
+void replace_inst_with_value(ir::Function& f, ir::Inst i, ir::Value v);
+
+// The children of every block in the dominator tree, in reverse postorder.
+SecondaryMap<ir::Block, std::vector<ir::Block>> domtree_children(
+    const ir::DominatorTree& domtree);
+
+// Blocks of the dominator tree in preorder (a parent before its children).
+std::vector<ir::Block> domtree_preorder(const ir::Function& f, const ir::DominatorTree& domtree);
+
+}  // namespace kiln::codegen::opt

@@ -1,0 +1,411 @@
+// runtime/store.cc: the store, host functions, calls into Wasm, and the Func / Global / Table /
+// Memory / Tag handles.
+#include <cinttypes>
+#include <cstdio>
+#include <sstream>
+
+#include "runtime/store_data.h"
+#include "runtime/vm/traphandlers.h"
+
+namespace kiln::runtime {
+
+using wasm::HeapKind;
+using wasm::ValKind;
+
+// ---- Val -----------------------------------------------------------------------------------
+
+std::string Val::to_string() const {
+  char buf[96];
+  switch (type_.kind) {
+    case ValKind::kI32:
+      std::snprintf(buf, sizeof buf, "i32:%" PRId32, i32());
+      return buf;
+    case ValKind::kI64:
+      std::snprintf(buf, sizeof buf, "i64:%" PRId64, i64());
+      return buf;
+    case ValKind::kF32:
+      std::snprintf(buf, sizeof buf, "f32:%a (0x%08" PRIx32 ")", static_cast<double>(f32()), f32_bits());
+      return buf;
+    case ValKind::kF64:
+      std::snprintf(buf, sizeof buf, "f64:%a (0x%016" PRIx64 ")", f64(), f64_bits());
+      return buf;
+    case ValKind::kV128: {
+      std::string s = "v128:0x";
+      for (int i = 15; i >= 0; --i) {
+        std::snprintf(buf, sizeof buf, "%02x", bytes_[i]);
+        s += buf;
+      }
+      return s;
+    }
+    default:
+      if (is_null_ref()) return wasm::to_string(type_) + ":null";
+      std::snprintf(buf, sizeof buf, ":%p", ref_ptr());
+      return wasm::to_string(type_) + buf;
+  }
+}
+
+// ---- Type matching -------------------------------------------------------------------------
+
+namespace {
+
+// The hierarchy each abstract heap kind belongs to, and its bottom.
+HeapKind top_of(wasm::HeapType h) {
+  if (h.is_index()) return HeapKind::kAny;  // refined by the caller for func types
+  switch (h.kind()) {
+    case HeapKind::kFunc:
+    case HeapKind::kNoFunc:
+      return HeapKind::kFunc;
+    case HeapKind::kExtern:
+    case HeapKind::kNoExtern:
+      return HeapKind::kExtern;
+    case HeapKind::kExn:
+    case HeapKind::kNoExn:
+      return HeapKind::kExn;
+    case HeapKind::kCont:
+    case HeapKind::kNoCont:
+      return HeapKind::kCont;
+    default:
+      return HeapKind::kAny;
+  }
+}
+
+bool is_bottom(wasm::HeapType h) {
+  if (h.is_index()) return false;
+  switch (h.kind()) {
+    case HeapKind::kNone:
+    case HeapKind::kNoFunc:
+    case HeapKind::kNoExtern:
+    case HeapKind::kNoExn:
+    case HeapKind::kNoCont:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool heap_subtype(wasm::HeapType a, wasm::HeapType b) {
+  if (a == b) return true;
+  if (a.is_index() && b.is_index()) return true;  // concrete types: see val_type_subtype
+  if (b.is_index()) return is_bottom(a);
+  if (a.is_index()) {
+    // A concrete type is below func (function types) or eq/any (struct and array types);
+    // without the defining module at hand, accept the abstract tops of both hierarchies.
+    HeapKind k = b.kind();
+    return k == HeapKind::kFunc || k == HeapKind::kAny || k == HeapKind::kEq ||
+           k == HeapKind::kStruct || k == HeapKind::kArray;
+  }
+  if (top_of(a) != top_of(b)) return false;
+  if (is_bottom(a)) return true;
+  HeapKind ka = a.kind(), kb = b.kind();
+  if (kb == HeapKind::kAny) return true;  // everything of the any hierarchy
+  if (kb == HeapKind::kEq) return ka == HeapKind::kI31 || ka == HeapKind::kStruct || ka == HeapKind::kArray;
+  return false;
+}
+
+}  // namespace
+
+bool val_type_subtype(const wasm::ValType& a, const wasm::ValType& b) {
+  if (a.kind != b.kind) return false;
+  if (!a.is_ref()) return true;
+  if (a.nullable && !b.nullable) return false;
+  return heap_subtype(a.heap, b.heap);
+}
+
+bool val_matches(const Val& v, const wasm::ValType& expected) {
+  if (!expected.is_ref()) return v.type().kind == expected.kind;
+  if (!v.type().is_ref()) return false;
+  if (v.is_null_ref()) return expected.nullable && top_of(v.type().heap) == top_of(expected.heap);
+  wasm::ValType actual = v.type();
+  actual.nullable = false;
+  return val_type_subtype(actual, expected);
+}
+
+// ---- Store ---------------------------------------------------------------------------------
+
+Store::Store(const Engine& engine) : data_(std::make_unique<StoreData>(engine)) {
+  data_->owner = this;
+  data_->max_wasm_stack = engine.config().tunables.max_wasm_stack;
+  // Counting up to zero from the most negative value: fuel is effectively unlimited unless
+  // the embedder sets it.
+  data_->context.fuel_consumed = INT64_MIN;
+  data_->context.epoch_deadline = UINT64_MAX;
+}
+
+Store::~Store() = default;
+
+const Engine& Store::engine() const { return data_->engine; }
+
+const void* Store::externref(uint64_t host_value) {
+  data_->externrefs.push_back(host_value);
+  return &data_->externrefs.back();
+}
+
+uint64_t Store::externref_value(const void* ref) { return *static_cast<const uint64_t*>(ref); }
+
+void Store::set_max_wasm_stack(uint64_t bytes) { data_->max_wasm_stack = bytes; }
+
+Store& Caller::store() const { return *store_->owner; }
+
+std::optional<Extern> Caller::get_export(std::string_view name) const {
+  if (vmctx_ == nullptr) return std::nullopt;
+  auto it = store_->by_vm_instance.find(vm::Instance::from_vmctx(vmctx_));
+  if (it == store_->by_vm_instance.end()) return std::nullopt;
+  return Instance(store_, it->second).get_export(name);
+}
+
+// ---- Calls ---------------------------------------------------------------------------------
+
+Trap StoreData::make_trap(const vm::Trap& t) const {
+  Trap out;
+  if (!t.host_error) out.code = t.code;
+  out.message = t.message();
+  out.backtrace_truncated = t.backtrace_truncated;
+  for (const vm::BacktraceFrame& f : t.backtrace) {
+    FrameInfo info;
+    info.func_index = f.func.index();
+    info.func_offset = f.func_offset;
+    // The owner of compiled code is its Module::Inner; the module is alive (an instance of
+    // this store holds it) for as long as its frames can be on the stack.
+    for (const InstanceData& inst : instances) {
+      if (inst.module.inner() == f.owner) {
+        info.func_name = inst.module.func_name(info.func_index);
+        info.module_name = inst.module.wasm().names.module;
+        break;
+      }
+    }
+    out.backtrace.push_back(std::move(info));
+  }
+  return out;
+}
+
+Expected<void> StoreData::call_raw(const vm::VMFuncRef* ref, uint64_t* values, size_t num_slots,
+                                   Trap* trap) {
+  std::optional<vm::Trap> t;
+  if (ref->array_call != nullptr) {
+    // A host function: call its shim directly (no caller instance).
+    auto* ctx = static_cast<vm::VMHostFuncContext*>(ref->vmctx);
+    vm::VMArrayCallFunction fn = ref->array_call;
+    t = vm::catch_traps(&context, max_wasm_stack, [&] { fn(ctx, nullptr, values, num_slots); });
+  } else {
+    KILN_ASSIGN_OR_RETURN(vm::VMArrayToWasmTrampoline tramp, engine.array_to_wasm_trampoline(ref->type_id));
+    auto* vmctx = static_cast<vm::VMContext*>(ref->vmctx);
+    const void* code = ref->wasm_call;
+    t = vm::catch_traps(&context, max_wasm_stack, [&] { tramp(vmctx, vmctx, values, code); });
+  }
+  if (!t) return {};
+  Trap info = make_trap(*t);
+  Error e(ErrorKind::kOther, info.message);
+  if (trap != nullptr) *trap = std::move(info);
+  return e;
+}
+
+std::string Trap::to_string() const {
+  std::ostringstream s;
+  s << message;
+  if (!backtrace.empty()) {
+    s << "\nwasm backtrace:";
+    for (size_t i = 0; i < backtrace.size(); ++i) {
+      const FrameInfo& f = backtrace[i];
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%x", f.func_offset);
+      s << "\n  " << i << ": " << (f.module_name ? *f.module_name + "!" : "")
+        << (f.func_name ? *f.func_name : "<wasm function " + std::to_string(f.func_index) + ">")
+        << " (+" << buf << ")";
+    }
+    if (backtrace_truncated) s << "\n  ...";
+  }
+  return s.str();
+}
+
+// ---- Host functions ------------------------------------------------------------------------
+
+namespace {
+
+// Runs the host callback; every C++ object of the call is gone when it returns, so the shim
+// may then longjmp (raise_host_error) over its own frame.
+std::optional<Error> run_host(HostFunc* hf, vm::VMContext* caller_vmctx, uint64_t* values, size_t len) {
+  const size_t np = hf->type.params.size(), nr = hf->type.results.size();
+  if (len < np || len < nr) return Error(ErrorKind::kOther, "host call: value array too small");
+  std::vector<Val> params;
+  params.reserve(np);
+  for (size_t i = 0; i < np; ++i) params.push_back(Val::load(hf->type.params[i], values + 2 * i));
+  std::vector<Val> results;
+  results.reserve(nr);
+  for (const wasm::ValType& t : hf->type.results) results.push_back(Val::zero(t));
+  Caller caller(hf->store, caller_vmctx);
+  Expected<void> r = hf->callback(caller, params, results);
+  if (!r) return std::move(r).error();
+  for (size_t i = 0; i < nr; ++i) {
+    if (!val_matches(results[i], hf->type.results[i])) {
+      return Error(ErrorKind::kOther, "host function returned a value of the wrong type");
+    }
+    results[i].store(values + 2 * i);
+  }
+  return std::nullopt;
+}
+
+void host_shim(vm::VMHostFuncContext* callee, vm::VMContext* caller, uint64_t* values, size_t len) {
+  auto* hf = static_cast<HostFunc*>(callee->host_state);
+  std::optional<Error> err = run_host(hf, caller, values, len);
+  if (err) vm::raise_host_error(std::move(*err), &hf->store->context);
+}
+
+}  // namespace
+
+Func Func::create(Store& store, const wasm::FuncType& type, HostCallback callback) {
+  StoreData& sd = store.data();
+  uint32_t id = sd.engine.register_func_type(type);
+  HostFunc& hf = sd.host_funcs.emplace_back();
+  hf.store = &sd;
+  hf.type = type;
+  hf.callback = std::move(callback);
+  hf.host_ctx.magic = environ::kVMHostFuncMagic;
+  hf.host_ctx.array_call = host_shim;
+  hf.host_ctx.host_state = &hf;
+  hf.ref.array_call = host_shim;
+  // Compiled code calls host functions through the wasm-to-array trampoline of the type. If
+  // the compiler cannot build it (a type it does not support), wasm code cannot call this
+  // function, but the host still can (array_call); calls from wasm are refused at link time.
+  Expected<const void*> tramp = sd.engine.wasm_to_array_trampoline(id);
+  hf.ref.wasm_call = tramp ? *tramp : nullptr;
+  hf.ref.type_id = id;
+  hf.ref.vmctx = &hf.host_ctx;
+  return Func(&sd, &hf.ref);
+}
+
+wasm::FuncType Func::type() const {
+  std::optional<wasm::FuncType> t = store_->engine.func_type(ref_->type_id);
+  return t ? *t : wasm::FuncType{};
+}
+
+Expected<void> Func::call(std::span<const Val> params, std::span<Val> results, Trap* trap) const {
+  if (ref_ == nullptr || store_ == nullptr) return Error(ErrorKind::kOther, "null function reference");
+  std::optional<wasm::FuncType> type = store_->engine.func_type(ref_->type_id);
+  if (!type) return Error(ErrorKind::kOther, "function of unknown type");
+  if (params.size() != type->params.size()) {
+    return Error(ErrorKind::kOther, "wrong number of arguments: expected " +
+                                        std::to_string(type->params.size()) + ", got " +
+                                        std::to_string(params.size()));
+  }
+  if (results.size() != type->results.size()) {
+    return Error(ErrorKind::kOther, "wrong number of results: expected " +
+                                        std::to_string(type->results.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!val_matches(params[i], type->params[i])) {
+      return Error(ErrorKind::kOther, "argument " + std::to_string(i) + " has type " +
+                                          wasm::to_string(params[i].type()) + ", expected " +
+                                          wasm::to_string(type->params[i]));
+    }
+  }
+  std::vector<uint64_t> values(2 * std::max<size_t>({params.size(), results.size(), 1}), 0);
+  for (size_t i = 0; i < params.size(); ++i) params[i].store(values.data() + 2 * i);
+  KILN_TRY(store_->call_raw(ref_, values.data(), values.size() / 2, trap));
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Val::load(type->results[i], values.data() + 2 * i);
+  return {};
+}
+
+Expected<std::vector<Val>> Func::call(std::span<const Val> params, Trap* trap) const {
+  if (ref_ == nullptr || store_ == nullptr) return Error(ErrorKind::kOther, "null function reference");
+  std::vector<Val> results(type().results.size());
+  KILN_TRY(call(params, results, trap));
+  return results;
+}
+
+// ---- Global, Table, Memory, Tag --------------------------------------------------------------
+
+Expected<Global> Global::create(Store& store, wasm::GlobalType type, const Val& init) {
+  if (!val_matches(init, type.type)) return Error(ErrorKind::kOther, "global initial value has the wrong type");
+  StoreData& sd = store.data();
+  vm::VMGlobalDefinition& def = sd.globals.emplace_back();
+  init.store(def.storage);
+  return Global(&sd, &def, type);
+}
+
+Val Global::get() const { return Val::load(type_.type, def_->storage); }
+
+Expected<void> Global::set(const Val& v) const {
+  if (!type_.mut) return Error(ErrorKind::kOther, "global is immutable");
+  if (!val_matches(v, type_.type)) return Error(ErrorKind::kOther, "global value has the wrong type");
+  v.store(def_->storage);
+  return {};
+}
+
+Expected<Table> Table::create(Store& store, const wasm::TableType& type, const Val& init) {
+  if (!val_matches(init, type.elem)) return Error(ErrorKind::kOther, "table initial value has the wrong type");
+  StoreData& sd = store.data();
+  KILN_ASSIGN_OR_RETURN(auto t, vm::Table::create(type, init.ref_ptr()));
+  sd.tables.push_back(std::move(t));
+  return Table(&sd, sd.tables.back().get());
+}
+
+const wasm::TableType& Table::type() const { return table_->type(); }
+uint64_t Table::size() const { return table_->size(); }
+
+std::optional<Val> Table::get(uint64_t index) const {
+  std::optional<void*> p = table_->get(index);
+  if (!p) return std::nullopt;
+  return Val::ref(table_->type().elem, *p);
+}
+
+Expected<void> Table::set(uint64_t index, const Val& v) const {
+  if (!val_matches(v, table_->type().elem)) return Error(ErrorKind::kOther, "table value has the wrong type");
+  if (!table_->set(index, v.ref_ptr())) return Error(ErrorKind::kOther, "out of bounds table access");
+  return {};
+}
+
+std::optional<uint64_t> Table::grow(uint64_t delta, const Val& init) const {
+  if (!val_matches(init, table_->type().elem)) return std::nullopt;
+  uint64_t old = table_->grow(delta, init.ref_ptr());
+  if (old == UINT64_MAX) return std::nullopt;
+  return old;
+}
+
+Expected<Memory> Memory::create(Store& store, const wasm::MemoryType& type) {
+  StoreData& sd = store.data();
+  KILN_ASSIGN_OR_RETURN(auto m, vm::LinearMemory::create(type, sd.engine.config().tunables));
+  sd.memories.push_back(std::move(m));
+  return Memory(&sd, sd.memories.back().get());
+}
+
+const wasm::MemoryType& Memory::type() const { return memory_->type(); }
+uint8_t* Memory::data() const { return memory_->base(); }
+uint64_t Memory::data_size() const { return memory_->byte_size(); }
+uint64_t Memory::size() const { return memory_->size_pages(); }
+
+std::optional<uint64_t> Memory::grow(uint64_t delta_pages) const {
+  uint64_t old = memory_->grow(delta_pages);
+  if (old == UINT64_MAX) return std::nullopt;
+  return old;
+}
+
+Tag Tag::create(Store& store, const wasm::FuncType& type) {
+  StoreData& sd = store.data();
+  TagData& t = sd.tags.emplace_back();
+  t.type_id = sd.engine.register_func_type(type);
+  return Tag(&sd, &t);
+}
+
+wasm::FuncType Tag::type() const {
+  std::optional<wasm::FuncType> t = store_->engine.func_type(tag_->type_id);
+  return t ? *t : wasm::FuncType{};
+}
+
+uint32_t Tag::type_id() const { return tag_->type_id; }
+
+wasm::ExternKind extern_kind(const Extern& e) {
+  switch (e.index()) {
+    case 0:
+      return wasm::ExternKind::kFunc;
+    case 1:
+      return wasm::ExternKind::kGlobal;
+    case 2:
+      return wasm::ExternKind::kTable;
+    case 3:
+      return wasm::ExternKind::kMemory;
+    default:
+      return wasm::ExternKind::kTag;
+  }
+}
+
+}  // namespace kiln::runtime
