@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 N ?= 1000
 
-.PHONY: all deps configure build run test bench fuzz clean format
+.PHONY: all deps configure build run test bench fuzz-diff fuzz-diff-opt clean format
 
 all: build
 
@@ -31,6 +31,14 @@ test: build
 bench: build
 	./$(BUILD)/bench/decode_bench ../shared/bench/sightglass
 	python3 bench/run.py --build $(BUILD)
+
+# Differential testing on N random modules from binaryen's fuzzer: Kiln vs Node's V8, and
+# Kiln -O0 vs -O2. Failing modules are kept in $(BUILD)/fuzz-diff-results.
+fuzz-diff: build
+	python3 tests/diff/fuzz_diff.py --mode v8 --kiln $(BUILD)/kiln --start 1 --count $(N) --jobs $(JOBS) --results $(BUILD)/fuzz-diff-results
+
+fuzz-diff-opt: build
+	python3 tests/diff/fuzz_diff.py --mode opt --kiln $(BUILD)/kiln --start 1 --count $(N) --jobs $(JOBS) --results $(BUILD)/fuzz-diff-results
 
 clean:
 	rm -rf $(BUILD)

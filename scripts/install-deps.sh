@@ -14,13 +14,19 @@ for p in "${pkgs[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# jco (npm) for tests/component: installed into a cache outside the repo, once.
+jco_dir=${KILN_JCO_DIR:-$HOME/.cache/kiln-jco}
+if [ ! -x "$jco_dir/node_modules/.bin/jco" ]; then
+  echo "install-deps: installing @bytecodealliance/jco into $jco_dir"
+  mkdir -p "$jco_dir"
+  (cd "$jco_dir" && npm install --no-audit --no-fund --silent @bytecodealliance/jco)
+fi

@@ -12,14 +12,34 @@
 
 namespace kiln::cli {
 
+// Defined in cmd_run.cc.
+int run_run(const CommandContext& ctx);
+// Defined in cmd_wit.cc.
+int run_wit(const CommandContext& ctx);
+
 std::span<const Subcommand> subcommands() {
-  static constexpr std::array<Subcommand, 4> kTable = {{
+  static constexpr std::array<Subcommand, 6> kTable = {{
+      {"run", "Compile and run a module, or call one of its exports",
+       "usage: kiln run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n"
+       "\n"
+       "Compiles the module to native code, instantiates it (running its start function) and\n"
+       "calls `_start` (or the export \"\") if it has one, or the export named by --invoke with\n"
+       "ARGS parsed by its parameter types (integers in decimal or 0x hex, floats in decimal,\n"
+       "nan, inf). Results are printed one per line. A trap prints its message and wasm\n"
+       "backtrace on standard error and exits with status 134.\n"
+       "\n"
+       "  --invoke NAME           the exported function to call\n"
+       "  -O opt-level=0|2        optimization level (also -O0, -O2); default 2\n"
+       "  --bench=REPS            call the function REPS times in one instance and print\n"
+       "                          'KILN_BENCH call SECONDS' per call on standard error\n",
+       run_run},
       {"wast", "Run .wast spec test scripts",
        "usage: kiln wast [--expected-failures FILE] [--threads] [-v] FILE...\n"
        "\n"
        "Runs each script and prints, per file, 'FILE: N passed, M failed, K skipped', every\n"
-       "failure with FILE:LINE:COL, and a total line at the end. Commands that need execution\n"
-       "are counted as skipped, never passed.\n"
+       "failure with FILE:LINE:COL, and a total line at the end. Modules are compiled to native\n"
+       "code and executed; commands that need a proposal the compiler does not implement yet\n"
+       "(and threads) are counted as skipped, never passed.\n"
        "\n"
        "  --expected-failures FILE  strict list of known failures ('path.wast:LINE  reason');\n"
        "                            a listed assertion that passes is an error\n"
@@ -46,6 +66,12 @@ std::span<const Subcommand> subcommands() {
        "\n"
        "Parses the text module and writes its binary encoding.\n",
        run_parse},
+      {"wit", "Print the resolved WIT of a package or a component",
+       "usage: kiln wit FILE.wit|DIR|FILE.wasm\n"
+       "\n"
+       "Resolves a WIT package (a file, or a directory with its deps/) or describes a\n"
+       "component's imports and exports as a world, and prints the result as WIT.\n",
+       run_wit},
   }};
   return kTable;
 }

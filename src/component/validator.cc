@@ -4,6 +4,8 @@
 // substitute resources.
 #include "component/validator.h"
 
+#include "component/describe.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -33,7 +35,123 @@ struct VT {
   VTP a, b;
   uint32_t len = 0;
   uint32_t res = 0;  // own/borrow: resource id
+  // External visibility (Explainer.md "External Visibility of Types"): record, variant, enum
+  // and flags carry their own name identity; own/borrow carry the identity of the type index
+  // they were written with. Importing or exporting a type gives it a fresh identity, which is
+  // then "named" in that scope.
+  uint32_t vis = 0;
+  uint32_t origin = 0;  // nominal kinds: the identity at definition, kept by every copy
+  // Canonical ABI element size and alignment with 64-bit pointers (CanonicalABI.md), sizes
+  // capped at kMaxValueSize; computed for defined types when they are created.
+  uint64_t size = 0;
+  uint32_t align = 1;
 };
+
+// Validation requires elem_size(t) < 2^28 for every defined value type, with the pointer
+// width that makes it largest (64-bit).
+inline constexpr uint64_t kMaxValueSize = uint64_t{1} << 28;
+
+uint64_t align_to(uint64_t n, uint32_t a) { return (n + a - 1) / a * a; }
+
+// Size and alignment of a value type; for defined types the values stored at creation.
+std::pair<uint64_t, uint32_t> size_align(const VT& v) {
+  if (v.kind != DefValKind::kPrim) return {v.size, v.align};
+  switch (v.prim) {
+    case PrimType::kBool: case PrimType::kS8: case PrimType::kU8: return {1, 1};
+    case PrimType::kS16: case PrimType::kU16: return {2, 2};
+    case PrimType::kS32: case PrimType::kU32: case PrimType::kF32: case PrimType::kChar:
+    case PrimType::kErrorContext: return {4, 4};
+    case PrimType::kS64: case PrimType::kU64: case PrimType::kF64: return {8, 8};
+    case PrimType::kString: return {16, 8};
+  }
+  return {4, 4};
+}
+
+uint32_t discriminant_size(size_t cases) { return cases <= 256 ? 1 : cases <= 65536 ? 2 : 4; }
+
+// Computes v.size and v.align from its (already sized) parts, capping at kMaxValueSize so
+// that no product or sum can overflow.
+void compute_size(VT& v) {
+  auto cap = [](uint64_t n) { return std::min(n, kMaxValueSize); };
+  auto sequence = [&](const std::vector<const VT*>& parts) {
+    uint64_t size = 0;
+    uint32_t align = 1;
+    for (const VT* p : parts) {
+      auto [s, a] = size_align(*p);
+      size = cap(align_to(size, a) + s);
+      align = std::max(align, a);
+    }
+    v.size = cap(align_to(size, align));
+    v.align = align;
+  };
+  auto variant = [&](size_t n, const std::vector<const VT*>& payloads) {
+    uint32_t d = discriminant_size(n);
+    uint64_t max_size = 0;
+    uint32_t max_align = d;
+    for (const VT* p : payloads) {
+      if (!p) continue;
+      auto [s, a] = size_align(*p);
+      max_size = std::max(max_size, s);
+      max_align = std::max(max_align, a);
+    }
+    v.size = cap(align_to(align_to(d, max_align) + max_size, max_align));
+    v.align = max_align;
+  };
+  switch (v.kind) {
+    case DefValKind::kPrim: {
+      auto [s, a] = size_align(v);
+      v.size = s;
+      v.align = a;
+      return;
+    }
+    case DefValKind::kRecord: {
+      std::vector<const VT*> parts;
+      for (const auto& f : v.fields) parts.push_back(f.second.get());
+      return sequence(parts);
+    }
+    case DefValKind::kTuple: {
+      std::vector<const VT*> parts;
+      for (const auto& e : v.elems) parts.push_back(e.get());
+      return sequence(parts);
+    }
+    case DefValKind::kVariant: {
+      std::vector<const VT*> parts;
+      for (const auto& f : v.fields) parts.push_back(f.second.get());
+      return variant(v.fields.size(), parts);
+    }
+    case DefValKind::kEnum:
+      return variant(v.labels.size(), {});
+    case DefValKind::kOption:
+      return variant(2, {v.a.get()});
+    case DefValKind::kResult:
+      return variant(2, {v.a.get(), v.b.get()});
+    case DefValKind::kFlags: {
+      size_t n = v.labels.size();
+      if (n <= 8) v.size = v.align = 1;
+      else if (n <= 16) v.size = v.align = 2;
+      else {
+        v.size = 4 * ((n + 31) / 32);
+        v.align = 4;
+      }
+      return;
+    }
+    case DefValKind::kList:
+    case DefValKind::kMap:
+      v.size = 16;
+      v.align = 8;
+      return;
+    case DefValKind::kFixedList: {
+      auto [s, a] = size_align(*v.a);
+      v.size = cap(s * v.len);
+      v.align = a;
+      return;
+    }
+    case DefValKind::kOwn: case DefValKind::kBorrow: case DefValKind::kStream:
+    case DefValKind::kFuture:
+      v.size = v.align = 4;
+      return;
+  }
+}
 
 struct FT {
   bool async = false;
@@ -76,6 +194,7 @@ struct TypeE {
   std::shared_ptr<InstT> i;
   std::shared_ptr<ModT> m;
   uint32_t res = 0;
+  uint32_t vis = 0;  // kResource: name identity of this type index (see VT::vis)
 };
 
 struct Entity {
@@ -136,7 +255,10 @@ struct Scope {
   std::vector<std::pair<std::string, Entity>> imports, exports;
   std::set<std::string> import_names, export_names;  // lowercased
   std::vector<uint32_t> imported_res, defined_res;
-  std::map<uint32_t, std::string> resource_names;  // resources named by an import/export here
+  // Resources named by an import / an export here (the two namespaces are disjoint), by
+  // resource identity, for the [constructor]/[method]/[static] rules.
+  std::map<uint32_t, std::string> imp_res_names, exp_res_names;
+  std::set<uint32_t> imp_vis, exp_vis;  // type identities named by imports / exports here
 };
 
 class Validator {
@@ -196,7 +318,12 @@ class Validator {
     auto t = std::make_shared<ModT>();
     const wasm::Module& m = *cm.module;
     uint32_t counts[5] = {};
+    // Two-level import names must be unique within a component's core modules: hosts and
+    // adapters mangle them to one level (`module:name`), where duplicates would collide.
+    std::set<std::pair<std::string, std::string>> import_names;
     for (const wasm::Import& im : m.imports) {
+      if (!import_names.emplace(im.module, im.name).second)
+        return err("duplicate import name `" + im.module + ":" + im.name + "`", cm.offset);
       CoreExt e;
       e.kind = im.kind;
       uint32_t& n = counts[static_cast<int>(im.kind)];
@@ -369,7 +496,7 @@ class Validator {
           if (d.kind == CoreModuleDecl::Kind::kImport) {
             for (const auto& [mm, nn, ee] : m->imports)
               if (mm == d.import.module && nn == d.import.name)
-                return err("duplicate import name `" + mm + "::" + nn + "`", d.offset);
+                return err("duplicate import name `" + mm + ":" + nn + "`", d.offset);
             m->imports.emplace_back(d.import.module, d.import.name, e);
           } else {
             for (const auto& [nn, ee] : m->exports)
@@ -397,11 +524,11 @@ class Validator {
     return e.v;
   }
 
-  Expected<uint32_t> resource_of(uint32_t idx, uint64_t at) {
+  Expected<const TypeE*> resource_of(uint32_t idx, uint64_t at) {
     if (idx >= cur().types.size()) return err("type index out of bounds", at);
     const TypeE& e = cur().types[idx];
     if (e.k != TypeE::K::kResource) return err("type index " + std::to_string(idx) + " is not a resource type", at);
-    return e.res;
+    return &e;
   }
 
   static bool contains_borrow(const VTP& v) {
@@ -431,6 +558,7 @@ class Validator {
     auto v = std::make_shared<VT>();
     v->kind = d.kind;
     v->prim = d.prim;
+    if (nominal(d.kind)) v->vis = v->origin = fresh();
     std::set<std::string> seen;
     std::map<std::string, std::string> orig;
     switch (d.kind) {
@@ -492,7 +620,9 @@ class Validator {
         break;
       case DefValKind::kOwn:
       case DefValKind::kBorrow: {
-        KILN_ASSIGN_OR_RETURN(v->res, resource_of(d.index, at));
+        KILN_ASSIGN_OR_RETURN(const TypeE* r, resource_of(d.index, at));
+        v->res = r->res;
+        v->vis = r->vis;
         break;
       }
       case DefValKind::kStream:
@@ -511,6 +641,8 @@ class Validator {
         break;
       }
     }
+    compute_size(*v);
+    if (v->size >= kMaxValueSize) return err("value type exceeds maximum byte size", at);
     return VTP(v);
   }
 
@@ -561,6 +693,7 @@ class Validator {
         }
         e.k = TypeE::K::kResource;
         e.res = fresh();
+        e.vis = fresh();
         cur().defined_res.push_back(e.res);
         return e;
       }
@@ -677,6 +810,7 @@ class Validator {
         if (d.sub_resource) {
           e.t.k = TypeE::K::kResource;
           e.t.res = fresh();
+          e.t.vis = fresh();
           (is_import ? cur().imported_res : cur().defined_res).push_back(e.t.res);
           return e;
         }
@@ -701,28 +835,47 @@ class Validator {
     }
   }
 
+  // The canonical form of a name for strong uniqueness (Explainer.md): lowercased;
+  // `[method]l.l` and `[static]l.l` become `l`; other annotations than [constructor] are
+  // stripped.
+  static std::string unique_key(std::string_view name) {
+    std::string n = lower(name);
+    for (std::string_view prefix : {"[method]", "[static]", "[async method]", "[async static]"}) {
+      if (!std::string_view(n).starts_with(prefix)) continue;
+      std::string rest = n.substr(prefix.size());
+      size_t dot = rest.find('.');
+      if (dot != std::string::npos && rest.substr(0, dot) == rest.substr(dot + 1)) return rest.substr(0, dot);
+      return rest;
+    }
+    return n;
+  }
+
+  // The `implements` attribute: only on instances with a plain name, naming an interface.
+  static Expected<void> check_implements(const ExternName& n, ExternKind kind, uint64_t at) {
+    if (!n.implements) return ok();
+    if (kind != ExternKind::kInstance) return err("only instances can have an `implements`", at);
+    if (n.name.find(':') != std::string::npos)
+      return err("name `" + n.name + "` is not valid with `implements`", at);
+    if (n.implements->find(':') == std::string::npos || n.implements->find('/') == std::string::npos)
+      return err("`" + *n.implements + "` must be an interface", at);
+    return ok();
+  }
+
   Expected<void> check_name(const ExternName& n, bool is_import, ExternKind kind, uint64_t at) {
     std::string why = check_extern_name(n.name);
     if (!why.empty()) return err(why, at);
     if (n.duplicate_attribute) return err("duplicate 'implements' option in name", at);
     std::set<std::string>& seen = is_import ? cur().import_names : cur().export_names;
-    std::string key = lower(n.name);
+    std::string key = unique_key(n.name);
     if (!seen.insert(key).second) {
       const auto& list = is_import ? cur().imports : cur().exports;
       std::string prev = n.name;
       for (const auto& [pn, pe] : list)
-        if (lower(pn) == lower(n.name)) prev = pn;
+        if (unique_key(pn) == key) prev = pn;
       return err(std::string(is_import ? "import" : "export") + " name `" + n.name +
                      "` conflicts with previous name `" + prev + "`", at);
     }
-    if (n.implements && kind != ExternKind::kInstance)
-      return err("only instances can have an `implements`", at);
-    if (n.implements) {
-      if (n.name.find(':') != std::string::npos)
-        return err("name `" + n.name + "` is not valid with `implements`", at);
-      if (n.implements->find(':') == std::string::npos || n.implements->find('/') == std::string::npos)
-        return err("`" + *n.implements + "` must be an interface", at);
-    }
+    KILN_TRY(check_implements(n, kind, at));
     bool annotated = n.name.starts_with("[constructor]") || n.name.starts_with("[method]") ||
                      n.name.starts_with("[static]") || n.name.starts_with("[async method]") ||
                      n.name.starts_with("[async static]");
@@ -731,10 +884,64 @@ class Validator {
     return ok();
   }
 
+  // The signature rules of annotated names (Explainer.md, import and export definitions):
+  // `[constructor]R` returns `(own $R)` or `(result (own $R) ...)`, `[method]R.m` takes
+  // `self: (borrow $R)` first, `[static]R.m` needs R in scope; R is the resource of that name
+  // in the same (import or export) namespace. The name grammar was checked already.
+  Expected<void> check_annotated(const std::string& name, const Entity& e, bool is_import, uint64_t at) {
+    enum class A { kNone, kConstructor, kMethod, kStatic } kind = A::kNone;
+    std::string_view rest;
+    for (auto [prefix, k] : {std::pair<std::string_view, A>{"[constructor]", A::kConstructor},
+                             {"[method]", A::kMethod}, {"[async method]", A::kMethod},
+                             {"[static]", A::kStatic}, {"[async static]", A::kStatic}}) {
+      if (std::string_view(name).starts_with(prefix)) {
+        kind = k;
+        rest = std::string_view(name).substr(prefix.size());
+      }
+    }
+    if (kind == A::kNone || e.kind != ExternKind::kFunc || !e.t.f) return ok();
+    std::string res_name(kind == A::kConstructor ? rest : rest.substr(0, rest.find('.')));
+    const auto& names = is_import ? cur().imp_res_names : cur().exp_res_names;
+    const FT& f = *e.t.f;
+    // Checks that a handle's resource is the one named `res_name` here.
+    auto expect_resource = [&](uint32_t res) -> Expected<void> {
+      auto it = names.find(res);
+      if (it == names.end()) return err("resource used in function does not have a name in this context", at);
+      if (it->second != res_name) return err("function does not match expected resource name `" + it->second + "`", at);
+      return ok();
+    };
+    switch (kind) {
+      case A::kConstructor: {
+        if (!f.result) return err("function should return one value", at);
+        const VT* r = f.result.get();
+        if (r->kind == DefValKind::kResult && r->a) r = r->a.get();
+        if (r->kind != DefValKind::kOwn)
+          return err("function should return `(own $T)` or `(result (own $T))`", at);
+        return expect_resource(r->res);
+      }
+      case A::kMethod: {
+        if (f.params.empty()) return err("function should have at least one argument", at);
+        if (f.params[0].first != "self") return err("function should have a first argument called `self`", at);
+        if (f.params[0].second->kind != DefValKind::kBorrow)
+          return err("function should take a first argument of `(borrow $T)`", at);
+        return expect_resource(f.params[0].second->res);
+      }
+      case A::kStatic: {
+        for (const auto& [res, nm] : names)
+          if (nm == res_name) return ok();
+        return err("static resource name is not known in this context", at);
+      }
+      case A::kNone: break;
+    }
+    return ok();
+  }
+
   Expected<void> import(const ExternName& n, const ExternDesc& d, uint64_t at) {
     KILN_ASSIGN_OR_RETURN(Entity e, extern_entity(d, true, at));
     KILN_TRY(check_name(n, true, d.kind, at));
-    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().resource_names[e.t.res] = n.name;
+    KILN_ASSIGN_OR_RETURN(e, name_entity(std::move(e), true, at));
+    KILN_TRY(check_annotated(n.name, e, true, at));
+    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().imp_res_names[e.t.res] = n.name;
     cur().imports.emplace_back(n.name, e);
     add_entity(e);
     return ok();
@@ -743,10 +950,210 @@ class Validator {
   Expected<void> export_decl(const ExternName& n, const ExternDesc& d, uint64_t at) {
     KILN_ASSIGN_OR_RETURN(Entity e, extern_entity(d, false, at));
     KILN_TRY(check_name(n, false, d.kind, at));
-    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().resource_names[e.t.res] = n.name;
+    KILN_ASSIGN_OR_RETURN(e, name_entity(std::move(e), false, at));
+    KILN_TRY(check_annotated(n.name, e, false, at));
+    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().exp_res_names[e.t.res] = n.name;
     cur().exports.emplace_back(n.name, e);
     add_entity(e);
     return ok();
+  }
+
+  // ---- external visibility of types (Explainer.md) ----
+
+  static bool nominal(DefValKind k) {
+    return k == DefValKind::kRecord || k == DefValKind::kVariant || k == DefValKind::kEnum ||
+           k == DefValKind::kFlags;
+  }
+
+  // True if every nominal type and resource handle reachable from `v` has an identity in
+  // `named`. A named nominal type was checked when it was named, so the walk stops there;
+  // `seen` keeps shared subtrees from being walked twice.
+  static bool visible(const VTP& v, const std::set<uint32_t>& named, std::set<const VT*>& seen,
+                      bool top_named = false) {
+    if (!v || !seen.insert(v.get()).second) return true;
+    if (v->kind == DefValKind::kOwn || v->kind == DefValKind::kBorrow) return named.count(v->vis) > 0;
+    if (nominal(v->kind) && !top_named) {
+      if (!named.count(v->vis)) return false;
+    }
+    for (const auto& f : v->fields)
+      if (!visible(f.second, named, seen)) return false;
+    for (const auto& e : v->elems)
+      if (!visible(e, named, seen)) return false;
+    return visible(v->a, named, seen) && visible(v->b, named, seen);
+  }
+
+  // The identity an import or export of this type entity names, or 0 for structural types.
+  static uint32_t type_identity(const TypeE& t) {
+    if (t.k == TypeE::K::kResource) return t.vis;
+    if (t.k == TypeE::K::kVal && t.v && nominal(t.v->kind)) return t.v->vis;
+    return 0;
+  }
+
+  // Checks the type of an import/export against the identities named so far. A type export
+  // names its own top-level type, so only what it refers to must already be named; an
+  // instance's exports are checked in order, each type export naming its type for the rest.
+  static bool entity_visible(const Entity& e, std::set<uint32_t> named) {
+    std::set<const VT*> seen;
+    switch (e.kind) {
+      case ExternKind::kValue:
+        return visible(e.t.v, named, seen);
+      case ExternKind::kFunc:
+        if (!e.t.f) return true;
+        for (const auto& p : e.t.f->params)
+          if (!visible(p.second, named, seen)) return false;
+        return visible(e.t.f->result, named, seen);
+      case ExternKind::kType:
+        switch (e.t.k) {
+          case TypeE::K::kVal: return visible(e.t.v, named, seen, true);
+          case TypeE::K::kFunc: {
+            Entity f;
+            f.kind = ExternKind::kFunc;
+            f.t = e.t;
+            return entity_visible(f, named);
+          }
+          case TypeE::K::kInst: {
+            Entity i;
+            i.kind = ExternKind::kInstance;
+            i.t = e.t;
+            return entity_visible(i, named);
+          }
+          default: return true;
+        }
+      case ExternKind::kInstance:
+        if (!e.t.i) return true;
+        for (const auto& [nm, x] : e.t.i->exports) {
+          if (!entity_visible(x, named)) return false;
+          if (x.kind == ExternKind::kType) {
+            if (uint32_t id = type_identity(x.t)) named.insert(id);
+          }
+        }
+        return true;
+      default:
+        // Component types are checked where they are declared; modules have no such types.
+        return true;
+    }
+  }
+
+  // Replaces name identities per `m` throughout a value type (memoised: value types are DAGs).
+  // The memo holds its keys alive so that a freed tree's address cannot be reused by another.
+  using VisMemo = std::map<const VT*, std::pair<VTP, VTP>>;
+  VTP subst_vis(const VTP& v, const std::map<uint32_t, uint32_t>& m, VisMemo& memo) {
+    if (!v) return v;
+    auto hit = memo.find(v.get());
+    if (hit != memo.end()) return hit->second.second;
+    auto n = std::make_shared<VT>(*v);
+    bool changed = false;
+    if (auto it = m.find(v->vis); v->vis && it != m.end()) {
+      n->vis = it->second;
+      changed = true;
+    }
+    for (auto& f : n->fields) {
+      VTP x = subst_vis(f.second, m, memo);
+      changed |= x != f.second;
+      f.second = x;
+    }
+    for (auto& e : n->elems) {
+      VTP x = subst_vis(e, m, memo);
+      changed |= x != e;
+      e = x;
+    }
+    n->a = subst_vis(v->a, m, memo);
+    n->b = subst_vis(v->b, m, memo);
+    changed |= n->a != v->a || n->b != v->b;
+    VTP r = changed ? VTP(n) : v;
+    memo[v.get()] = {v, r};
+    return r;
+  }
+
+  TypeE subst_vis_type(const TypeE& t, const std::map<uint32_t, uint32_t>& m,
+                       VisMemo& memo) {
+    TypeE r = t;
+    switch (t.k) {
+      case TypeE::K::kVal: r.v = subst_vis(t.v, m, memo); break;
+      case TypeE::K::kResource:
+        if (auto it = m.find(t.vis); it != m.end()) r.vis = it->second;
+        break;
+      case TypeE::K::kFunc: {
+        auto f = std::make_shared<FT>(*t.f);
+        for (auto& p : f->params) p.second = subst_vis(p.second, m, memo);
+        f->result = subst_vis(f->result, m, memo);
+        r.f = f;
+        break;
+      }
+      case TypeE::K::kInst: {
+        auto i = std::make_shared<InstT>(*t.i);
+        for (auto& [nm, e] : i->exports) e.t = subst_vis_type(e.t, m, memo);
+        r.i = i;
+        break;
+      }
+      default: break;
+    }
+    return r;
+  }
+
+  // The identities of the types an entity exports: its own for a type, those of every type
+  // export (nested instances included) for an instance.
+  static void type_identities(const Entity& e, std::vector<uint32_t>& out) {
+    if (e.kind == ExternKind::kType) {
+      if (uint32_t id = type_identity(e.t)) out.push_back(id);
+    } else if (e.kind == ExternKind::kInstance && e.t.i) {
+      for (const auto& [nm, x] : e.t.i->exports) type_identities(x, out);
+    }
+  }
+
+  // Pairs the type identities of an expected import with those of the argument given for it.
+  static void pair_identities(const Entity& want, const Entity& got, std::map<uint32_t, uint32_t>& m) {
+    if (want.kind == ExternKind::kType && got.kind == ExternKind::kType) {
+      uint32_t from = type_identity(want.t);
+      uint32_t to = type_identity(got.t);
+      if (from && to) m[from] = to;
+    } else if (want.kind == ExternKind::kInstance && got.kind == ExternKind::kInstance &&
+               want.t.i && got.t.i) {
+      for (const auto& [nm, x] : want.t.i->exports)
+        for (const auto& [gn, g] : got.t.i->exports)
+          if (gn == nm) pair_identities(x, g, m);
+    }
+  }
+
+  // Checks an import/export of the current scope and gives the types it introduces their new
+  // names: a type import/export gets a fresh identity, an instance's type exports too (so
+  // aliases out of the imported/exported instance are named, but not those out of the
+  // instance that was passed in). Instance types defer the check to where they are used.
+  Expected<Entity> name_entity(Entity e, bool is_import, uint64_t at) {
+    Scope& s = cur();
+    std::set<uint32_t>& into = is_import ? s.imp_vis : s.exp_vis;
+    if (s.kind != Scope::Kind::kInstanceType) {
+      std::set<uint32_t> named = s.imp_vis;
+      if (!is_import) named.insert(s.exp_vis.begin(), s.exp_vis.end());
+      if (!entity_visible(e, named))
+        return err(std::string(kind_name(e.kind)) + " not valid to be used as " + (is_import ? "import" : "export"), at);
+    }
+    std::vector<uint32_t> ids;
+    type_identities(e, ids);
+    std::map<uint32_t, uint32_t> m;
+    for (uint32_t id : ids) m.emplace(id, fresh());
+    if (m.empty()) return e;
+    if (e.kind == ExternKind::kType) {
+      // Only the type index itself is renamed; what it refers to keeps its identities.
+      if (e.t.k == TypeE::K::kResource) {
+        e.t.vis = m.begin()->second;
+      } else {
+        auto n = std::make_shared<VT>(*e.t.v);
+        n->vis = m.begin()->second;
+        e.t.v = n;
+      }
+    } else {
+      VisMemo memo;
+      e.t = subst_vis_type(e.t, m, memo);
+    }
+    for (const auto& [from, to] : m) {
+      into.insert(to);
+      // An exported or imported instance makes the types it carries explicit (wasmparser's
+      // "explicit in" rule for bags of exports): functions lifted with the original types may
+      // be exported beside it. A type export names only its new index (Explainer.md).
+      if (e.kind == ExternKind::kInstance) into.insert(from);
+    }
+    return e;
   }
 
   // ---- resource substitution ----
@@ -805,7 +1212,7 @@ class Validator {
   // side's abstract resources (bound on first sight when they are in `bindable`).
   std::optional<std::string> val_eq(const VTP& a, const VTP& b, Binding& m) {
     if (!a || !b) {
-      if (a || b) return std::string("type mismatch");
+      if (a || b) return std::string(a ? "type mismatch (expected none)" : "type mismatch (found none)");
       return std::nullopt;
     }
     if (a->kind != b->kind) {
@@ -881,7 +1288,7 @@ class Validator {
       if (val_eq(a.params[i].second, b.params[i].second, m))
         return "type mismatch in function parameter `" + a.params[i].first + "`";
     }
-    if (auto w = val_eq(a.result, b.result, m)) return "type mismatch with result type";
+    if (auto w = val_eq(a.result, b.result, m)) return "type mismatch with result type: " + *w;
     return std::nullopt;
   }
 
@@ -911,7 +1318,7 @@ class Validator {
           for (const auto& [an, x] : a.t.i->exports)
             if (an == nm) ae = &x;
           if (!ae) return "missing expected export `" + nm + "`";
-          if (auto w = entity_sub(*ae, be, m)) return "type mismatch in instance export `" + nm + "`";
+          if (auto w = entity_sub(*ae, be, m)) return "type mismatch in instance export `" + nm + "`: " + *w;
         }
         return std::nullopt;
       }
@@ -1025,9 +1432,14 @@ class Validator {
           return err("type mismatch for component instantiation argument `" + nm + "`: " + *why, in.offset);
       }
       for (uint32_t r : ct.defined) b.map[r] = fresh();
+      // The child's imported type names stand for the arguments' names.
+      std::map<uint32_t, uint32_t> vis_map;
+      for (const auto& [nm, want] : ct.imports) pair_identities(want, args.find(nm)->second, vis_map);
+      VisMemo memo;
       for (const auto& [nm, e] : ct.exports) {
         Entity x = e;
         x.t = subst_type(e.t, b.map);
+        if (!vis_map.empty()) x.t = subst_vis_type(x.t, vis_map, memo);
         inst->exports.emplace_back(nm, x);
       }
     } else {
@@ -1038,6 +1450,7 @@ class Validator {
           return err("export name `" + e.name.name + "` conflicts with previous name", in.offset);
         std::string why = check_extern_name(e.name.name);
         if (!why.empty()) return err(why, in.offset);
+        KILN_TRY(check_implements(e.name, x.kind, in.offset));
         inst->exports.emplace_back(e.name.name, x);
       }
     }
@@ -1124,25 +1537,51 @@ class Validator {
     return false;
   }
 
-  static bool val_has_resource(const VTP& v) {
+  // Whether a type mentions a resource other than those in `local` (the resources that a
+  // component or instance type abstracts or defines itself).
+  static bool val_has_resource(const VTP& v, const std::set<uint32_t>& local = {}) {
     if (!v) return false;
-    if (v->kind == DefValKind::kOwn || v->kind == DefValKind::kBorrow) return true;
+    if (v->kind == DefValKind::kOwn || v->kind == DefValKind::kBorrow) return !local.count(v->res);
     for (const auto& f : v->fields)
-      if (val_has_resource(f.second)) return true;
+      if (val_has_resource(f.second, local)) return true;
     for (const auto& e : v->elems)
-      if (val_has_resource(e)) return true;
-    return val_has_resource(v->a) || val_has_resource(v->b);
+      if (val_has_resource(e, local)) return true;
+    return val_has_resource(v->a, local) || val_has_resource(v->b, local);
   }
 
-  static bool refers_to_resource(const TypeE& t) {
+  static bool refers_to_resource(const TypeE& t, std::set<uint32_t> local = {}) {
+    auto entities = [&](const std::vector<std::pair<std::string, Entity>>& list) {
+      for (const auto& [n, e] : list) {
+        if (e.kind == ExternKind::kFunc && e.t.f) {
+          TypeE f;
+          f.k = TypeE::K::kFunc;
+          f.f = e.t.f;
+          if (refers_to_resource(f, local)) return true;
+        } else if (e.kind == ExternKind::kValue) {
+          if (val_has_resource(e.t.v, local)) return true;
+        } else if (e.kind != ExternKind::kModule && refers_to_resource(e.t, local)) {
+          return true;
+        }
+      }
+      return false;
+    };
     switch (t.k) {
-      case TypeE::K::kResource: return true;
-      case TypeE::K::kVal: return val_has_resource(t.v);
+      case TypeE::K::kResource: return !local.count(t.res);
+      case TypeE::K::kVal: return val_has_resource(t.v, local);
       case TypeE::K::kFunc: {
         for (const auto& p : t.f->params)
-          if (val_has_resource(p.second)) return true;
-        return val_has_resource(t.f->result);
+          if (val_has_resource(p.second, local)) return true;
+        return val_has_resource(t.f->result, local);
       }
+      case TypeE::K::kInst:
+        if (!t.i) return false;
+        local.insert(t.i->defined.begin(), t.i->defined.end());
+        return entities(t.i->exports);
+      case TypeE::K::kComp:
+        if (!t.c) return false;
+        local.insert(t.c->imported.begin(), t.c->imported.end());
+        local.insert(t.c->defined.begin(), t.c->defined.end());
+        return entities(t.c->imports) || entities(t.c->exports);
       default: return false;
     }
   }
@@ -1356,16 +1795,16 @@ class Validator {
           return err("unknown func " + std::to_string(c.func) + ": func index out of bounds", at);
         KILN_ASSIGN_OR_RETURN(const FT* ft, func_type_at(c.type, at));
         KILN_ASSIGN_OR_RETURN(Opts o, check_opts(c.opts, at));
+        if (o.async && !ft->async) return err("the `async` canonical option requires an async function type", at);
         bool mem = false;
         for (const auto& p : ft->params) mem = mem || needs_memory(p.second);
         std::vector<Flat> pf, rf;
         for (const auto& p : ft->params) flatten(p.second, pf);
         flatten(ft->result, rf);
         bool realloc_needed = mem || pf.size() > 16;
-        // Spilled results are read through `memory` too, but the testsuite's components
-        // rely on engines accepting them without one until use, so only strings and lists
-        // (which always need it) are required here.
-        bool mem_needed = realloc_needed || needs_memory(ft->result);
+        // Results that do not fit in one flat value are returned through `memory` (a
+        // synchronous lift only: async results go through task.return).
+        bool mem_needed = realloc_needed || needs_memory(ft->result) || (!o.async && rf.size() > 1);
         if (mem_needed && !o.memory) return err("canonical option `memory` is required", at);
         if (realloc_needed && !o.realloc) return err("canonical option `realloc` is required", at);
         if (o.callback && !o.async) return err("cannot specify callback without async", at);
@@ -1395,11 +1834,14 @@ class Validator {
         KILN_ASSIGN_OR_RETURN(Opts o, check_opts(c.opts, at));
         if (o.post_return) return err("canonical option `post-return` cannot be used with `canon lower`", at);
         if (o.callback) return err("canonical option `callback` cannot be used with `canon lower`", at);
+        if (o.async && !ft.async) return err("the `async` canonical option requires an async function type", at);
         bool mem = needs_memory(ft.result);
         std::vector<Flat> pf, rf;
         for (const auto& p : ft.params) flatten(p.second, pf);
         flatten(ft.result, rf);
-        bool mem_needed = mem;
+        // Spilled parameters and results are passed through `memory` by pointer.
+        bool mem_needed = mem || pf.size() > (o.async ? 4u : 16u) ||
+                          (o.async ? !rf.empty() : rf.size() > 1);
         for (const auto& p : ft.params) mem_needed = mem_needed || needs_memory(p.second);
         if (mem_needed && !o.memory) return err("canonical option `memory` is required", at);
         if (mem && !o.realloc && !o.async) return err("canonical option `realloc` is required", at);
@@ -1507,7 +1949,9 @@ class Validator {
       e = want;
     }
     KILN_TRY(check_name(ex.name, false, e.kind, ex.offset));
-    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().resource_names[e.t.res] = ex.name.name;
+    KILN_ASSIGN_OR_RETURN(e, name_entity(std::move(e), false, ex.offset));
+    KILN_TRY(check_annotated(ex.name.name, e, false, ex.offset));
+    if (e.kind == ExternKind::kType && e.t.k == TypeE::K::kResource) cur().exp_res_names[e.t.res] = ex.name.name;
     cur().exports.emplace_back(ex.name.name, e);
     add_entity(e);
     return ok();
@@ -1582,6 +2026,22 @@ bool is_kebab_label(std::string_view label) {
   }
 }
 
+// `words` of a namespace or package name: a kebab-case label without uppercase letters.
+bool is_lower_words(std::string_view s) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (true) {
+    size_t j = s.find('-', i);
+    std::string_view w = s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
+    // Like labels, only the first word must start with a letter.
+    if (w.empty() || (i == 0 && (w[0] < 'a' || w[0] > 'z'))) return false;
+    for (char c : w)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    if (j == std::string_view::npos) return true;
+    i = j + 1;
+  }
+}
+
 std::string check_extern_name(std::string_view name) {
   std::string quoted = "`" + std::string(name) + "`";
   if (name.empty()) return "`` is not in kebab case";
@@ -1612,33 +2072,96 @@ std::string check_extern_name(std::string_view name) {
   std::string_view ns = name.substr(0, colon);
   std::string_view rest = name.substr(colon + 1);
   if (ns.empty() || rest.empty()) return "empty identifier segment";
-  if (!is_kebab_label(ns)) return quoted + " is not in kebab case";
+  // Namespaces and package names are `words`: lowercase words only (Explainer.md).
+  if (!is_lower_words(ns)) return quoted + " is not a valid extern name";
   size_t at = rest.find('@');
   std::string_view path = rest.substr(0, at);
   size_t slash = path.find('/');
   if (slash == std::string_view::npos) return quoted + " is not a valid extern name";
   std::string_view pkg = path.substr(0, slash);
-  size_t inner_colon;
-  while ((inner_colon = pkg.find(':')) != std::string_view::npos) {
-    if (!is_kebab_label(pkg.substr(0, inner_colon))) return quoted + " is not in kebab case";
-    pkg = pkg.substr(inner_colon + 1);
-  }
+  // Nested namespaces (`a:b:c/d`) and nested projections (`a:b/c/d`) are gated future
+  // syntax (the nest emoji of Explainer.md), rejected as wasmparser does.
+  if (pkg.find(':') != std::string_view::npos) return "expected `/` after package name";
   if (pkg.empty()) return "empty identifier segment";
-  if (!is_kebab_label(pkg)) return quoted + " is not in kebab case";
-  std::string_view ifaces = path.substr(slash + 1);
-  size_t i = 0;
-  while (true) {
-    size_t j = ifaces.find('/', i);
-    std::string_view w = ifaces.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
-    if (w.empty()) return "empty identifier segment";
-    if (!is_kebab_label(w)) return quoted + " is not in kebab case";
-    if (j == std::string_view::npos) break;
-    i = j + 1;
-  }
+  if (!is_lower_words(pkg)) return quoted + " is not a valid extern name";
+  std::string_view iface = path.substr(slash + 1);
+  size_t extra = iface.find('/');
+  if (extra != std::string_view::npos) return "trailing characters found: `" + std::string(iface.substr(extra)) + "`";
+  if (iface.empty()) return "empty identifier segment";
+  if (!is_kebab_label(iface)) return quoted + " is not in kebab case";
   if (at != std::string_view::npos) {
     if (!is_semver(rest.substr(at + 1))) return quoted + " is not a valid semver";
   }
   return "";
+}
+
+namespace {
+
+ValueDescPtr describe_val(const VTP& v, std::map<const VT*, ValueDescPtr>& memo) {
+  if (!v) return nullptr;
+  auto hit = memo.find(v.get());
+  if (hit != memo.end()) return hit->second;
+  auto d = std::make_shared<ValueDesc>();
+  d->kind = v->kind;
+  d->prim = v->prim;
+  for (const auto& [n, t] : v->fields) d->fields.emplace_back(n, describe_val(t, memo));
+  for (const auto& e : v->elems) d->elems.push_back(describe_val(e, memo));
+  d->labels = v->labels;
+  d->a = describe_val(v->a, memo);
+  d->b = describe_val(v->b, memo);
+  d->length = v->len;
+  d->resource = v->res;
+  d->identity = v->origin;
+  memo[v.get()] = d;
+  return d;
+}
+
+ItemDesc describe_item(const std::string& name, const Entity& e,
+                       std::map<const VT*, ValueDescPtr>& memo) {
+  ItemDesc d;
+  d.name = name;
+  d.kind = e.kind;
+  switch (e.kind) {
+    case ExternKind::kFunc:
+      if (e.t.f) {
+        auto f = std::make_shared<FuncDesc>();
+        f->async = e.t.f->async;
+        for (const auto& [n, t] : e.t.f->params) f->params.emplace_back(n, describe_val(t, memo));
+        f->result = describe_val(e.t.f->result, memo);
+        d.func = f;
+      }
+      break;
+    case ExternKind::kValue:
+      d.value = describe_val(e.t.v, memo);
+      break;
+    case ExternKind::kType:
+      if (e.t.k == TypeE::K::kResource) {
+        d.is_resource = true;
+        d.resource = e.t.res;
+      } else if (e.t.k == TypeE::K::kVal) {
+        d.value = describe_val(e.t.v, memo);
+      }
+      break;
+    case ExternKind::kInstance:
+      if (e.t.i)
+        for (const auto& [n, x] : e.t.i->exports) d.exports.push_back(describe_item(n, x, memo));
+      break;
+    default:
+      break;
+  }
+  return d;
+}
+
+}  // namespace
+
+Expected<ComponentDesc> describe_component(const Component& component, const wasm::Features& features) {
+  Validator v(features);
+  KILN_ASSIGN_OR_RETURN(auto t, v.component(component));
+  ComponentDesc d;
+  std::map<const VT*, ValueDescPtr> memo;
+  for (const auto& [n, e] : t->imports) d.imports.push_back(describe_item(n, e, memo));
+  for (const auto& [n, e] : t->exports) d.exports.push_back(describe_item(n, e, memo));
+  return d;
 }
 
 Expected<void> validate_component(const Component& component, const wasm::Features& features) {

@@ -31,6 +31,7 @@ struct Engine::Inner {
   std::mutex mutex;  // guards everything below
   wasm::TypeCanonicalizer canon;
   std::map<uint32_t, wasm::FuncType> func_types;
+  std::map<uint32_t, uint32_t> supertype;  // canonical id -> its declared supertype's id
   std::map<uint32_t, std::unique_ptr<vm::CodeMemory>> array_to_wasm;
   std::map<uint32_t, std::unique_ptr<vm::CodeMemory>> wasm_to_array;
 
@@ -62,7 +63,23 @@ std::vector<uint32_t> Engine::register_types(const std::vector<wasm::SubType>& t
   std::lock_guard<std::mutex> lock(inner_->mutex);
   std::vector<uint32_t> ids = inner_->canon.add_module_types(types);
   inner_->note_types(types, ids);
+  for (size_t i = 0; i < types.size() && i < ids.size(); ++i) {
+    if (types[i].super && *types[i].super < ids.size()) inner_->supertype.emplace(ids[i], ids[*types[i].super]);
+  }
   return ids;
+}
+
+bool Engine::is_subtype(uint32_t sub, uint32_t super) const {
+  std::lock_guard<std::mutex> lock(inner_->mutex);
+  // Supertypes are declared before their subtypes, so the chain ends; the bound guards
+  // against a corrupt map all the same.
+  for (size_t steps = 0; steps <= inner_->supertype.size(); ++steps) {
+    if (sub == super) return true;
+    auto it = inner_->supertype.find(sub);
+    if (it == inner_->supertype.end()) return false;
+    sub = it->second;
+  }
+  return false;
 }
 
 uint32_t Engine::register_func_type(const wasm::FuncType& type) const {

@@ -45,6 +45,8 @@ class Engine {
   std::vector<uint32_t> register_types(const std::vector<wasm::SubType>& types) const;
   // The canonical id of a standalone function type (host functions).
   uint32_t register_func_type(const wasm::FuncType& type) const;
+  // Whether canonical type `sub` is `super` or declares it (transitively) as a supertype.
+  bool is_subtype(uint32_t sub, uint32_t super) const;
   // The function type of a canonical id, if it is one.
   std::optional<wasm::FuncType> func_type(uint32_t canonical_id) const;
 

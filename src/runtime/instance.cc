@@ -45,7 +45,7 @@ Expected<void> check_import(const Module& module, const wasm::Import& imp, uint3
       const Func& f = std::get<Func>(actual);
       if (f.ref() == nullptr) return incompatible(imp, "null function");
       uint32_t want = module.type_ids()[m.func_types[index]];
-      if (f.ref()->type_id != want) return incompatible(imp, "function types differ");
+      if (!module.engine().is_subtype(f.ref()->type_id, want)) return incompatible(imp, "function types differ");
       if (f.ref()->wasm_call == nullptr) {
         return Error(ErrorKind::kOther,
                      "the compiler does not support calls to host functions of this type (import `" +
@@ -214,6 +214,12 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
   for (size_t i = 0; i < imports.size(); ++i) {
     const wasm::Import& imp = m.imports[i];
     uint32_t index = counts[static_cast<uint32_t>(imp.kind)]++;
+    // Compiled code reaches an import's store context (stack limit, fuel) through the
+    // provider's vmctx: everything an instance links to must live in its own store.
+    StoreData* owner = std::visit([](const auto& x) { return x.store_data(); }, imports[i]);
+    if (owner != &sd) {
+      return Error(ErrorKind::kLink, "import `" + imp.module + "::" + imp.name + "` belongs to a different store");
+    }
     KILN_TRY(check_import(module, imp, index, imports[i]));
     switch (imp.kind) {
       case ExternKind::kFunc:

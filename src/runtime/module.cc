@@ -23,7 +23,10 @@ struct Module::Inner {
 
 namespace {
 
-constexpr std::string_view kUnsupportedMarker = "the compiler does not support";
+// How the compiler says an instruction's proposal is not implemented yet: the translator
+// ("the compiler does not support the instruction ...") and the x64 backend ("x64 backend:
+// unsupported vector operation ...").
+constexpr std::string_view kUnsupportedMarkers[] = {"the compiler does not support", "backend: unsupported"};
 
 Expected<std::vector<environ::CompiledFunction>> compile_all(const environ::Compiler& compiler,
                                                              const environ::ModuleEnv& env,
@@ -150,7 +153,10 @@ std::optional<std::string> Module::func_name(uint32_t func_index) const {
 }
 
 bool Module::is_unsupported(const Error& e) {
-  return e.message().find(kUnsupportedMarker) != std::string::npos;
+  for (std::string_view marker : kUnsupportedMarkers) {
+    if (e.message().find(marker) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace kiln::runtime

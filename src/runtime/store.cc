@@ -204,14 +204,29 @@ std::string Trap::to_string() const {
   s << message;
   if (!backtrace.empty()) {
     s << "\nwasm backtrace:";
+    // Deep recursion repeats one frame hundreds of times: print a run of identical frames once.
+    std::string prev;
+    size_t repeats = 0;
+    auto flush = [&] {
+      if (repeats > 0) s << "\n  ... previous frame repeated " << repeats << " more time(s)";
+      repeats = 0;
+    };
     for (size_t i = 0; i < backtrace.size(); ++i) {
       const FrameInfo& f = backtrace[i];
       char buf[32];
       std::snprintf(buf, sizeof buf, "0x%x", f.func_offset);
-      s << "\n  " << i << ": " << (f.module_name ? *f.module_name + "!" : "")
-        << (f.func_name ? *f.func_name : "<wasm function " + std::to_string(f.func_index) + ">")
-        << " (+" << buf << ")";
+      std::string line = (f.module_name ? *f.module_name + "!" : "") +
+                         (f.func_name ? *f.func_name : "<wasm function " + std::to_string(f.func_index) + ">") +
+                         " (+" + buf + ")";
+      if (line == prev) {
+        ++repeats;
+        continue;
+      }
+      flush();
+      s << "\n  " << i << ": " << line;
+      prev = std::move(line);
     }
+    flush();
     if (backtrace_truncated) s << "\n  ...";
   }
   return s.str();

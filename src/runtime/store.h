@@ -99,6 +99,7 @@ class Global {
   // Fails for an immutable global or a value of another type.
   Expected<void> set(const Val& v) const;
   vm::VMGlobalDefinition* definition() const { return def_; }
+  StoreData* store_data() const { return store_; }
 
  private:
   StoreData* store_ = nullptr;
@@ -119,6 +120,7 @@ class Table {
   // The old size, or nullopt when the table cannot grow.
   std::optional<uint64_t> grow(uint64_t delta, const Val& init) const;
   vm::Table* vm_table() const { return table_; }
+  StoreData* store_data() const { return store_; }
 
  private:
   StoreData* store_ = nullptr;
@@ -137,6 +139,7 @@ class Memory {
   uint64_t size() const;       // pages
   std::optional<uint64_t> grow(uint64_t delta_pages) const;
   vm::LinearMemory* vm_memory() const { return memory_; }
+  StoreData* store_data() const { return store_; }
 
  private:
   StoreData* store_ = nullptr;
@@ -152,6 +155,7 @@ class Tag {
   wasm::FuncType type() const;
   uint32_t type_id() const;
   TagData* data() const { return tag_; }
+  StoreData* store_data() const { return store_; }
 
  private:
   StoreData* store_ = nullptr;

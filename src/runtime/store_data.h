@@ -14,6 +14,7 @@
 #include "runtime/vm/instance.h"
 #include "runtime/vm/memory.h"
 #include "runtime/vm/table.h"
+#include "runtime/vm/traphandlers.h"
 #include "runtime/vm/vmcontext.h"
 
 namespace kiln::runtime {

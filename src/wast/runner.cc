@@ -12,6 +12,7 @@
 #include "wasm/decoder.h"
 #include "wasm/validator.h"
 #include "wat/component_wat.h"
+#include "wast/exec.h"
 #include "wat/wat.h"
 
 namespace kiln::wast {
@@ -20,7 +21,8 @@ namespace {
 using wat::Command;
 using wat::ModuleDef;
 
-constexpr std::string_view kNoRuntime = "needs execution (no runtime yet)";
+constexpr std::string_view kNoThreads = "threads (thread/wait) are not run yet";
+constexpr std::string_view kNoExceptions = "exceptions are not compiled yet";
 constexpr std::string_view kNoComponentRuntime = "component execution (no runtime yet)";
 // The text parser skips annotations, as the spec allows, so errors inside @custom / @name
 // annotations (assert_malformed_custom, assert_invalid_custom) cannot be observed.
@@ -104,7 +106,10 @@ Expected<void> compile_component(const ModuleDef& def, const wasm::Features& fea
 class ScriptRunner {
  public:
   ScriptRunner(const RunOptions& options, RunReport& report)
-      : options_(options), report_(report), listed_used_(options.expected_failures.size(), false) {}
+      : options_(options),
+        report_(report),
+        listed_used_(options.expected_failures.size(), false),
+        exec_(ExecOptions{options.features, options.opt_level}) {}
 
   void run(const std::vector<Command>& commands) {
     for (const Command& cmd : commands) run_command(cmd);
@@ -141,20 +146,30 @@ class ScriptRunner {
         return run_module_then_instantiate(cmd);
       case Command::Kind::kAssertTrap:
         if (cmd.has_module) return run_module_then_instantiate(cmd);
-        return skip(cmd, kNoRuntime);
-      case Command::Kind::kThread:
-        // The thread itself needs a runtime; its commands are still checked one by one.
-        skip(cmd, kNoRuntime);
-        return run(cmd.body);
+        return executed(cmd, [&] { return exec_.action(cmd); });
+      case Command::Kind::kThread: {
+        // Threads are not run (yet); the modules of their bodies are still validated, and
+        // nothing else in them executes.
+        skip(cmd, kNoThreads);
+        bool outer = in_thread_;
+        in_thread_ = true;
+        run(cmd.body);
+        in_thread_ = outer;
+        return;
+      }
       case Command::Kind::kModuleInstance:
+        return executed(cmd, [&] { return exec_.module_instance(cmd); });
       case Command::Kind::kRegister:
+        return executed(cmd, [&] { return exec_.register_module(cmd); });
       case Command::Kind::kAction:
       case Command::Kind::kAssertReturn:
       case Command::Kind::kAssertExhaustion:
+        return executed(cmd, [&] { return exec_.action(cmd); });
       case Command::Kind::kAssertException:
       case Command::Kind::kAssertSuspension:
+        return skip(cmd, kNoExceptions);
       case Command::Kind::kWait:
-        return skip(cmd, kNoRuntime);
+        return skip(cmd, kNoThreads);
     }
   }
 
@@ -163,12 +178,23 @@ class ScriptRunner {
   void run_module(const Command& cmd) {
     if (cmd.module.is_component) {
       Expected<void> c = compile_component(cmd.module, options_.features);
+      // Later commands that act on it cannot run.
+      exec_.module_unavailable(cmd, std::string(kNoComponentRuntime));
       if (!c) return fail(cmd, "component rejected: " + describe(c.error()));
       return pass(cmd);
     }
     Expected<wasm::Module> m = compile(cmd.module, options_.features);
-    if (!m) return fail(cmd, "module rejected: " + describe(m.error()));
+    if (!m) {
+      exec_.module_failed(cmd);
+      return fail(cmd, "module rejected: " + describe(m.error()));
+    }
+    if (in_thread_) return pass(cmd);
+    // Valid; then it must compile and instantiate. When the compiler cannot run it, the
+    // validation still counts and the instantiation is a skip.
+    ExecOutcome o = exec_.module(cmd, std::move(*m));
+    if (o.kind == ExecOutcome::Kind::kFailed) return fail(cmd, o.detail);
     pass(cmd);
+    if (o.kind == ExecOutcome::Kind::kSkipped) skip(cmd, o.detail);
   }
 
   void run_assert_malformed(const Command& cmd) {
@@ -213,7 +239,9 @@ class ScriptRunner {
     Expected<wasm::Module> m = compile(cmd.module, options_.features);
     if (!m) return fail(cmd, "module must be valid, but it was " + describe(m.error()));
     pass(cmd);
-    skip(cmd, kNoRuntime);
+    if (in_thread_) return skip(cmd, kNoThreads);
+    ExecOutcome o = exec_.assert_module(cmd, std::move(*m));
+    record(cmd, o);
   }
 
   Expected<void> compile_void(const ModuleDef& def) {
@@ -271,9 +299,29 @@ class ScriptRunner {
     report_.skip_reasons[std::string(reason)]++;
   }
 
+  // Runs an execution command unless it sits in a thread body (threads are not run).
+  template <typename F>
+  void executed(const Command& cmd, F&& run_it) {
+    if (in_thread_) return skip(cmd, kNoThreads);
+    record(cmd, run_it());
+  }
+
+  void record(const Command& cmd, const ExecOutcome& o) {
+    switch (o.kind) {
+      case ExecOutcome::Kind::kPassed:
+        return pass(cmd);
+      case ExecOutcome::Kind::kFailed:
+        return fail(cmd, o.detail);
+      case ExecOutcome::Kind::kSkipped:
+        return skip(cmd, o.detail);
+    }
+  }
+
   const RunOptions& options_;
   RunReport& report_;
   std::vector<bool> listed_used_;
+  Executor exec_;
+  bool in_thread_ = false;  // running the body of a `thread`: validate only
 };
 
 }  // namespace

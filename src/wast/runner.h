@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "environ/compiler.h"
 #include "support/error.h"
 #include "wasm/features.h"
 #include "wast/expected_failures.h"
@@ -23,6 +24,8 @@ namespace kiln::wast {
 
 struct RunOptions {
   wasm::Features features;
+  // Optimization level of the native code the script's modules compile to.
+  environ::OptLevel opt_level = environ::OptLevel::kSpeed;
   // Entries of the expected-failures list for this script (ExpectedFailures::for_script).
   // A listed assertion that fails counts as an expected failure; one that passes is an error
   // ("unexpected pass"), and an entry that matches no assertion that ran is an error too.

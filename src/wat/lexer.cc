@@ -267,7 +267,7 @@ class Lexer {
       if (is_space(c)) {
         ++pos_;
       } else if (c == ';' && peek(1) == ';') {
-        while (pos_ < text_.size() && text_[pos_] != '\n') KILN_TRY(skip_comment_char());
+        while (pos_ < text_.size() && text_[pos_] != '\n' && text_[pos_] != '\r') KILN_TRY(skip_comment_char());
       } else if (c == '(' && peek(1) == ';') {
         KILN_TRY(skip_block_comment());
       } else {

@@ -263,16 +263,20 @@ def generate(seed, workdir, args):
 
 
 # --- engines ------------------------------------------------------------------------------
-# Trap kinds, compared where both engines name one. V8 merges "uninitialized element" and
-# "indirect call type mismatch" into one message, so they are one kind here.
+# Trap kinds, compared where both engines name one: a message maps to the set of spec kinds it
+# may stand for, and two traps agree when their sets meet. V8 words some traps more coarsely
+# than the spec: "float unrepresentable in integer range" covers both the spec's "integer
+# overflow" and "invalid conversion to integer" (NaN), and "null function or function
+# signature mismatch" covers "uninitialized element" and "indirect call type mismatch".
 TRAP_KINDS = [
     ('stack', ['call stack exhausted', 'maximum call stack', 'stack overflow']),
     ('unreachable', ['unreachable']),
     ('div-zero', ['divide by zero', 'remainder by zero']),
-    ('int-overflow', ['integer overflow', 'divide result unrepresentable']),
+    ('int-overflow', ['integer overflow', 'divide result unrepresentable',
+                      'float unrepresentable']),
     ('bad-conversion', ['invalid conversion to integer', 'float unrepresentable']),
-    ('call-indirect', ['uninitialized element', 'indirect call type mismatch',
-                       'null function', 'signature mismatch', 'indirect call to null']),
+    ('call-null', ['uninitialized element', 'null function', 'indirect call to null']),
+    ('call-signature', ['indirect call type mismatch', 'signature mismatch']),
     ('table-oob', ['undefined element', 'out of bounds table access', 'table index is out of bounds',
                    'element segment out of bounds', 'table access out of bounds']),
     ('memory-oob', ['out of bounds memory access', 'memory access out of bounds',
@@ -281,11 +285,10 @@ TRAP_KINDS = [
 
 
 def trap_kind(message):
+    """The kinds a trap message may stand for, as a sorted tuple; None if unrecognized."""
     low = message.lower()
-    for kind, needles in TRAP_KINDS:
-        if any(n in low for n in needles):
-            return kind
-    return None
+    kinds = tuple(k for k, needles in TRAP_KINDS if any(n in low for n in needles))
+    return kinds or None
 
 
 def normalize_values(strings, sig):
@@ -334,6 +337,11 @@ def run_v8(wasm, wrappers, args):
     return results
 
 
+# `kiln run` exits with this status on a trap (Wasmtime's convention, 128 + SIGABRT); any
+# other non-zero status is an error of the engine, never a trap.
+KILN_EXIT_TRAP = 134
+
+
 def run_cli(wasm, wrappers, cmd_prefix, args):
     results = {}
     for w, _ in wrappers:
@@ -344,13 +352,14 @@ def run_cli(wasm, wrappers, cmd_prefix, args):
         except subprocess.TimeoutExpired:
             results[w] = (('error', 'timeout after %ds' % args.timeout), '')
             continue
-        err = p.stderr.strip()
+        # Only the message names the trap kind; a backtrace may hold arbitrary names.
+        err = p.stderr.split('wasm backtrace:')[0].strip()
         if p.returncode == 0:
             lines = [l for l in p.stdout.splitlines() if l.strip()]
             results[w] = (outcome('ok', lines, '', sig), '')
         elif p.returncode < 0:
             results[w] = (('error', 'killed by signal %d: %s' % (-p.returncode, err[-300:])), err)
-        elif trap_kind(err) is not None or 'trap' in err.lower():
+        elif p.returncode == KILN_EXIT_TRAP:
             results[w] = (('trap', trap_kind(err)), err)
         else:
             results[w] = (('error', 'exit %d: %s' % (p.returncode, err[-300:])), err)
@@ -362,7 +371,7 @@ def same(a, b):
         return False
     if a[0] == 'trap':
         # An unnamed trap kind on either side only compares trap against trap.
-        return a[1] is None or b[1] is None or a[1] == b[1]
+        return a[1] is None or b[1] is None or bool(set(a[1]) & set(b[1]))
     if a[0] == 'error':
         return False  # an engine that cannot run a valid module disagrees by definition
     return a[1] == b[1]
@@ -393,6 +402,8 @@ def compare(wasm, wrappers, args):
 def fmt(o):
     if o[0] == 'ok':
         return 'ok[' + ', '.join(hex(v) for v in o[1]) + ']'
+    if o[0] == 'trap':
+        return 'trap(%s)' % ('|'.join(o[1]) if o[1] else 'unnamed')
     return '%s(%s)' % o
 
 
@@ -466,7 +477,8 @@ def main_fuzz(args):
                     print('seed %d: pass (%d exports)' % (seed, n))
             elif status == 'skip':
                 skipped += 1
-                print('seed %d: skipped, generator output unusable: %s' % (seed, notes[0]))
+                print('seed %d: skipped, generator output unusable: %s'
+                      % (seed, notes[0].splitlines()[0] if notes[0] else ''))
             else:
                 failed += 1
                 print('seed %d: FAIL' % seed)
@@ -498,6 +510,32 @@ def main_check(args):
     return 0
 
 
+def main_reduce(args):
+    """Shrinks a kept failing module with wasm-reduce, keeping it a mismatch."""
+    src = os.path.abspath(args.reduce)
+    base = src[:-5] if src.endswith('.wasm') else src
+    test, work = base + '.test.wasm', base + '.reduced.wasm'
+    check = [sys.executable, os.path.abspath(__file__), '--check', test, '--mode', args.mode,
+             '--kiln', args.kiln, '--kiln-flags=' + args.kiln_flags,
+             '--o0-flag=' + args.o0_flag, '--o2-flag=' + args.o2_flag,
+             '--timeout', str(args.timeout)]
+    flags = feature_flags(args.features)
+    binaryen_bin = os.path.dirname(shutil.which('wasm-opt') or '/usr/bin/wasm-opt') + '/'
+    cmd = (['wasm-reduce', '-b', binaryen_bin, src, '--command=' + shlex.join(check), '-t', test,
+            '-w', work, '--extra-flags=' + ' '.join(flags), '--timeout', str(args.timeout * 4)]
+           + flags)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0 or not os.path.exists(work):
+        print('fuzz-diff: wasm-reduce failed:\n' + (p.stdout + p.stderr)[-2000:])
+        return 1
+    if os.path.exists(test):
+        os.unlink(test)
+    print('reduced module: %s' % work)
+    wat = run_tool(['wasm-opt'] + flags + [work, '--print'])
+    print(wat.stdout)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--mode', choices=['v8', 'opt'], default='v8',
@@ -520,12 +558,16 @@ def main():
     ap.add_argument('--check', metavar='FILE.wasm',
                     help='compare one instrumented module and print a fixed verdict '
                          '(the interestingness test for wasm-reduce)')
+    ap.add_argument('--reduce', metavar='FILE.wasm',
+                    help='shrink a kept failing module with wasm-reduce (same --mode/--kiln)')
     ap.add_argument('-v', '--verbose', action='store_true')
     args = ap.parse_args()
     args.features = [f for f in args.features.split(',') if f]
     if args.check:
         args.file = args.check
         return main_check(args)
+    if args.reduce:
+        return main_reduce(args)
     return main_fuzz(args)
 
 

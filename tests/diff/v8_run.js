@@ -10,7 +10,7 @@
 //       the Python driver masks them to the width named in the export.
 //   node v8_run.js run [-O...] --invoke NAME FILE.wasm
 //       Mimics `kiln run --invoke`: results one per line on stdout, a trap message on stderr
-//       with exit status 1. Used to self-test the harness (V8 against V8 must always agree).
+//       with exit status 134. Used to self-test the harness (V8 against V8 must always agree).
 'use strict';
 
 const fs = require('fs');
@@ -96,7 +96,11 @@ function run(args) {
     for (const v of r.values) process.stdout.write(v + '\n');
     return 0;
   }
-  process.stderr.write((r.status === 'trap' ? 'wasm trap: ' : 'error: ') + r.message + '\n');
+  if (r.status === 'trap') {
+    process.stderr.write('wasm trap: ' + r.message + '\n');
+    return 134;  // kiln run's trap status (128 + SIGABRT, as Wasmtime)
+  }
+  process.stderr.write('error: ' + r.message + '\n');
   return 1;
 }
 

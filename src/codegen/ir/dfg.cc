@@ -94,6 +94,7 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
     case TypeShape::kReduce: case TypeShape::kFToI: case TypeShape::kIToF:
     case TypeShape::kBitcast: case TypeShape::kSplat: case TypeShape::kLoad:
     case TypeShape::kStackLoad: case TypeShape::kStackAddr: case TypeShape::kFuncAddr:
+    case TypeShape::kVecConvert:
       t = d.type;
       break;
     case TypeShape::kConstF32: case TypeShape::kFDemote: t = kF32; break;
@@ -113,6 +114,9 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
     case TypeShape::kIconcat: t = kI128; break;
     case TypeShape::kIsplit: out = {kI64, kI64}; return true;
     case TypeShape::kSelect: t = arg_type(1); break;
+    case TypeShape::kBitselect: t = arg_type(0); break;
+    case TypeShape::kVecTest: t = kI8; break;
+    case TypeShape::kVecBitmask: t = kI32; break;
     case TypeShape::kExtractLane: {
       Type a = arg_type(0);
       if (!a.is_valid()) return false;

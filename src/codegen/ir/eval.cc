@@ -353,6 +353,128 @@ EvalStatus eval_pure(const InstData& d, std::span<const Type> result_types,
     }
     case Opcode::kExtractLane: return set(get_lane(a, lb, static_cast<uint32_t>(d.imm)));
     case Opcode::kInsertLane: return set(set_lane(a, lb, static_cast<uint32_t>(d.imm), b));
+    case Opcode::kSmin: case Opcode::kSmax: case Opcode::kUmin: case Opcode::kUmax:
+    case Opcode::kAvgRound: case Opcode::kSaddSat: case Opcode::kUaddSat: case Opcode::kSsubSat:
+    case Opcode::kUsubSat: case Opcode::kSqmulRoundSat: {
+      I128 smin = -(I128{1} << (lb - 1)), smax = (I128{1} << (lb - 1)) - 1;
+      auto sclamp = [&](I128 v) { return static_cast<U128>(v < smin ? smin : v > smax ? smax : v); };
+      U128 r = 0;
+      for (uint32_t i = 0; i < lanes; ++i) {
+        U128 x = get_lane(a, lb, i), y = get_lane(b, lb, i), z = 0;
+        I128 sx = sext(x, lb), sy = sext(y, lb);
+        switch (op) {
+          case Opcode::kSmin: z = sx < sy ? x : y; break;
+          case Opcode::kSmax: z = sx > sy ? x : y; break;
+          case Opcode::kUmin: z = x < y ? x : y; break;
+          case Opcode::kUmax: z = x > y ? x : y; break;
+          case Opcode::kAvgRound: z = (x + y + 1) >> 1; break;
+          case Opcode::kSaddSat: z = sclamp(sx + sy); break;
+          case Opcode::kSsubSat: z = sclamp(sx - sy); break;
+          case Opcode::kUaddSat: z = x + y > mask(lb) ? mask(lb) : x + y; break;
+          case Opcode::kUsubSat: z = x < y ? 0 : x - y; break;
+          default: z = sclamp((sx * sy + (I128{1} << (lb - 2))) >> (lb - 1)); break;
+        }
+        r = set_lane(r, lb, i, z);
+      }
+      return set(r);
+    }
+    case Opcode::kSwizzle: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < lanes; ++i) {
+        U128 k = get_lane(b, lb, i);
+        r = set_lane(r, lb, i, k < lanes ? get_lane(a, lb, static_cast<uint32_t>(k)) : 0);
+      }
+      return set(r);
+    }
+    case Opcode::kIabs: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < lanes; ++i) {
+        U128 x = get_lane(a, lb, i);
+        r = set_lane(r, lb, i, sext(x, lb) < 0 ? U128{0} - x : x);
+      }
+      return set(r);
+    }
+    case Opcode::kBitselect: return set((a & b) | (~a & args[2].bits));
+    case Opcode::kVanyTrue: return set(a != 0 ? 1 : 0);
+    case Opcode::kVallTrue: {
+      for (uint32_t i = 0; i < lanes; ++i) {
+        if (get_lane(a, lb, i) == 0) return set(0);
+      }
+      return set(1);
+    }
+    case Opcode::kVhighBits: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < lanes; ++i) r |= ((get_lane(a, lb, i) >> (lb - 1)) & 1) << i;
+      return set(r);
+    }
+    case Opcode::kSnarrow: case Opcode::kUnarrow: {
+      uint32_t rlb = rt.lane_bits();
+      I128 lo = op == Opcode::kSnarrow ? -(I128{1} << (rlb - 1)) : 0;
+      I128 hi = op == Opcode::kSnarrow ? (I128{1} << (rlb - 1)) - 1 : (I128{1} << rlb) - 1;
+      U128 r = 0;
+      for (uint32_t i = 0; i < 2 * lanes; ++i) {
+        I128 v = sext(get_lane(i < lanes ? a : b, lb, i % lanes), lb);
+        r = set_lane(r, rlb, i, static_cast<U128>(v < lo ? lo : v > hi ? hi : v));
+      }
+      return set(r);
+    }
+    case Opcode::kSwidenLow: case Opcode::kSwidenHigh: case Opcode::kUwidenLow:
+    case Opcode::kUwidenHigh: {
+      bool high = op == Opcode::kSwidenHigh || op == Opcode::kUwidenHigh;
+      bool sign = op == Opcode::kSwidenLow || op == Opcode::kSwidenHigh;
+      uint32_t rlb = rt.lane_bits(), n = rt.lane_count();
+      U128 r = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        U128 x = get_lane(a, lb, i + (high ? n : 0));
+        r = set_lane(r, rlb, i, sign ? static_cast<U128>(sext(x, lb)) : x);
+      }
+      return set(r);
+    }
+    case Opcode::kSdotPairs: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < 4; ++i) {
+        I128 s = sext(get_lane(a, 16, 2 * i), 16) * sext(get_lane(b, 16, 2 * i), 16) +
+                 sext(get_lane(a, 16, 2 * i + 1), 16) * sext(get_lane(b, 16, 2 * i + 1), 16);
+        r = set_lane(r, 32, i, static_cast<U128>(s));
+      }
+      return set(r);
+    }
+    case Opcode::kVcvtFromSint: case Opcode::kVcvtFromUint: {
+      bool sign = op == Opcode::kVcvtFromSint;
+      uint32_t rlb = rt.lane_bits();
+      U128 r = 0;
+      for (uint32_t i = 0; i < rt.lane_count(); ++i) {
+        U128 x = get_lane(a, 32, i);
+        int64_t v = sign ? static_cast<int64_t>(sext(x, 32)) : static_cast<int64_t>(x);
+        r = set_lane(r, rlb, i, rlb == 32 ? bits_of(static_cast<float>(v)) : bits_of(static_cast<double>(v)));
+      }
+      return set(r);
+    }
+    case Opcode::kVcvtToSintSat: case Opcode::kVcvtToUintSat: {
+      bool sign = op == Opcode::kVcvtToSintSat;
+      U128 r = 0;
+      for (uint32_t i = 0; i < lanes; ++i) {
+        U128 out = 0;
+        TrapCode unused{};
+        float_to_int(lane_as_double(get_lane(a, lb, i), lb), sign, 32, true, out, unused);
+        r = set_lane(r, 32, i, out);
+      }
+      return set(r);
+    }
+    case Opcode::kVpromoteLow: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < 2; ++i) {
+        r = set_lane(r, 64, i, bits_of(static_cast<double>(f32_of(get_lane(a, 32, i)))));
+      }
+      return set(r);
+    }
+    case Opcode::kVdemote: {
+      U128 r = 0;
+      for (uint32_t i = 0; i < 2; ++i) {
+        r = set_lane(r, 32, i, bits_of(static_cast<float>(f64_of(get_lane(a, 64, i)))));
+      }
+      return set(r);
+    }
     default:
       return EvalStatus::kNotPure;
   }

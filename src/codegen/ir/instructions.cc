@@ -64,6 +64,7 @@ bool has_explicit_type(Opcode op) {
     case TypeShape::kStackLoad:
     case TypeShape::kStackAddr:
     case TypeShape::kFuncAddr:
+    case TypeShape::kVecConvert:
       return true;
     default:
       return false;

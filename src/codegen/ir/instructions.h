@@ -59,6 +59,9 @@ enum class TypeShape : uint8_t {
   kIconcat, kIsplit, kSelect, kSplat, kExtractLane, kInsertLane,
   kLoad, kStore, kStackLoad, kStackStore, kStackAddr,
   kCall, kFuncAddr, kBranchShape, kReturnShape, kTrapShape, kCondTrap,
+  // SIMD: bitselect (three equal types), vector -> i8 test, vector -> i32 mask, explicit-type
+  // lane-shape conversions.
+  kBitselect, kVecTest, kVecBitmask, kVecConvert,
 };
 
 enum OpcodeFlags : uint8_t {

@@ -226,6 +226,26 @@ class Verifier {
 
   static bool addr_type(Type t) { return t == kI32 || t == kI64; }
 
+  // The operand/result vector types each lane-shape conversion accepts (see opcodes.def).
+  static bool vec_convert_ok(Opcode op, Type from, Type to) {
+    switch (op) {
+      case Opcode::kSnarrow: case Opcode::kUnarrow:
+        return (from == kI16x8 && to == kI8x16) || (from == kI32x4 && to == kI16x8);
+      case Opcode::kSwidenLow: case Opcode::kSwidenHigh: case Opcode::kUwidenLow:
+      case Opcode::kUwidenHigh:
+        return (from == kI8x16 && to == kI16x8) || (from == kI16x8 && to == kI32x4) ||
+               (from == kI32x4 && to == kI64x2);
+      case Opcode::kSdotPairs: return from == kI16x8 && to == kI32x4;
+      case Opcode::kVcvtFromSint: case Opcode::kVcvtFromUint:
+        return from == kI32x4 && (to == kF32x4 || to == kF64x2);
+      case Opcode::kVcvtToSintSat: case Opcode::kVcvtToUintSat:
+        return (from == kF32x4 || from == kF64x2) && to == kI32x4;
+      case Opcode::kVpromoteLow: return from == kF32x4 && to == kF64x2;
+      case Opcode::kVdemote: return from == kF64x2 && to == kF32x4;
+      default: return false;
+    }
+  }
+
   Expected<void> check_types(Inst i) {
     const InstData& d = dfg_[i];
     auto bad = [&](const std::string& why) { return fail_inst(i, why); };
@@ -331,6 +351,22 @@ class Verifier {
             d.imm >= t0.lane_count()) {
           return bad("insertlane needs a vector, a lane value and a lane in range");
         }
+        break;
+      case TypeShape::kBitselect:
+        if (!t0.is_vector() || arg(i, 1) != t0 || arg(i, 2) != t0) {
+          return bad("bitselect needs three operands of the same vector type");
+        }
+        break;
+      case TypeShape::kVecTest:
+      case TypeShape::kVecBitmask:
+        if (!t0.is_vector()) return bad("operand must be a vector");
+        break;
+      case TypeShape::kVecConvert:
+        if (!r.is_vector() || !t0.is_vector() ||
+            (format_fixed_args(d.format()) > 1 && arg(i, 1) != t0)) {
+          return bad("lane conversion needs vector operands of one type and a vector result");
+        }
+        if (!vec_convert_ok(d.opcode, t0, r)) return bad("unsupported lane conversion types");
         break;
       case TypeShape::kLoad:
         if (!addr_type(t0)) return bad("address must be i32 or i64");

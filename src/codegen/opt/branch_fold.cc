@@ -37,14 +37,14 @@ class BranchFold {
     bool any = false;
     for (int round = 0; round < kMaxRounds; ++round) {
       bool changed = false;
-      dfg_.resolve_all_aliases();
+      resolve_aliases_in_layout(f_);
       cfg_.compute(f_);
       domtree_.compute(f_, cfg_);
-      collect_calls();
       changed |= fold_branches();
+      collect_calls();  // after fold_branches, which drops branch targets
       changed |= remove_constant_params();
       changed |= merge_blocks();
-      if (changed) dfg_.resolve_all_aliases();
+      if (changed) resolve_aliases_in_layout(f_);
       cfg_.compute(f_);
       domtree_.compute(f_, cfg_);
       collect_calls();
@@ -52,17 +52,18 @@ class BranchFold {
       any |= changed;
       if (!changed) break;
     }
-    if (any) dfg_.resolve_all_aliases();
+    if (any) resolve_aliases_in_layout(f_);
     return any;
   }
 
  private:
-  // Every branch target naming each block (jump table entries once even if shared).
+  // Every branch target naming each block (jump table entries once even if shared), from all
+  // blocks: branches in unreachable blocks must stay consistent with their targets too.
   void collect_calls() {
     calls_.clear();
     branch_insts_.clear();
     EntitySet<JumpTable> seen_tables;
-    for (Block b : domtree_.rpo()) {
+    for (Block b : f_.layout.blocks()) {
       Inst last = f_.layout.last_inst(b);
       if (!last || !is_branch(dfg_[last].opcode)) continue;
       if (dfg_[last].opcode == Opcode::kBrTable && !seen_tables.insert(dfg_[last].jump_table())) {
@@ -180,7 +181,7 @@ class BranchFold {
   bool bypass_forwarding_blocks() {
     // Uses of block parameters outside their own block's final jump.
     EntitySet<Value> used_elsewhere;
-    for (Block b : domtree_.rpo()) {
+    for (Block b : f_.layout.blocks()) {
       Inst last = f_.layout.last_inst(b);
       bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
       for (Inst i : f_.layout.insts(b)) {

@@ -88,7 +88,7 @@ class Gvn {
       const auto& ch = children[fr.block];
       for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back({*it, 0, false});
     }
-    if (changed_) dfg_.resolve_all_aliases();
+    if (changed_) resolve_aliases_in_layout(f_);
     return changed_;
   }
 

@@ -40,22 +40,25 @@ class Licm {
     domtree_.compute(f_, cfg_);
     loops_.compute(f_, cfg_, domtree_);
     for (Loop l : loops_.inner_to_outer()) changed |= hoist_loop(l);
-    if (changed) dfg_.resolve_all_aliases();
+    if (changed) resolve_aliases_in_layout(f_);
     return changed;
   }
 
  private:
-  // True if v is available before loop l: defined outside it.
-  bool defined_outside(Value v, Loop l) const {
+  // True if v is available before the current loop: defined outside it.
+  bool defined_outside(Value v) const {
     v = dfg_.resolve_aliases(v);
     const ValueData& vd = dfg_.value_data(v);
     Block b = vd.kind == ValueKind::kParam ? Block(vd.owner) : f_.layout.inst_block(Inst(vd.owner));
-    return !loops_.contains(l, b);
+    return !in_loop_.contains(b);
   }
 
   bool hoist_loop(Loop l) {
     Block pre = find_preheader(f_, cfg_, loops_, l);
     if (!pre) return false;
+    // Membership as a set: O(1) per operand instead of a walk up the loop tree.
+    in_loop_.clear();
+    for (Block b : loops_.blocks(l)) in_loop_.insert(b);
     // Does the loop write the vmctx region (or any region) or call?
     bool vmctx_clobbered = false;
     for (Block b : loops_.blocks(l)) {
@@ -74,7 +77,7 @@ class Licm {
       Inst i = f_.layout.first_inst(b);
       while (i) {
         Inst next = f_.layout.next_inst(i);
-        if (hoistable(i, vmctx_clobbered)) changed |= try_hoist(i, l, dest);
+        if (hoistable(i, vmctx_clobbered)) changed |= try_hoist(i, dest);
         i = next;
       }
     }
@@ -92,16 +95,16 @@ class Licm {
     return is_pure(d.opcode) && !may_trap(f_, i);
   }
 
-  bool try_hoist(Inst i, Loop l, Inst dest) {
+  bool try_hoist(Inst i, Inst dest) {
     std::vector<Inst> consts;
     for (Value v : dfg_.fixed_args(i)) {
-      if (defined_outside(v, l)) continue;
+      if (defined_outside(v)) continue;
       Inst def = dfg_.value_inst(v);
       if (!def || !is_constant(dfg_[def].opcode)) return false;
       consts.push_back(def);
     }
     for (Inst c : consts) {
-      if (!loops_.contains(l, f_.layout.inst_block(c))) continue;  // moved for an earlier operand
+      if (!in_loop_.contains(f_.layout.inst_block(c))) continue;  // moved for an earlier operand
       f_.layout.remove_inst(c);
       f_.layout.insert_inst_before(c, dest);
     }
@@ -115,6 +118,7 @@ class Licm {
   ControlFlowGraph cfg_;
   DominatorTree domtree_;
   LoopAnalysis loops_;
+  EntitySet<Block> in_loop_;
 };
 
 }  // namespace

@@ -68,7 +68,7 @@ class LoadElim {
         i = next;
       }
     }
-    if (changed_) dfg_.resolve_all_aliases();
+    if (changed_) resolve_aliases_in_layout(f_);
     return changed_;
   }
 

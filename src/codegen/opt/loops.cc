@@ -110,10 +110,10 @@ bool ensure_preheaders(Function& f) {
     if (find_preheader(f, cfg, loops, l)) continue;
     Block h = loops.header(l);
     Block pre = f.dfg.make_block();
+    std::vector<Type> types;  // copied: adding parameters may move the value-list pool
+    for (Value p : f.dfg.block_params(h)) types.push_back(f.dfg.value_type(p));
     std::vector<Value> params;
-    for (Value p : f.dfg.block_params(h)) {
-      params.push_back(f.dfg.append_block_param(pre, f.dfg.value_type(p)));
-    }
+    for (Type t : types) params.push_back(f.dfg.append_block_param(pre, t));
     f.layout.insert_block_before(pre, h);
     InstData j;
     j.opcode = Opcode::kJump;

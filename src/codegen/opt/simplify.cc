@@ -33,7 +33,7 @@ class Simplifier {
         i = next;
       }
     }
-    if (changed_) dfg_.resolve_all_aliases();
+    if (changed_) resolve_aliases_in_layout(f_);
     return changed_;
   }
 

@@ -70,6 +70,30 @@ void replace_inst_with_value(Function& f, Inst i, Value v) {
   f.dfg.change_to_alias(r, v);
 }
 
+void resolve_aliases_in_layout(Function& f) {
+  // Path compression first: every alias points straight at its final value, so later
+  // resolve_aliases calls (here and in the passes) take one step instead of a chain walk.
+  DataFlowGraph& dfg = f.dfg;
+  std::vector<Value> path;
+  for (size_t n = 0; n < dfg.num_values(); ++n) {
+    Value v = Value::from_index(n);
+    path.clear();
+    while (dfg.value_data(v).kind == ValueKind::kAlias && path.size() <= dfg.num_values()) {
+      path.push_back(v);
+      v = Value(dfg.value_data(v).owner);
+    }
+    if (path.size() < 2) continue;
+    for (Value p : path) {
+      if (Value(dfg.value_data(p).owner) != v) dfg.change_to_alias(p, v);
+    }
+  }
+  for (Block b : f.layout.blocks()) {
+    for (Inst i : f.layout.insts(b)) {
+      f.dfg.map_values(i, [&](Value& v) { v = f.dfg.resolve_aliases(v); });
+    }
+  }
+}
+
 SecondaryMap<Block, std::vector<Block>> domtree_children(const DominatorTree& domtree) {
   SecondaryMap<Block, std::vector<Block>> children;
   const auto& rpo = domtree.rpo();

@@ -35,6 +35,10 @@ ir::Value insert_value_before(ir::Function& f, const ir::InstData& d, ir::Inst b
 // dfg.resolve_all_aliases() (or otherwise resolve operands) before the pass ends.
 void replace_inst_with_value(ir::Function& f, ir::Inst i, ir::Value v);
 
+// Rewrites the operands of the instructions in the layout to resolved values (cheaper than
+// DataFlowGraph::resolve_all_aliases, which also visits removed instructions).
+void resolve_aliases_in_layout(ir::Function& f);
+
 // The children of every block in the dominator tree, in reverse postorder.
 SecondaryMap<ir::Block, std::vector<ir::Block>> domtree_children(
     const ir::DominatorTree& domtree);

@@ -3,9 +3,11 @@
 
 #include <optional>
 
+#include "codegen/ir/flowgraph.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/isa/x64/emit.h"
 #include "codegen/isa/x64/lower.h"
+#include "codegen/opt/loops.h"
 #include "codegen/opt/passes.h"
 #include "codegen/regalloc/regalloc.h"
 
@@ -21,6 +23,18 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
     opt::optimize(*optimized);
     if (options.verify) KILN_TRY(ir::verify_function(*optimized));
     f = &*optimized;
+  } else {
+    // Machine code needs an entry block nobody branches to (its parameters arrive in argument
+    // registers). The optimizer guarantees that through its preheaders; at -O0 an entry block
+    // that is also a loop header gets a fresh entry block in front of it.
+    ir::ControlFlowGraph cfg;
+    cfg.compute(input);
+    if (!cfg.preds(input.layout.entry_block()).empty()) {
+      optimized = input;
+      opt::ensure_preheaders(*optimized);
+      if (options.verify) KILN_TRY(ir::verify_function(*optimized));
+      f = &*optimized;
+    }
   }
   x64::LowerOptions lo;
   lo.cpu = options.cpu;

@@ -9,6 +9,12 @@
 // copy is never mistaken for the current value. Clobbers empty their registers, so a value
 // that did not survive a call is caught at its next read; a fixed def that overwrote a live
 // value is caught the same way.
+//
+// Speed: the state carried into a block keeps only the vregs live into it (and its params):
+// a dead value can never be read again, so dropping it changes no verdict, and states stay
+// as small as the live sets instead of growing with every value ever spilled. It also means a
+// vreg defined in a block is normally held nowhere before its definition, so the search for
+// stale copies runs only for vregs that were in the block's entry state.
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -58,6 +64,7 @@ class Checker {
     }
   }
   void remove_everywhere(uint32_t v) {
+    if (present_[v] != gen_) return;  // neither in the entry state nor defined in this block
     for (uint32_t loc : touched_) {
       auto& s = work_[loc];
       s.erase(std::remove(s.begin(), s.end(), v), s.end());
@@ -65,9 +72,11 @@ class Checker {
   }
   void define(uint32_t loc, uint32_t v) {
     remove_everywhere(v);
+    present_[v] = gen_;
     touch(loc);
     work_[loc].assign(1, v);
   }
+  void compute_live_in();
   Expected<void> apply_edits(uint32_t inst, bool after, bool checking);
   Expected<void> run_block(uint32_t b, bool checking);
   Expected<void> check_operand(uint32_t inst, uint32_t k, bool use_check);
@@ -82,6 +91,11 @@ class Checker {
   std::vector<uint32_t> touched_;
   std::vector<uint8_t> touched_flag_;
   std::vector<std::optional<State>> in_;
+  // Per block, the vregs live on entry other than its params (ascending), as a flat array.
+  std::vector<uint32_t> live_begin_, live_vregs_;
+  // present_[v] == gen_: v may be held somewhere in the current block's state.
+  std::vector<uint32_t> present_;
+  uint32_t gen_ = 0;
   std::vector<State> out_states_;  // per block, after its terminator
 };
 
@@ -141,7 +155,9 @@ void Checker::load(const State& s) {
     touched_flag_[loc] = 0;
   }
   touched_.clear();
+  ++gen_;
   for (const Pair& p : s) {
+    present_[p.second] = gen_;
     touch(p.first);
     work_[p.first].push_back(p.second);
   }
@@ -267,6 +283,77 @@ Expected<void> Checker::run_block(uint32_t b, bool checking) {
   return ok();
 }
 
+// Which vregs are live into each block: backwards from every upward-exposed use to the
+// definition (as in the allocator); relies on the function being in SSA form.
+void Checker::compute_live_in() {
+  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  const uint32_t nv = f_.num_vregs;
+  std::vector<uint32_t> def_block(nv, UINT32_MAX);
+  std::vector<std::vector<uint32_t>> preds(nb);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t s : f_.blocks[b].succs) preds[s].push_back(b);
+    for (VReg p : f_.blocks[b].params) def_block[p.index] = b;
+  }
+  for (const auto& [v, r] : f_.entry_live_ins) {
+    if (v.index < nv) def_block[v.index] = 0;
+  }
+  // Seeds (vreg, block): used in the block before any definition there.
+  std::vector<std::pair<uint32_t, uint32_t>> seeds;
+  for (uint32_t b = 0; b < nb; ++b) {
+    const auto& bl = f_.blocks[b];
+    for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) {
+      auto ops = f_.inst_operands(i);
+      for (const Operand& op : ops) {
+        if (op.kind == OperandKind::kUse && def_block[op.vreg.index] != b) {
+          seeds.push_back({op.vreg.index, b});
+        }
+      }
+      for (const Operand& op : ops) {
+        if (op.kind == OperandKind::kDef) def_block[op.vreg.index] = b;
+      }
+    }
+    const auto& term = f_.insts[bl.end_inst - 1];
+    for (uint32_t a = 0; a < term.num_branch_args && term.first_branch_arg + a < f_.branch_args.size(); ++a) {
+      uint32_t v = f_.branch_args[term.first_branch_arg + a].index;
+      if (def_block[v] != b) seeds.push_back({v, b});
+    }
+  }
+  // A use in a block placed before its definition's block was seeded before that definition
+  // was seen: seeds in the defining block itself are dropped below.
+  std::sort(seeds.begin(), seeds.end());
+  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+  std::vector<std::pair<uint32_t, uint32_t>> live;  // (block, vreg)
+  std::vector<uint32_t> stamp(nb, UINT32_MAX), work;
+  for (size_t k = 0; k < seeds.size();) {
+    const uint32_t v = seeds[k].first;
+    for (; k < seeds.size() && seeds[k].first == v; ++k) {
+      uint32_t b = seeds[k].second;
+      if (def_block[v] == b || stamp[b] == v) continue;
+      stamp[b] = v;
+      work.push_back(b);
+    }
+    while (!work.empty()) {
+      uint32_t b = work.back();
+      work.pop_back();
+      live.push_back({b, v});
+      for (uint32_t p : preds[b]) {
+        if (def_block[v] != p && stamp[p] != v) {
+          stamp[p] = v;
+          work.push_back(p);
+        }
+      }
+    }
+  }
+  std::sort(live.begin(), live.end());
+  live_begin_.assign(nb + 1, 0);
+  live_vregs_.resize(live.size());
+  for (size_t k = 0; k < live.size(); ++k) {
+    ++live_begin_[live[k].first + 1];
+    live_vregs_[k] = live[k].second;
+  }
+  for (uint32_t b = 0; b < nb; ++b) live_begin_[b + 1] += live_begin_[b];
+}
+
 Expected<void> Checker::run() {
   KILN_TRY(validate_output());
   const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
@@ -275,6 +362,10 @@ Expected<void> Checker::run() {
   touched_flag_.assign(num_locs_, 0);
   in_.assign(nb, std::nullopt);
   out_states_.assign(nb, {});
+  present_.assign(f_.num_vregs, 0);
+  compute_live_in();
+  std::vector<uint32_t> live_mark(f_.num_vregs, 0);
+  uint32_t live_gen = 0;
   State entry;
   for (const auto& [v, r] : f_.entry_live_ins) {
     if (r.hw < 32) entry.push_back({r.index(), v.index});
@@ -301,14 +392,17 @@ Expected<void> Checker::run() {
       const auto& params = f_.blocks[s].params;
       if (arg + params.size() > f_.branch_args.size()) return bad("branch arguments out of range");
       // The edge: every location holding an argument now also holds the matching param;
-      // older values of the params are gone.
+      // older values of the params are gone, and so is every value not live into `s`.
       ++stamp_gen;
       for (VReg p : params) {
         if (p.index < stamp.size()) stamp[p.index] = stamp_gen;
       }
+      ++live_gen;
+      for (uint32_t k = live_begin_[s]; k < live_begin_[s + 1]; ++k) live_mark[live_vregs_[k]] = live_gen;
       State next;
       for (const Pair& x : st) {
         if (x.second < stamp.size() && stamp[x.second] == stamp_gen) continue;
+        if (live_mark[x.second] != live_gen) continue;
         next.push_back(x);
       }
       for (size_t k = 0; k < params.size(); ++k) {
@@ -369,6 +463,9 @@ Expected<void> check(const Function& func, const MachineEnv& env, const Output& 
   }
   for (const auto& a : func.branch_args) {
     if (a.index >= func.num_vregs) return bad("branch argument out of range");
+  }
+  for (const auto& [v, r] : func.entry_live_ins) {
+    if (v.index >= func.num_vregs) return bad("entry live-in out of range");
   }
   Checker c(func, env, out);
   return c.run();

@@ -21,10 +21,8 @@
 //  - Split positions are moved to block starts of lower loop depth when possible, so reloads
 //    and register changes land on loop entry edges rather than inside loops.
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <set>
+#include <span>
 #include <queue>
 #include <string>
 
@@ -189,9 +187,16 @@ class Allocator {
   uint64_t env_mask_[kNumClasses] = {0, 0};
 
   std::deque<Interval> ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
-  std::vector<std::vector<uint32_t>> children_;
+  // The pieces of each vreg sorted by start, as one flat array indexed by child_begin_[v]:
+  // built once allocation is done (splitting only appends to ivs_).
+  std::vector<uint32_t> child_begin_, child_ids_;
+  std::span<const uint32_t> children(uint32_t v) const {
+    return {child_ids_.data() + child_begin_[v], child_begin_[v + 1] - child_begin_[v]};
+  }
+  void build_children();
   std::vector<uint32_t> hint_vreg_;
   std::vector<uint32_t> def_pos_;  // kInf: never defined
+  std::vector<uint8_t> def_by_inst_;  // defined by an operand (not a block param / live-in)
   std::vector<PReg> last_reg_;
   std::vector<uint8_t> needs_slot_;
   std::vector<uint32_t> slot_of_;
@@ -203,16 +208,34 @@ class Allocator {
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> unhandled_;
   std::vector<uint32_t> active_[kNumClasses];
   // Inactive intervals (in a lifetime hole) per register, ordered by where they resume: the
-  // free/blocked computations stop at the first one resuming after the current interval.
-  std::set<std::pair<uint32_t, uint32_t>> inactive_[64];
+  // free/blocked computations stop at the first one resuming after the current interval. Few
+  // per register, so a flat vector sorted in descending order (the next to resume is last)
+  // beats a node-based set; `inactive_mask_` says which lists are non-empty.
+  using InactiveEntry = std::pair<uint32_t, uint32_t>;  // (resume position, interval id)
+  std::vector<InactiveEntry> inactive_[64];
+  uint64_t inactive_mask_ = 0;
   void make_inactive(uint32_t id) {
     const Interval& iv = ivs_[id];
-    inactive_[iv.reg.index()].insert({iv.cursor_from(), id});
+    auto& list = inactive_[iv.reg.index()];
+    InactiveEntry e{iv.cursor_from(), id};
+    list.insert(std::lower_bound(list.begin(), list.end(), e, std::greater<InactiveEntry>()), e);
+    inactive_mask_ |= uint64_t{1} << iv.reg.index();
+  }
+  void pop_inactive(uint32_t r) {
+    inactive_[r].pop_back();
+    if (inactive_[r].empty()) inactive_mask_ &= ~(uint64_t{1} << r);
+  }
+  void erase_inactive(uint32_t r, InactiveEntry e) {
+    auto& list = inactive_[r];
+    list.erase(std::lower_bound(list.begin(), list.end(), e, std::greater<InactiveEntry>()));
+    if (list.empty()) inactive_mask_ &= ~(uint64_t{1} << r);
   }
 
   Output out_;
   uint32_t scratch_[kNumClasses][2] = {{kInf, kInf}, {kInf, kInf}};
   std::vector<PendingEdit> edits_;
+  std::vector<InactiveEntry> evict_;  // scratch of allocate_blocked
+  std::vector<Move> seq_, pending_;   // scratch of add_parallel
 };
 
 Expected<void> Allocator::validate() {
@@ -349,6 +372,7 @@ Expected<void> Allocator::compute_liveness() {
   const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
   std::vector<uint32_t> def_block(nv_, kInf);
   def_pos_.assign(nv_, kInf);
+  def_by_inst_.assign(nv_, 0);
   std::vector<uint32_t>& def_pos = def_pos_;
   for (const auto& [v, r] : f_.entry_live_ins) {
     def_block[v.index] = 0;
@@ -364,6 +388,7 @@ Expected<void> Allocator::compute_liveness() {
     for (const Operand& op : f_.inst_operands(i)) {
       if (op.kind != OperandKind::kDef) continue;
       def_block[op.vreg.index] = inst_block_[i];
+      def_by_inst_[op.vreg.index] = 1;
       bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
       def_pos[op.vreg.index] = early ? early_pos(i) : late_pos(i);
     }
@@ -462,16 +487,22 @@ void Allocator::compute_loop_depth() {
 
 Expected<void> Allocator::build_intervals() {
   const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
-  // Built backwards, so ranges and uses are collected in descending order and reversed below.
-  std::vector<std::vector<Range>> rs(nv_);
-  std::vector<std::vector<UsePos>> us(nv_);
+  // Built backwards, so ranges and uses are collected in descending order, straight into the
+  // vregs' first intervals, and reversed below.
+  for (uint32_t v = 0; v < nv_; ++v) {
+    ivs_.emplace_back();
+    ivs_.back().vreg = v;
+    ivs_.back().cls = vclass_[v];
+  }
+  auto rs = [&](uint32_t v) -> std::vector<Range>& { return ivs_[v].ranges; };
+  auto us = [&](uint32_t v) -> std::vector<UsePos>& { return ivs_[v].uses; };
   std::vector<uint32_t> tie(nv_, kNoVReg);
   std::vector<PReg> fixed_start(nv_);
   std::vector<uint8_t> stack_start(nv_, 0);
   hint_vreg_.assign(nv_, kNoVReg);
   needs_slot_.assign(nv_, 0);
   auto add_range = [&](uint32_t v, uint32_t from, uint32_t to) {
-    auto& r = rs[v];
+    auto& r = rs(v);
     if (!r.empty() && r.back().from <= to) {
       r.back().from = std::min(r.back().from, from);
       r.back().to = std::max(r.back().to, to);
@@ -482,7 +513,7 @@ Expected<void> Allocator::build_intervals() {
   // `dead_end`: where the location of a never-used value may be reused; a def written at the
   // late point (reuse defs start early but are written late) keeps it through that point.
   auto define = [&](uint32_t v, uint32_t pos, uint32_t bstart, uint32_t dead_end) {
-    auto& r = rs[v];
+    auto& r = rs(v);
     if (!r.empty() && r.back().from == bstart && r.back().to > pos) {
       r.back().from = pos;
     } else {
@@ -505,22 +536,22 @@ Expected<void> Allocator::build_intervals() {
         switch (op.constraint) {
           case Constraint::kFixedReg:
             fixed_start[v] = op.fixed;
-            us[v].push_back({pos, UseKind::kFixed, op.fixed});
+            us(v).push_back({pos, UseKind::kFixed, op.fixed});
             break;
           case Constraint::kStack:
             stack_start[v] = 1;
             needs_slot_[v] = 1;
             break;
           case Constraint::kAny:
-            us[v].push_back({pos, UseKind::kAny, {}});
+            us(v).push_back({pos, UseKind::kAny, {}});
             break;
           case Constraint::kReuse:
             tie[v] = ops[op.reuse_input].vreg.index;
             hint_vreg_[v] = tie[v];
-            us[v].push_back({pos, UseKind::kReg, {}});
+            us(v).push_back({pos, UseKind::kReg, {}});
             break;
           default:
-            us[v].push_back({pos, UseKind::kReg, {}});
+            us(v).push_back({pos, UseKind::kReg, {}});
             break;
         }
         if (in.is_move && ops.size() == 2) {
@@ -543,21 +574,21 @@ Expected<void> Allocator::build_intervals() {
           if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
         }
         if (reused) {
-          us[v].push_back({early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
+          us(v).push_back({early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
           continue;
         }
         switch (op.constraint) {
           case Constraint::kFixedReg:
-            us[v].push_back({early_pos(i), UseKind::kAny, op.fixed});
+            us(v).push_back({early_pos(i), UseKind::kAny, op.fixed});
             break;
           case Constraint::kStack:
             needs_slot_[v] = 1;
             break;
           case Constraint::kAny:
-            us[v].push_back({late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
+            us(v).push_back({late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
             break;
           default:
-            us[v].push_back({late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
+            us(v).push_back({late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
             break;
         }
       }
@@ -567,7 +598,7 @@ Expected<void> Allocator::build_intervals() {
       for (const auto& [v, r] : f_.entry_live_ins) {
         define(v.index, 1, bs, 2);
         fixed_start[v.index] = r;
-        us[v.index].push_back({1, UseKind::kFixed, r});
+        us(v.index).push_back({1, UseKind::kFixed, r});
       }
     }
     // Block params and the arguments passed to them prefer each other's registers.
@@ -581,20 +612,22 @@ Expected<void> Allocator::build_intervals() {
       }
     }
   }
-  children_.assign(nv_, {});
   last_reg_.assign(nv_, PReg{});
   for (uint32_t v = 0; v < nv_; ++v) {
-    Interval iv;
-    iv.vreg = v;
-    iv.cls = vclass_[v];
-    iv.ranges.assign(rs[v].rbegin(), rs[v].rend());
-    iv.uses.assign(us[v].rbegin(), us[v].rend());
-    std::stable_sort(iv.uses.begin(), iv.uses.end(), [](const UsePos& x, const UsePos& y) { return x.pos < y.pos; });
+    Interval& iv = ivs_[v];
+    std::reverse(iv.ranges.begin(), iv.ranges.end());
+    std::reverse(iv.uses.begin(), iv.uses.end());
+    // Uses of one instruction were collected defs first: a stable insertion sort fixes those
+    // local inversions in linear time.
+    for (size_t k = 1; k < iv.uses.size(); ++k) {
+      UsePos u = iv.uses[k];
+      size_t j = k;
+      for (; j > 0 && iv.uses[j - 1].pos > u.pos; --j) iv.uses[j] = iv.uses[j - 1];
+      iv.uses[j] = u;
+    }
     iv.tie_vreg = tie[v];
     iv.fixed_start = fixed_start[v];
     iv.stack_start = stack_start[v];
-    ivs_.push_back(std::move(iv));
-    if (!ivs_.back().ranges.empty()) children_[v].push_back(v);
   }
   // Layout need not follow dominance: a vreg may be live in blocks placed before its
   // definition. Its definition then starts a piece of its own (a split in a lifetime hole
@@ -666,6 +699,23 @@ void Allocator::push_unhandled(uint32_t id) {
   unhandled_.push({key, id});
 }
 
+// The first index at or after `i` whose element is not `before` (a predicate that holds for a
+// prefix of `v`): exponential search, then binary search. Long intervals have many ranges and
+// registers many fixed blocks; this keeps each intersection query logarithmic in the parts it
+// skips instead of linear.
+template <class T, class Before>
+size_t gallop(const std::vector<T>& v, size_t i, Before before) {
+  if (i >= v.size() || !before(v[i])) return i;
+  size_t lo = i, step = 1;  // before(v[lo])
+  while (lo + step < v.size() && before(v[lo + step])) {
+    lo += step;
+    step *= 2;
+  }
+  size_t hi = std::min(v.size(), lo + step);
+  return static_cast<size_t>(std::partition_point(v.begin() + static_cast<ptrdiff_t>(lo) + 1,
+                                                  v.begin() + static_cast<ptrdiff_t>(hi), before) - v.begin());
+}
+
 uint32_t Allocator::next_intersection(const Interval& a, const Interval& b) const {
   size_t i = a.cursor, j = b.cursor;
   while (i < a.ranges.size() && j < b.ranges.size()) {
@@ -673,25 +723,41 @@ uint32_t Allocator::next_intersection(const Interval& a, const Interval& b) cons
     const Range& y = b.ranges[j];
     uint32_t lo = std::max(x.from, y.from);
     if (lo < std::min(x.to, y.to)) return lo;
-    if (x.to <= y.to) ++i; else ++j;
+    if (x.to <= y.from) {
+      const uint32_t p = y.from;
+      i = gallop(a.ranges, i + 1, [p](const Range& r) { return r.to <= p; });
+    } else {
+      const uint32_t p = x.from;
+      j = gallop(b.ranges, j + 1, [p](const Range& r) { return r.to <= p; });
+    }
   }
   return kInf;
 }
 
+// Fixed blocks are sorted by `from` and span at most two positions, so "ends at or before p"
+// is decided by from + 2 <= p up to the few blocks just before p.
 uint32_t Allocator::next_fixed_intersection(uint32_t r, const Interval& cur) {
   auto& fb = fixed_[r];
   uint32_t& c = fixed_cursor_[r];
   uint32_t start = cur.start();
   while (c < fb.size() && fb[c].to <= start) ++c;
-  size_t j = 0;
-  for (size_t k = c; k < fb.size(); ++k) {
+  size_t k = c, j = 0;
+  while (k < fb.size() && j < cur.ranges.size()) {
     const FixedBlock& b = fb[k];
-    if (b.from >= cur.end()) break;
-    if (b.owner == cur.vreg) continue;
-    while (j < cur.ranges.size() && cur.ranges[j].to <= b.from) ++j;
-    if (j == cur.ranges.size()) break;
-    uint32_t lo = std::max(b.from, cur.ranges[j].from);
-    if (lo < std::min(b.to, cur.ranges[j].to)) return lo;
+    const Range& y = cur.ranges[j];
+    if (b.owner == cur.vreg) {
+      ++k;
+      continue;
+    }
+    uint32_t lo = std::max(b.from, y.from);
+    if (lo < std::min(b.to, y.to)) return lo;
+    if (b.to <= y.from) {
+      const uint32_t p = y.from;
+      k = gallop(fb, k + 1, [p](const FixedBlock& x) { return x.from + 2 <= p; });
+    } else {
+      const uint32_t p = b.from;
+      j = gallop(cur.ranges, j + 1, [p](const Range& x) { return x.to <= p; });
+    }
   }
   return kInf;
 }
@@ -742,7 +808,6 @@ uint32_t Allocator::split(uint32_t id, uint32_t pos) {
     if (a.cursor > a.ranges.size()) a.cursor = static_cast<uint32_t>(a.ranges.size());
   }
   uint32_t nid = static_cast<uint32_t>(ivs_.size());
-  children_[tail.vreg].push_back(nid);
   ivs_.push_back(std::move(tail));
   ++out_.stats.splits;
   return nid;
@@ -756,9 +821,12 @@ uint32_t Allocator::split(uint32_t id, uint32_t pos) {
 // value read in a register by a call (or a division) live on past the clobber.
 uint32_t Allocator::usable_until(const Interval& cur, uint32_t blocked) const {
   if (blocked >= cur.end()) return kInf;
-  // The slot is written after the defining instruction: an odd split is only possible at a
-  // later instruction.
-  if (!(blocked & 1) || cur.stack_start || def_pos_[cur.vreg] >= floor_even(blocked)) return floor_even(blocked);
+  // The slot is written after the defining instruction: an odd split is not possible at the
+  // defining instruction itself (a definition dominates every other instruction the value
+  // lives at, even one placed before it). Block params and entry live-ins are stored before the
+  // block's first instruction.
+  if (!(blocked & 1) || cur.stack_start) return floor_even(blocked);
+  if (def_by_inst_[cur.vreg] && floor_even(def_pos_[cur.vreg]) == floor_even(blocked)) return floor_even(blocked);
   auto it = std::lower_bound(cur.uses.begin(), cur.uses.end(), blocked,
                              [](const UsePos& u, uint32_t p) { return u.pos < p; });
   for (; it != cur.uses.end() && it->pos == blocked; ++it) {
@@ -823,7 +891,9 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   const uint32_t cur_end = cur.end();
   auto scan_inactive = [&](PReg r) {
     uint32_t& fu = free_until[r.index()];
-    for (const auto& [from, a] : inactive_[r.index()]) {
+    const auto& list = inactive_[r.index()];
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {
+      const auto [from, a] = *it;
       if (fu <= cur.start() || from >= std::min(fu, cur_end)) break;
       fu = std::min(fu, next_intersection(ivs_[a], cur));
     }
@@ -928,7 +998,9 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   }
   for (PReg r : env_order_[c]) {
     uint32_t& nu = next_use[r.index()];
-    for (const auto& [from, a] : inactive_[r.index()]) {
+    const auto& list = inactive_[r.index()];
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {
+      const auto [from, a] = *it;
       if (from >= std::min(nu, cur.end())) break;
       const Interval& iv = ivs_[a];
       if (next_intersection(iv, cur) != kInf) nu = std::min(nu, iv.next_reg_use(s0));
@@ -951,11 +1023,6 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
     }
   }
   bool can_spill_cur = floor_even(first_reg) > start;
-  if (getenv("RA_TRACE")) {
-    fprintf(stderr, "blocked v%u id%u start %u end %u first_reg %u\n", cur.vreg, id, start, cur.end(), first_reg);
-    for (PReg r : env_order_[c]) fprintf(stderr, "  r%u nu %u block %u\n", r.hw, next_use[r.index()], block_pos[r.index()]);
-    for (uint32_t a : active_[c]) fprintf(stderr, "  active v%u id%u r%u start %u end %u fixed_start %d\n", ivs_[a].vreg, a, ivs_[a].reg.hw, ivs_[a].start(), ivs_[a].end(), ivs_[a].fixed_start.is_valid());
-  }
   if (!best.is_valid() || (best_nu < first_reg && can_spill_cur)) {
     if (!can_spill_cur) return fail_at(inst, "more values need a register at once than there are registers (v" + std::to_string(cur.vreg) + ")");
     // Every register is needed sooner than this interval needs one: it waits in its slot.
@@ -984,13 +1051,13 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
       spill_tail(split(a, s0));
     }
   }
-  std::vector<std::pair<uint32_t, uint32_t>> evict;
-  for (const auto& entry : inactive_[ri]) {
-    if (entry.first >= ivs_[id].end()) break;
-    if (next_intersection(ivs_[entry.second], ivs_[id]) != kInf) evict.push_back(entry);
+  evict_.clear();
+  for (auto it = inactive_[ri].rbegin(); it != inactive_[ri].rend(); ++it) {
+    if (it->first >= ivs_[id].end()) break;
+    if (next_intersection(ivs_[it->second], ivs_[id]) != kInf) evict_.push_back(*it);
   }
-  for (const auto& entry : evict) {
-    inactive_[ri].erase(entry);
+  for (const auto& entry : evict_) {
+    erase_inactive(ri, entry);
     uint32_t a = entry.second;
     // In a lifetime hole now: it leaves the register where its next range begins (a block
     // start, so the edge resolution moves it).
@@ -1010,12 +1077,12 @@ Expected<void> Allocator::allocate() {
     auto& act = active_[c];
     // Inactive intervals that resume by now become active again (or wait for their next
     // range); then active ones that entered a hole become inactive.
-    for (uint32_t r = 0; r < 64; ++r) {
-      if ((r >= 32) != (c == 1)) continue;
-      auto& set = inactive_[r];
-      while (!set.empty() && set.begin()->first <= pos) {
-        uint32_t a = set.begin()->second;
-        set.erase(set.begin());
+    for (uint64_t m = inactive_mask_ & (c == 1 ? ~uint64_t{0} << 32 : 0xFFFFFFFFull); m != 0; m &= m - 1) {
+      const uint32_t r = static_cast<uint32_t>(__builtin_ctzll(m));
+      auto& list = inactive_[r];
+      while (!list.empty() && list.back().first <= pos) {
+        uint32_t a = list.back().second;
+        pop_inactive(r);
         Interval& iv = ivs_[a];
         if (iv.end() <= pos) continue;
         if (iv.covers_advancing(pos)) act.push_back(a);
@@ -1056,7 +1123,7 @@ void Allocator::assign_slots() {
     if (!needs_slot_[v] || ivs_[v].ranges.empty()) continue;
     uint32_t start = ivs_[v].start();
     uint32_t end = start + 1;
-    for (uint32_t ch : children_[v]) end = std::max(end, ivs_[ch].end());
+    for (uint32_t ch : children(v)) end = std::max(end, ivs_[ch].end());
     if (slot_hull_start_[v] < start) start = slot_hull_start_[v];
     if (slot_hull_end_[v] != kInf && slot_hull_end_[v] > end) end = slot_hull_end_[v];
     items[static_cast<int>(vclass_[v])].push_back({start, end, v});
@@ -1096,8 +1163,7 @@ uint32_t Allocator::scratch_slot(RegClass cls, int which) {
 }
 
 Allocation Allocator::loc_at(uint32_t v, uint32_t pos) const {
-  const auto& ch = children_[v];
-  // children_ is sorted by start before resolution.
+  auto ch = children(v);
   auto it = std::upper_bound(ch.begin(), ch.end(), pos, [&](uint32_t p, uint32_t id) { return p < ivs_[id].start(); });
   if (it == ch.begin()) return {};
   const Interval& iv = ivs_[*(it - 1)];
@@ -1130,18 +1196,40 @@ void Allocator::add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&mo
         if (m.to.kind == Allocation::Kind::kReg) any_reg = m.to.reg;
       }
     }
-    std::vector<Move> seq;
-    sequence_moves(std::move(moves[c]), free_reg, any_reg, [&](int which) { return scratch_slot(cls, which); }, seq);
-    for (const Move& m : seq) add_edit(inst, false, prio, m, cls);
+    seq_.clear();
+    sequence_moves(moves[c], free_reg, any_reg, [&](int which) { return scratch_slot(cls, which); }, pending_, seq_);
+    for (const Move& m : seq_) add_edit(inst, false, prio, m, cls);
     moves[c].clear();
+  }
+}
+
+void Allocator::build_children() {
+  const uint32_t n = static_cast<uint32_t>(ivs_.size());
+  child_begin_.assign(nv_ + 1, 0);
+  for (uint32_t id = 0; id < n; ++id) {
+    if (!ivs_[id].ranges.empty()) ++child_begin_[ivs_[id].vreg + 1];
+  }
+  for (uint32_t v = 0; v < nv_; ++v) child_begin_[v + 1] += child_begin_[v];
+  child_ids_.resize(child_begin_[nv_]);
+  std::vector<uint32_t> fill(child_begin_.begin(), child_begin_.end() - 1);
+  for (uint32_t id = 0; id < n; ++id) {
+    if (!ivs_[id].ranges.empty()) child_ids_[fill[ivs_[id].vreg]++] = id;
+  }
+  // Few pieces per vreg, mostly created in order: insertion sort.
+  for (uint32_t v = 0; v < nv_; ++v) {
+    uint32_t* ch = child_ids_.data() + child_begin_[v];
+    uint32_t cnt = child_begin_[v + 1] - child_begin_[v];
+    for (uint32_t k = 1; k < cnt; ++k) {
+      uint32_t id = ch[k], st = ivs_[id].start(), j = k;
+      for (; j > 0 && ivs_[ch[j - 1]].start() > st; --j) ch[j] = ch[j - 1];
+      ch[j] = id;
+    }
   }
 }
 
 Expected<void> Allocator::resolve() {
   const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
-  for (auto& ch : children_) {
-    std::sort(ch.begin(), ch.end(), [&](uint32_t a, uint32_t b) { return ivs_[a].start() < ivs_[b].start(); });
-  }
+  build_children();
   for (uint32_t id = 0; id < ivs_.size(); ++id) {
     if (!ivs_[id].ranges.empty() && !ivs_[id].assigned) return fail("internal error: unassigned interval");
   }
@@ -1168,7 +1256,7 @@ Expected<void> Allocator::resolve() {
     struct At { uint32_t pos; RegClass cls; Move m; };
     std::vector<At> at;
     for (uint32_t v = 0; v < nv_; ++v) {
-      const auto& ch = children_[v];
+      auto ch = children(v);
       for (size_t k = 1; k < ch.size(); ++k) {
         const Interval& prev = ivs_[ch[k - 1]];
         const Interval& next = ivs_[ch[k]];
@@ -1201,10 +1289,10 @@ Expected<void> Allocator::resolve() {
     const auto& term = f_.insts[pb.end_inst - 1];
     uint32_t pend = late_pos(pb.end_inst - 1);
     uint32_t arg = term.first_branch_arg;
+    std::vector<Move> moves[kNumClasses];
     for (uint32_t s : pb.succs) {
       const auto& sb = f_.blocks[s];
       uint32_t sstart = block_start(s);
-      std::vector<Move> moves[kNumClasses];
       uint64_t occupied[kNumClasses] = {0, 0};
       auto occupy = [&](const Allocation& a) {
         if (a.kind == Allocation::Kind::kReg) occupied[static_cast<int>(a.reg.cls)] |= uint64_t{1} << a.reg.hw;
@@ -1250,10 +1338,12 @@ Expected<void> Allocator::resolve() {
 
   // 4. Operand allocations, copies into fixed-use and reused-input registers, def stores.
   out_.allocs.assign(f_.operands.size(), Allocation{});
+  std::vector<Move> copies[kNumClasses];
   for (uint32_t i = 0; i < f_.insts.size(); ++i) {
     const auto& in = f_.insts[i];
     auto ops = f_.inst_operands(i);
-    std::vector<Move> copies[kNumClasses];
+    copies[0].clear();
+    copies[1].clear();
     auto copy_into = [&](uint32_t v, PReg r) {
       Allocation from = loc_at(v, early_pos(i));
       Allocation to = Allocation::in_reg(r);

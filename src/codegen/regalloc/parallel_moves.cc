@@ -3,8 +3,9 @@
 
 namespace kiln::codegen::regalloc {
 
-void sequence_moves(std::vector<Move> moves, PReg free_reg, PReg any_reg,
-                    const std::function<uint32_t(int)>& scratch_slot, std::vector<Move>& out) {
+void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
+                    const std::function<uint32_t(int)>& scratch_slot, std::vector<Move>& pending,
+                    std::vector<Move>& out) {
   // Lowers one move; slot-to-slot goes through the free register, or through `any_reg` whose
   // value is parked in the second scratch slot meanwhile.
   auto emit = [&](const Move& m) {
@@ -24,8 +25,7 @@ void sequence_moves(std::vector<Move> moves, PReg free_reg, PReg any_reg,
     out.push_back({r, m.to});
     out.push_back({save, r});
   };
-  std::vector<Move> pending;
-  pending.reserve(moves.size());
+  pending.clear();
   for (const Move& m : moves) {
     if (!(m.from == m.to)) pending.push_back(m);
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "codegen/regalloc/regalloc.h"
@@ -22,7 +23,10 @@ struct Move {
 // that holds nothing live and is no source or destination; `any_reg` is some register of `cls`,
 // saved and restored around a slot-to-slot copy when there is no free register.
 // `scratch_slot(k)` returns emergency slot k (0: cycle temporary, 1: register save) of `cls`.
-void sequence_moves(std::vector<Move> moves, PReg free_reg, PReg any_reg,
-                    const std::function<uint32_t(int)>& scratch_slot, std::vector<Move>& out);
+// `pending` is scratch storage (kept by the caller so repeated calls do not allocate); the
+// sequence is appended to `out`.
+void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
+                    const std::function<uint32_t(int)>& scratch_slot, std::vector<Move>& pending,
+                    std::vector<Move>& out);
 
 }  // namespace kiln::codegen::regalloc

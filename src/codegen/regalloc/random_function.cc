@@ -111,10 +111,19 @@ void Generator::make_cfg() {
   succs_.assign(nb, {});
   for (uint32_t b = 0; b + 1 < nb; ++b) {
     uint32_t roll = src_.below(10);
-    auto target = [&] { return src_.chance(50) ? b + 1 : 1 + src_.below(nb - 1); };
-    if (roll == 0) continue;  // return
+    auto target = [&] {
+      if (src_.chance(50)) return b + 1;
+      if (cfg_.jump_window == 0) return 1 + src_.below(nb - 1);
+      uint32_t lo = b > cfg_.jump_window ? b - cfg_.jump_window : 1;
+      uint32_t hi = std::min(nb - 1, b + cfg_.jump_window);
+      return lo + src_.below(hi - lo + 1);
+    };
+    if (roll == 0 && !cfg_.single_exit) continue;  // return
     uint32_t n = roll <= 5 ? 1 : (src_.chance(85) ? 2 : 3);
-    for (uint32_t k = 0; k < n; ++k) succs_[b].push_back(target());
+    for (uint32_t k = 0; k < n; ++k) {
+      uint32_t t = target();
+      succs_[b].push_back(k == 0 && cfg_.single_exit ? b + 1 : t);
+    }
   }
   // Split critical edges with new blocks at the end of the layout.
   std::vector<uint32_t> npreds(nb, 0);
@@ -131,6 +140,23 @@ void Generator::make_cfg() {
     }
   }
   nb = static_cast<uint32_t>(succs_.size());
+  if (cfg_.edge_blocks_after_source) {
+    // Renumber: each original block followed by the edge blocks it branches to.
+    const uint32_t orig = static_cast<uint32_t>(npreds.size());
+    std::vector<uint32_t> new_index(nb, 0);
+    uint32_t next = 0;
+    for (uint32_t b = 0; b < orig; ++b) {
+      new_index[b] = next++;
+      for (uint32_t s : succs_[b]) {
+        if (s >= orig) new_index[s] = next++;
+      }
+    }
+    std::vector<std::vector<uint32_t>> renumbered(nb);
+    for (uint32_t b = 0; b < nb; ++b) {
+      for (uint32_t s : succs_[b]) renumbered[new_index[b]].push_back(new_index[s]);
+    }
+    succs_ = std::move(renumbered);
+  }
   params_.assign(nb, {});
   values_.assign(nb, {});
   code_.assign(nb, {});
@@ -203,7 +229,7 @@ VReg Generator::pick(RegClass cls, uint32_t block) {
   uint32_t b = block;
   // Mostly recent values of this block; sometimes older ones from dominating blocks, which
   // keeps values live across blocks and loops.
-  uint32_t hops = src_.chance(65) ? 0 : 1 + src_.below(4);
+  uint32_t hops = src_.chance(100 - cfg_.far_percent) ? 0 : 1 + src_.below(4);
   for (uint32_t h = 0; h < hops && idom_[b] != UINT32_MAX && idom_[b] != b; ++h) b = idom_[b];
   while (true) {
     const auto& vals = values_[b];

@@ -51,6 +51,19 @@ struct GenConfig {
   bool allow_floats = true;
   // How far back operands reach: larger values keep more values live (more pressure).
   uint32_t reach = 24;
+  // Branch targets lie within this many blocks of the branch (0: anywhere). Small windows give
+  // the local, loop-nested CFGs of structured code; the default gives tangled ones.
+  uint32_t jump_window = 0;
+  // Chance that an operand reads an older value of a dominating block rather than a recent one
+  // of its own block (long live ranges).
+  uint32_t far_percent = 35;
+  // Every block but the last branches (at least) to the next one and only the last returns, so
+  // every block is reachable (otherwise about one block in ten returns, which leaves much of a
+  // large function unreachable).
+  bool single_exit = false;
+  // Blocks that split critical edges are placed right after their source block (as the x64
+  // backend's block order does) instead of at the end of the layout.
+  bool edge_blocks_after_source = false;
 };
 
 struct GeneratedFunction {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codegen/translate/func_environ.h"
+#include "codegen/translate/simd_translator.h"
 #include "wasm/instr_reader.h"
 
 namespace kiln::codegen::translate {
@@ -760,7 +761,11 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
     case Opcode::kI64MulWideU: mul_wide(IO::kUextend); break;
 
     default:
-      // SIMD, GC, exceptions and threads come with their own translation later.
+      if (is_simd_opcode(op)) {
+        SimdContext simd{b_, fe_, stack_, reachable_};
+        return translate_simd_op(op, imm, simd);
+      }
+      // GC, exceptions and threads come with their own translation later.
       return unsupported(op);
   }
   return {};

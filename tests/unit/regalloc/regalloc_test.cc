@@ -215,6 +215,31 @@ TEST(Regalloc, FixedUseAfterFixedDefOfSameRegister) {
   }
 }
 
+// A value read in a register by a call that clobbers every register, and used after it: it
+// is in a register for the call's read and in its slot across the clobber (split at the
+// call's late point, which needs no move), then reloaded. Also for a block param read by the
+// block's first instruction.
+TEST(Regalloc, RegisterUseAtClobberingInstruction) {
+  Builder b;
+  VReg a = b.vreg(), fp = b.vreg(), res = b.vreg(), sum = b.vreg(), p = b.vreg(), res2 = b.vreg(), out_v = b.vreg();
+  uint32_t b0 = b.declare_block(), b1 = b.declare_block({p});
+  b.start(b0);
+  b.entry_live_in(a, kRdi);
+  b.entry_live_in(fp, kRsi);
+  b.inst({Operand::fixed_use(a, kRdi), Operand::use(fp), Operand::fixed_def(res, kRax)}, sysv_call_clobbers());
+  b.inst({Operand::use(res), Operand::use(fp), Operand::reuse_def(sum, 0)});
+  b.branch({b1}, {sum});
+  b.start(b1);
+  b.inst({Operand::use(p), Operand::fixed_def(res2, kRax)}, sysv_call_clobbers());
+  b.inst({Operand::use(res2), Operand::use(p), Operand::reuse_def(out_v, 0)});
+  b.ret({Operand::fixed_use(out_v, kRax), Operand::use(fp)});
+  Function f = b.finish();
+  MachineEnv env = sysv_env();
+  env.non_preferred[0].clear();
+  Output out = allocate_checked(f, env);
+  EXPECT_GE(out.stats.reloads, 2u);
+}
+
 // Two-address add where the input lives on: the input is copied, the checker verifies it.
 TEST(Regalloc, ReuseWithLiveInput) {
   Builder b;

@@ -3,6 +3,8 @@
 // list is strict.
 #include "wast/runner.h"
 
+#include "wat/wat.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -171,7 +173,7 @@ TEST(Runner, MessagePrefixRule) {
   EXPECT_FALSE(message_matches("a type mismatch", "type mismatch"));
 }
 
-TEST(Runner, ExecutionCommandsAreSkippedNeverPassed) {
+TEST(Runner, ActionsWithoutAnInstanceFailAndUnsupportedOnesAreSkipped) {
   std::vector<Command> cmds;
   for (Command::Kind k :
        {Command::Kind::kAction, Command::Kind::kAssertReturn, Command::Kind::kAssertTrap,
@@ -181,21 +183,36 @@ TEST(Runner, ExecutionCommandsAreSkippedNeverPassed) {
     cmds.push_back(action_cmd(k, 1));
   }
   RunReport r = run(cmds);
-  expect_counts(r, 0, 0, 9);
-  EXPECT_EQ(r.skip_reasons.size(), 1u);
+  // With no module defined, every command that can run fails; exceptions, stack switching
+  // and threads' `wait` are not supported by the runtime yet and are skipped, never passed.
+  expect_counts(r, 0, 6, 3);
 }
 
-TEST(Runner, ModuleLevelAssertionsCheckTheModuleAndSkipInstantiation) {
+ModuleDef text(const char* wat) {
+  auto bin = wat::parse_module(wat);
+  EXPECT_TRUE(bin.ok()) << wat;
+  return binary(bin.ok() ? std::move(bin).value() : Bytes{});
+}
+
+TEST(Runner, ModuleLevelAssertionsLinkAndInstantiate) {
   RunReport r = run({
-      module_cmd(Command::Kind::kAssertUnlinkable, binary(valid_func_module()), 1,
+      module_cmd(Command::Kind::kAssertUnlinkable, text("(module (import \"no\" \"such\" (func)))"), 1,
                  "unknown import"),
-      module_cmd(Command::Kind::kAssertUninstantiable, binary(empty_module()), 2, "unreachable"),
-      module_cmd(Command::Kind::kAssertTrap, binary(empty_module()), 3, "out of bounds"),
+      module_cmd(Command::Kind::kAssertUninstantiable,
+                 text("(module (func $s unreachable) (start $s))"), 2, "unreachable"),
+      module_cmd(Command::Kind::kAssertTrap,
+                 text("(module (memory 1) (data (i32.const 70000) \"x\"))"), 3,
+                 "out of bounds memory access"),
       module_cmd(Command::Kind::kAssertUnlinkable, binary(invalid_func_module()), 4, "x"),
+      module_cmd(Command::Kind::kAssertUninstantiable, binary(empty_module()), 5, "unreachable"),
   });
-  // Three valid modules: a pass and a skip each; the invalid one is a failure, nothing skipped.
-  expect_counts(r, 3, 1, 3);
+  // Lines 1-3 link/instantiate exactly as asserted; line 4 is invalid and line 5 instantiates
+  // fine, so both assertions fail.
+  ASSERT_EQ(r.counts.failed, 2u);
   EXPECT_EQ(r.failures[0].loc.line, 4u);
+  EXPECT_EQ(r.failures[1].loc.line, 5u);
+  EXPECT_GE(r.counts.passed, 3u);
+  EXPECT_EQ(r.counts.skipped, 0u);
 }
 
 TEST(Runner, ComponentsAreValidated) {
@@ -285,14 +302,27 @@ TEST(Runner, UnlistedFailureIsStillAFailure) {
 TEST(Runner, StaleEntryIsAnError) {
   RunOptions o;
   o.expected_failures = {listed(9), listed(2)};
-  // Line 9 has no command; line 2 is only a skipped action, which cannot be "known to fail".
-  RunReport r = run({module_cmd(Command::Kind::kModule, binary(empty_module()), 1),
-                     action_cmd(Command::Kind::kAssertReturn, 2)},
+  // Line 9 has no command; line 2 is an assert_return that passes, so listing it is an
+  // "unexpected pass".
+  RunReport r = run({module_cmd(Command::Kind::kModule,
+                                text("(module (func (export \"f\") (result i32) (i32.const 7)))"), 1),
+                     [] {
+                       Command c = action_cmd(Command::Kind::kAssertReturn, 2);
+                       wat::Pattern p;
+                       p.value.type = wat::Value::Type::kI32;
+                       p.value.bits = 7;
+                       c.expected.push_back(p);
+                       return c;
+                     }()},
                     o);
-  expect_counts(r, 1, 2, 1);
-  EXPECT_NE(r.failures[0].detail.find("stale"), std::string::npos);
-  EXPECT_EQ(r.failures[0].loc.line, 9u);
-  EXPECT_EQ(r.failures[1].loc.line, 2u);
+  // The module passes; the listed assert_return is an unexpected pass (not counted as a
+  // pass) and the entry for line 9 is stale: both are failures, reported in line order of
+  // discovery.
+  expect_counts(r, 1, 2, 0);
+  ASSERT_EQ(r.failures.size(), 2u);
+  EXPECT_EQ(r.failures[0].loc.line, 2u);
+  EXPECT_EQ(r.failures[1].loc.line, 9u);
+  EXPECT_NE(r.failures[1].detail.find("stale"), std::string::npos);
 }
 
 TEST(Runner, ListedColumnSelectsOneCommandOnALine) {
@@ -357,7 +387,7 @@ TEST(Runner, RunsAParsedScriptFile) {
   }
   RunReport r = run_file(p.string(), {});
   std::filesystem::remove(p);
-  expect_counts(r, 4, 0, 1);
+  expect_counts(r, 5, 0, 0);
   for (const Finding& f : r.failures) ADD_FAILURE() << f.loc.line << ": " << f.detail;
   EXPECT_EQ(r.counts.message_mismatches, 0u);
 }

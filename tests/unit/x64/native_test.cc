@@ -148,16 +148,18 @@ struct NativeModule {
   CodeMemory mem;
 };
 
-// Functions whose run lines cannot run natively: heap accesses (the interpreter's heap is at
+// Functions whose run lines cannot run natively: memory accesses (the interpreter's heap is at
 // address 0), stack-overflow expectations (no vmctx to find a stack limit), vectors/i128 in
 // the signature, or more arguments than the typed pointer passes in registers.
 std::string native_skip_reason(const ir::Function& f) {
   for (ir::Block b : f.layout.blocks()) {
     for (ir::Inst i : f.layout.insts(b)) {
       ir::Opcode op = f.dfg[i].opcode;
+      // Any load/store outside the frame addresses the interpreter's memory (vmctx and heap
+      // pointers in run lines are interpreter addresses), notrap or not.
       if ((ir::can_load(op) || ir::can_store(op)) && op != ir::Opcode::kStackLoad &&
-          op != ir::Opcode::kStackStore && !f.dfg[i].mem_flags().notrap()) {
-        return "heap access";
+          op != ir::Opcode::kStackStore) {
+        return "memory access";
       }
     }
   }

@@ -11,6 +11,8 @@ const CpuFeatures& CpuFeatures::host() {
     unsigned a, b, c, d;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
       f.sse41 = (c >> 19) & 1;
+      f.ssse3 = (c >> 9) & 1;
+      f.sse42 = (c >> 20) & 1;
       f.popcnt = (c >> 23) & 1;
     }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.bmi1 = (b >> 3) & 1;

@@ -9,6 +9,8 @@ struct CpuFeatures {
   bool bmi1 = false;    // tzcnt: ctz without bsf + cmov
   bool popcnt = false;  // popcnt without the SWAR sequence
   bool sse41 = false;   // roundss/roundsd (ceil, floor, trunc, nearest), pmulld
+  bool ssse3 = false;   // pshufb, pabs*, pmulhrsw (SIMD swizzle, popcnt, abs, q15mulr)
+  bool sse42 = false;   // pcmpgtq (i64x2 comparisons without the pcmpgtd sequence)
 
   // The host's features (cpuid runs once; later calls return the cached answer).
   static const CpuFeatures& host();

@@ -613,6 +613,15 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     case Op::kFAluConst:
       as_->emit(m.mn, X(1), Opnd::rip(16, const_label_index(m.aux)));
       break;
+    case Op::kVecAluImm:
+      as_->emit(m.mn, X(2), X(1), Opnd::imm_(m.imm));
+      break;
+    case Op::kVecShiftImm:
+      as_->emit(m.mn, X(1), Opnd::imm_(m.imm));
+      break;
+    case Op::kVecMovMsk:
+      as_->emit(m.mn, R(1, 4), X(0));
+      break;
     case Op::kFUnary:
       if (m.flags & kFImm) as_->emit(m.mn, X(1), X(0), Opnd::imm_(m.imm));
       else as_->emit(m.mn, X(1), X(0));

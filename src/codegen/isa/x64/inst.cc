@@ -130,7 +130,8 @@ std::string print_vcode(const VCode& vc) {
       out += "  " + std::string(op_name(m.op));
       if (m.op == Op::kAluRR || m.op == Op::kAluRI || m.op == Op::kUnary || m.op == Op::kShiftRI ||
           m.op == Op::kShiftRC || m.op == Op::kLoad || m.op == Op::kStore || m.op == Op::kFAlu ||
-          m.op == Op::kFUnary || m.op == Op::kFAluConst || m.op == Op::kBitCount) {
+          m.op == Op::kFUnary || m.op == Op::kFAluConst || m.op == Op::kBitCount ||
+          m.op == Op::kVecAluImm || m.op == Op::kVecShiftImm || m.op == Op::kVecMovMsk) {
         out += "." + std::string(mnemonic_name(m.mn));
       }
       out += "." + std::to_string(m.size);

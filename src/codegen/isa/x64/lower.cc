@@ -13,6 +13,7 @@
 // unspecified (except where a rule knows a 32-bit operation zeroed them), i128 in two GPRs
 // (lo, hi), floats and vectors in xmm registers.
 #include "codegen/isa/x64/lower.h"
+#include "codegen/isa/x64/lower_simd.h"
 
 #include <cstring>
 #include <optional>
@@ -1174,6 +1175,21 @@ Expected<void> Lowerer::lower_inst(Inst i) {
     }
     return false;
   };
+  if (is_simd_lowered(dfg_, i)) {
+    // Vector arithmetic lives in lower_simd.cc; this adapter is its view of the lowering.
+    struct SimdCtx final : SimdLowerContext {
+      explicit SimdCtx(Lowerer& l) : l_(l) {}
+      const ir::DataFlowGraph& dfg() const override { return l_.dfg_; }
+      VReg vreg(ir::Value v) override { return l_.put(v); }
+      VReg new_vreg(RegClass c) override { return l_.new_vreg(c); }
+      MInst& emit(Op o, uint8_t size) override { return l_.emit(o, size); }
+      uint32_t add_const(const std::array<uint8_t, 16>& b) override { return l_.vc_.add_const(b); }
+      const CpuFeatures& cpu() const override { return l_.opts_.cpu; }
+      void fold(ir::Value v, std::initializer_list<ir::Value> refs) override { l_.fold(v, refs); }
+      Lowerer& l_;
+    } ctx(*this);
+    return lower_simd(i, ctx);
+  }
   switch (op) {
     case ir::Opcode::kJump: case ir::Opcode::kBrif: case ir::Opcode::kBrTable:
       return lower_branch(i, 0);
