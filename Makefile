@@ -18,9 +18,11 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Builds Kiln and runs a sample script.
+# Builds Kiln, runs a sample spec script, then a C "hello world" compiled to wasm32-wasi.
 run: build
 	./$(BUILD)/kiln wast examples/hello.wast
+	clang-19 --target=wasm32-wasi -O2 examples/hello.c -o $(BUILD)/hello.wasm
+	./$(BUILD)/kiln run $(BUILD)/hello.wasm Kiln
 
 # Builds and runs every test suite: unit tests, spec tests, fuzz corpus replays, then prints
 # the spec testsuite totals.

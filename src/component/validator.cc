@@ -337,6 +337,23 @@ class Validator {
 
   static std::string core_kind_name(wasm::ExternKind k) { return wasm::to_string(k); }
 
+  // Memory limits of a module type's declarations, checked as the core validator checks a
+  // module's memories: the page count must fit the address space.
+  static Expected<void> memory_limits(const wasm::MemoryType& t, uint64_t at) {
+    const wasm::Limits& l = t.limits;
+    uint32_t page_log2 = l.page_size_log2 ? *l.page_size_log2 : 16;
+    if (page_log2 != 0 && page_log2 != 16) return err("invalid custom page size", at);
+    uint32_t addr_bits = l.is64 ? 64 : 32;
+    uint64_t max_pages = page_log2 == 0 ? (addr_bits == 64 ? ~uint64_t{0} : 0xFFFFFFFFull)
+                                        : uint64_t{1} << (addr_bits - page_log2);
+    if (l.min > max_pages || (l.max && *l.max > max_pages)) {
+      if (!l.is64 && page_log2 == 16) return err("memory size must be at most 65536 pages (4GiB)", at);
+      return err("memory size must be at most " + std::to_string(max_pages) + " pages", at);
+    }
+    if (l.max && l.min > *l.max) return err("size minimum must not be greater than maximum", at);
+    return ok();
+  }
+
   // Core extern subtyping: `a` (provided) matches `b` (expected).
   static std::optional<std::string> core_match(const CoreExt& a, const CoreExt& b) {
     if (a.kind != b.kind)
@@ -493,6 +510,7 @@ class Validator {
           e.table = d.import.table;
           e.memory = d.import.memory;
           e.global = d.import.global;
+          if (d.import.kind == wasm::ExternKind::kMemory) KILN_TRY(memory_limits(d.import.memory, d.offset));
           if (d.kind == CoreModuleDecl::Kind::kImport) {
             for (const auto& [mm, nn, ee] : m->imports)
               if (mm == d.import.module && nn == d.import.name)
