@@ -14,9 +14,7 @@ const char* to_string(ExternKind k) {
   return "unknown";
 }
 
-namespace {
-
-const char* heap_kind_name(HeapKind k) {
+const char* to_string(HeapKind k) {
   switch (k) {
     case HeapKind::kNoExn: return "noexn";
     case HeapKind::kNoFunc: return "nofunc";
@@ -36,8 +34,6 @@ const char* heap_kind_name(HeapKind k) {
   return "unknown";
 }
 
-}  // namespace
-
 std::string to_string(ValType t) {
   switch (t.kind) {
     case ValKind::kI32: return "i32";
@@ -53,7 +49,7 @@ std::string to_string(ValType t) {
   if (t.heap.is_index()) {
     return std::string(t.nullable ? "(ref null " : "(ref ") + std::to_string(t.heap.type_index()) + ")";
   }
-  const char* h = heap_kind_name(t.heap.kind());
+  const char* h = to_string(t.heap.kind());
   // Nullable abstract references have the short forms funcref, anyref, ..., nullref,
   // nullfuncref, ... (the bottom types drop their "no" for the "null" prefix).
   if (t.nullable) {

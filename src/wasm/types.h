@@ -162,6 +162,8 @@ struct TagType {
 enum class ExternKind : uint8_t { kFunc = 0, kTable = 1, kMemory = 2, kGlobal = 3, kTag = 4 };
 
 const char* to_string(ExternKind k);
+// Text-format name of an abstract heap type: "func", "noextern", "i31", ...
+const char* to_string(HeapKind k);
 // Text-format spelling: "i32", "funcref", "(ref null $3)" (concrete types print as indices).
 std::string to_string(ValType t);
 

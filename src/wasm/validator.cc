@@ -106,23 +106,7 @@ bool proposal_enabled(Proposal p, const Features& f) {
 std::string heap_name(HeapType h) {
   if (TypeContext::is_bot_heap(h)) return "_";
   if (h.is_index()) return std::to_string(h.type_index());
-  switch (h.kind()) {
-    case HeapKind::kNoExn: return "noexn";
-    case HeapKind::kNoFunc: return "nofunc";
-    case HeapKind::kNoExtern: return "noextern";
-    case HeapKind::kNone: return "none";
-    case HeapKind::kFunc: return "func";
-    case HeapKind::kExtern: return "extern";
-    case HeapKind::kAny: return "any";
-    case HeapKind::kEq: return "eq";
-    case HeapKind::kI31: return "i31";
-    case HeapKind::kStruct: return "struct";
-    case HeapKind::kArray: return "array";
-    case HeapKind::kExn: return "exn";
-    case HeapKind::kCont: return "cont";
-    case HeapKind::kNoCont: return "nocont";
-  }
-  return "?";
+  return to_string(h.kind());
 }
 
 std::string type_name(ValType t) {

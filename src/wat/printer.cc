@@ -191,23 +191,7 @@ void append_string(std::string& out, const std::string& s) {
 }
 
 const char* abstract_heap_name(HeapKind k) {
-  switch (k) {
-    case HeapKind::kNoExn: return "noexn";
-    case HeapKind::kNoFunc: return "nofunc";
-    case HeapKind::kNoExtern: return "noextern";
-    case HeapKind::kNone: return "none";
-    case HeapKind::kFunc: return "func";
-    case HeapKind::kExtern: return "extern";
-    case HeapKind::kAny: return "any";
-    case HeapKind::kEq: return "eq";
-    case HeapKind::kI31: return "i31";
-    case HeapKind::kStruct: return "struct";
-    case HeapKind::kArray: return "array";
-    case HeapKind::kExn: return "exn";
-    case HeapKind::kCont: return "cont";
-    case HeapKind::kNoCont: return "nocont";
-  }
-  return "func";
+  return wasm::to_string(k);
 }
 
 // Shorthands `funcref` etc. for nullable abstract references, as the text format defines.
