@@ -1,6 +1,7 @@
 // cli/cmd_run.cc: `kiln run`: compile a module, instantiate it, and call an export with
 // arguments parsed from the command line (Wasmtime's `run --invoke`), printing its results
 // one per line; `--bench=REPS` times repeated calls for bench/run.py.
+#include <cstdlib>
 #include <charconv>
 #include <chrono>
 #include <cinttypes>
@@ -183,6 +184,7 @@ int run_run(const CommandContext& ctx) {
   }
   runtime::Config config;
   config.opt_level = args->opt_level;
+  config.verify = std::getenv("KILN_VERIFY") != nullptr;  // debugging: IR verifier + regalloc checker
   runtime::Engine engine(config);
 
   Expected<LoadedModule> loaded = load_module(args->file, config.features);

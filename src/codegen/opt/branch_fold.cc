@@ -16,6 +16,7 @@
 //     for self-loops, and when a predecessor already branches to c (one branch instruction
 //     then would reach c twice with different arguments).
 // Unreachable blocks are left to DCE.
+#include <algorithm>
 #include <unordered_map>
 
 #include "codegen/opt/passes.h"
@@ -184,9 +185,18 @@ class BranchFold {
     for (Block b : f_.layout.blocks()) {
       Inst last = f_.layout.last_inst(b);
       bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
+      auto own_params = dfg_.block_params(b);
       for (Inst i : f_.layout.insts(b)) {
-        if (forwarding && i == last) continue;
-        for (Value v : dfg_.inst_values(i)) used_elsewhere.insert(dfg_.resolve_aliases(v));
+        for (Value v : dfg_.inst_values(i)) {
+          Value r = dfg_.resolve_aliases(v);
+          // A forwarding block's jump may pass its own parameters along (bypassing it
+          // substitutes them); any other value it passes is a real use.
+          if (forwarding && i == last &&
+              std::find(own_params.begin(), own_params.end(), r) != own_params.end()) {
+            continue;
+          }
+          used_elsewhere.insert(r);
+        }
       }
     }
     bool changed = false;
