@@ -51,11 +51,13 @@ inline constexpr Rights kFileAll = kFileReadOnly | kFdWrite | kFdAllocate | kFdF
                                    kFdFilestatSetTimes;
 inline constexpr Rights kDirReadOnly = kPathOpen | kFdReaddir | kPathReadlink | kPathFilestatGet |
                                        kFdFilestatGet | kFdFdstatSetFlags | kFdSync |
-                                       kFdDatasync | kPathLinkSource;
-// Everything that changes the tree beneath a directory or a file's metadata.
+                                       kFdDatasync;
+// Everything that changes the tree beneath a directory or a file's metadata. Hard-linking out
+// of a directory is a mutation too: a second name in a writable directory would make a file of
+// a read-only one writable (Wasmtime also requires mutate permission on both directories).
 inline constexpr Rights kDirMutate =
-    kPathCreateDirectory | kPathCreateFile | kPathLinkTarget | kPathRenameSource |
-    kPathRenameTarget |
+    kPathCreateDirectory | kPathCreateFile | kPathLinkSource | kPathLinkTarget |
+    kPathRenameSource | kPathRenameTarget |
     kPathFilestatSetSize | kPathFilestatSetTimes | kFdFilestatSetTimes | kPathSymlink |
     kPathRemoveDirectory | kPathUnlinkFile;
 inline constexpr Rights kDirAll = kDirReadOnly | kDirMutate;

@@ -56,6 +56,12 @@ void clip_total(std::vector<Span>& iov) {
   }
 }
 
+// lookupflags: only symlink_follow is defined; other bits are rejected like other flag sets.
+Result<void> lookup_flags(uint32_t flags) {
+  if ((flags & ~uint32_t{host::lookup::kSymlinkFollow}) != 0) return Errno::kInval;
+  return {};
+}
+
 Result<void> check_out(const GuestMemory& mem, Ptr p, uint64_t size) {
   if (!mem.in_bounds(p, size)) return Errno::kFault;
   return {};
@@ -387,6 +393,7 @@ Errno path_filestat_get(WasiCtx& ctx, GuestMemory& mem, Fd fd, uint32_t flags, P
                         Size path_len, Ptr out) {
   return run([&]() -> Result<void> {
     KILN_WASI_ASSIGN_OR_RETURN(host::Dir * d, get_dir(ctx, fd));
+    KILN_WASI_TRY(lookup_flags(flags));
     KILN_WASI_ASSIGN_OR_RETURN(std::string_view p, mem.string(path, path_len));
     KILN_WASI_TRY(check_out(mem, out, layout::kFilestatSize));
     KILN_WASI_ASSIGN_OR_RETURN(host::Filestat st, d->stat_at(flags, p));
@@ -398,6 +405,7 @@ Errno path_filestat_set_times(WasiCtx& ctx, GuestMemory& mem, Fd fd, uint32_t fl
                               Size path_len, uint64_t atim, uint64_t mtim, uint32_t fst_flags) {
   return run([&]() -> Result<void> {
     KILN_WASI_ASSIGN_OR_RETURN(host::Dir * d, get_dir(ctx, fd));
+    KILN_WASI_TRY(lookup_flags(flags));
     KILN_WASI_ASSIGN_OR_RETURN(std::string_view p, mem.string(path, path_len));
     KILN_WASI_TRY(fits(fst_flags, 0xffff));
     KILN_WASI_ASSIGN_OR_RETURN(auto times, host::new_times_from_fst(
@@ -411,6 +419,7 @@ Errno path_link(WasiCtx& ctx, GuestMemory& mem, Fd old_fd, uint32_t old_flags, P
   return run([&]() -> Result<void> {
     KILN_WASI_ASSIGN_OR_RETURN(host::Dir * from, get_dir(ctx, old_fd));
     KILN_WASI_ASSIGN_OR_RETURN(host::Dir * to, get_dir(ctx, new_fd));
+    KILN_WASI_TRY(lookup_flags(old_flags));
     KILN_WASI_ASSIGN_OR_RETURN(std::string_view op, mem.string(old_path, old_path_len));
     KILN_WASI_ASSIGN_OR_RETURN(std::string_view np, mem.string(new_path, new_path_len));
     return from->link(old_flags, op, *to, np);
@@ -422,6 +431,7 @@ Errno path_open(WasiCtx& ctx, GuestMemory& mem, Fd fd, uint32_t dirflags, Ptr pa
                 uint32_t fdflags, Ptr fd_out) {
   return run([&]() -> Result<void> {
     KILN_WASI_ASSIGN_OR_RETURN(host::Dir * d, get_dir(ctx, fd));
+    KILN_WASI_TRY(lookup_flags(dirflags));
     KILN_WASI_ASSIGN_OR_RETURN(std::string_view p, mem.string(path, path_len));
     KILN_WASI_TRY(fits(oflags, 0xffff));
     KILN_WASI_TRY(fits(fdflags, 0xffff));

@@ -32,13 +32,13 @@ Errno invoke(Errno (*f)(WasiCtx&, GuestMemory&, A...), WasiCtx& ctx, GuestMemory
 
 // Defines `name` with the Wasm signature derived from f's raw argument types, returning errno.
 template <typename... A>
-Expected<void> define(runtime::Linker& linker, runtime::Store& store, WasiCtx& ctx,
-                      std::string_view name, Errno (*f)(WasiCtx&, GuestMemory&, A...)) {
+Expected<void> define(runtime::Linker& linker, WasiCtx& ctx, std::string_view name,
+                      Errno (*f)(WasiCtx&, GuestMemory&, A...)) {
   wasm::FuncType type;
   (type.params.push_back(runtime::detail::WasmTypeOf<A>::type()), ...);
   type.results.push_back(wasm::ValType::i32());
   return linker.func_new(
-      store, kModuleName, name, type,
+      kModuleName, name, type,
       [&ctx, f](Caller& caller, std::span<const Val> params,
                 std::span<Val> results) -> Expected<void> {
         GuestMemory mem = caller_memory(caller);
@@ -50,8 +50,12 @@ Expected<void> define(runtime::Linker& linker, runtime::Store& store, WasiCtx& c
 
 }  // namespace
 
-Expected<void> add_to_linker(runtime::Linker& linker, runtime::Store& store, WasiCtx& ctx) {
-#define KILN_P1_DEFINE(fn) KILN_TRY(define(linker, store, ctx, #fn, &fn))
+Expected<void> add_to_linker(runtime::Linker& linker, runtime::Store& /*store*/, WasiCtx& ctx) {
+  return add_to_linker(linker, ctx);
+}
+
+Expected<void> add_to_linker(runtime::Linker& linker, WasiCtx& ctx) {
+#define KILN_P1_DEFINE(fn) KILN_TRY(define(linker, ctx, #fn, &fn))
   KILN_P1_DEFINE(args_get);
   KILN_P1_DEFINE(args_sizes_get);
   KILN_P1_DEFINE(environ_get);
@@ -103,7 +107,7 @@ Expected<void> add_to_linker(runtime::Linker& linker, runtime::Store& store, Was
   // is kept in the context for the embedder.
   wasm::FuncType exit_type;
   exit_type.params.push_back(wasm::ValType::i32());
-  return linker.func_new(store, kModuleName, "proc_exit", exit_type,
+  return linker.func_new(kModuleName, "proc_exit", exit_type,
                          [&ctx](Caller&, std::span<const Val> params,
                                 std::span<Val>) -> Expected<void> {
                            uint32_t code = static_cast<uint32_t>(params[0].i32());

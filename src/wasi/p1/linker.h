@@ -14,11 +14,15 @@ namespace kiln::wasi::p1 {
 
 inline constexpr std::string_view kModuleName = "wasi_snapshot_preview1";
 
-// Defines all 46 functions of wasi_snapshot_preview1 in `linker` as host functions of `store`
-// bound to `ctx`, which must outlive the store's use of them. Each call views the calling
+// Defines all 46 functions of wasi_snapshot_preview1 in `linker` as store-independent host
+// functions bound to `ctx`, which must outlive every use of them: a store gets a function
+// (and its wasm-to-host trampoline is compiled) only when a module it instantiates imports
+// it, so a program importing five functions pays for five. Each call views the calling
 // instance's exported "memory" (a caller without one sees an empty memory, so every pointer
 // is a kFault). proc_exit records the code in `ctx.exit_code` and returns an error, which
 // unwinds the guest as a trap; the embedder then checks `exit_code_after_trap`.
+Expected<void> add_to_linker(runtime::Linker& linker, WasiCtx& ctx);
+// The same; `store` is not needed (kept for callers written against the store-bound form).
 Expected<void> add_to_linker(runtime::Linker& linker, runtime::Store& store, WasiCtx& ctx);
 
 // After a call into the guest failed: the guest's exit status if the failure was proc_exit,

@@ -240,6 +240,10 @@ TEST_P(SandboxTest, ReadOnlyPreopenRefusesEveryMutation) {
   EXPECT_ERRNO(ro.rename("file", *dir_, "moved"), Errno::kNotcapable);
   EXPECT_ERRNO(dir_->rename("file", ro, "moved"), Errno::kNotcapable);
   EXPECT_ERRNO(dir_->link(0, "file", ro, "hard"), Errno::kNotcapable);
+  // Nor out of it: a writable second name would make the read-only file writable.
+  EXPECT_ERRNO(ro.link(0, "file", *dir_, "hard"), Errno::kNotcapable);
+  EXPECT_ERRNO(ro.link(lookup::kSymlinkFollow, "file", *dir_, "hard"), Errno::kNotcapable);
+  EXPECT_FALSE(host_exists(root_ + "/hard"));
   EXPECT_ERRNO(ro.symlink("file", "sym"), Errno::kNotcapable);
   EXPECT_ERRNO(ro.set_times_at(0, "file", NewTime::now(), NewTime::now()), Errno::kNotcapable);
   EXPECT_ERRNO(ro.set_times(NewTime::now(), NewTime::now()), Errno::kNotcapable);

@@ -51,8 +51,16 @@ TEST(P1Linker, RunsAGuestAndExits) {
   runtime::Store store(engine);
   runtime::Linker linker;
   ASSERT_TRUE(add_to_linker(linker, store, **ctx).ok());
-  EXPECT_TRUE(linker.get(kModuleName, "path_open").has_value());
-  EXPECT_TRUE(linker.get(kModuleName, "sock_shutdown").has_value());
+  // Functions are store-independent: not values of a store until a module imports them.
+  EXPECT_FALSE(linker.get(kModuleName, "path_open").has_value());
+  runtime::Module others = compile(engine, R"((module
+    (import "wasi_snapshot_preview1" "path_open"
+      (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "sock_shutdown" (func (param i32 i32) (result i32)))))");
+  EXPECT_TRUE(linker.instantiate(store, others).ok());
+  runtime::Module wrong = compile(engine, R"((module
+    (import "wasi_snapshot_preview1" "sock_shutdown" (func (param i32) (result i32)))))");
+  EXPECT_FALSE(linker.instantiate(store, wrong).ok());
   auto inst = linker.instantiate(store, m);
   ASSERT_TRUE(inst.ok()) << inst.error().to_string();
 

@@ -116,7 +116,7 @@ Rights rights_for_descriptor_flags(DescriptorFlags flags) {
   Rights r = right::kPathOpen | right::kFdReaddir | right::kPathReadlink |
              right::kPathFilestatGet | right::kFdFilestatGet | right::kPollFdReadwrite |
              right::kFdSeek | right::kFdTell | right::kFdAdvise | right::kFdFdstatSetFlags |
-             right::kPathLinkSource | right::kFdSync | right::kFdDatasync;
+             right::kFdSync | right::kFdDatasync;  // link-source comes with mutate-directory
   if (flags & descflag::kRead) r |= right::kFdRead;
   if (flags & descflag::kWrite) {
     r |= right::kFdWrite | right::kFdAllocate | right::kFdFilestatSetSize |
