@@ -167,6 +167,8 @@ struct CanonOpt {
   enum class Kind : uint8_t {
     kUtf8 = 0, kUtf16 = 1, kLatin1Utf16 = 2, kMemory = 3, kRealloc = 4, kPostReturn = 5,
     kAsync = 6, kCallback = 7,
+    // The GC canonical ABI (values as GC references instead of linear memory).
+    kCoreType = 8, kGc = 9,
   };
   Kind kind = Kind::kUtf8;
   uint32_t index = 0;

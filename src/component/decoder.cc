@@ -892,9 +892,9 @@ class Decoder {
       o.offset = r_.offset();
       uint8_t b;
       if (!byte(&b)) return false;
-      if (b > 7) return bad_byte(b, "canonical option", o.offset);
+      if (b > 9) return bad_byte(b, "canonical option", o.offset);
       o.kind = static_cast<CanonOpt::Kind>(b);
-      if (b == 3 || b == 4 || b == 5 || b == 7)
+      if (b == 3 || b == 4 || b == 5 || b == 7 || b == 8)
         if (!u32(&o.index)) return false;
     }
     return true;

@@ -1614,7 +1614,9 @@ class Validator {
 
   // Flattening (CanonicalABI.md): core value types of a component value type.
   enum class Flat : uint8_t { kI32, kI64, kF32, kF64 };
-  static void flatten(const VTP& v, std::vector<Flat>& out) {
+  // `ptr64`: pointers and lengths are i64 (a 64-bit `memory`, the memory64 canonical ABI).
+  static void flatten(const VTP& v, std::vector<Flat>& out, bool ptr64 = false) {
+    const Flat ptr = ptr64 ? Flat::kI64 : Flat::kI32;
     if (!v) return;
     switch (v->kind) {
       case DefValKind::kPrim:
@@ -1622,22 +1624,22 @@ class Validator {
           case PrimType::kS64: case PrimType::kU64: out.push_back(Flat::kI64); return;
           case PrimType::kF32: out.push_back(Flat::kF32); return;
           case PrimType::kF64: out.push_back(Flat::kF64); return;
-          case PrimType::kString: out.push_back(Flat::kI32); out.push_back(Flat::kI32); return;
+          case PrimType::kString: out.push_back(ptr); out.push_back(ptr); return;
           default: out.push_back(Flat::kI32); return;
         }
       case DefValKind::kList:
       case DefValKind::kMap:
-        out.push_back(Flat::kI32);
-        out.push_back(Flat::kI32);
+        out.push_back(ptr);
+        out.push_back(ptr);
         return;
       case DefValKind::kFixedList:
-        for (uint32_t i = 0; i < v->len && out.size() < 64; ++i) flatten(v->a, out);
+        for (uint32_t i = 0; i < v->len && out.size() < 64; ++i) flatten(v->a, out, ptr64);
         return;
       case DefValKind::kRecord:
-        for (const auto& f : v->fields) flatten(f.second, out);
+        for (const auto& f : v->fields) flatten(f.second, out, ptr64);
         return;
       case DefValKind::kTuple:
-        for (const auto& e : v->elems) flatten(e, out);
+        for (const auto& e : v->elems) flatten(e, out, ptr64);
         return;
       case DefValKind::kFlags:
         out.push_back(Flat::kI32);
@@ -1659,7 +1661,7 @@ class Validator {
         std::vector<Flat> joined;
         for (const VTP& c : cases) {
           std::vector<Flat> f;
-          flatten(c, f);
+          flatten(c, f, ptr64);
           for (size_t i = 0; i < f.size(); ++i) {
             if (i < joined.size()) {
               if (joined[i] != f[i]) {
@@ -1679,11 +1681,19 @@ class Validator {
     }
   }
 
+  static bool func_needs_memory(const FT& f) {
+    for (const auto& p : f.params)
+      if (needs_memory(p.second)) return true;
+    return needs_memory(f.result);
+  }
+
   static bool needs_memory(const VTP& v) {
     if (!v) return false;
     switch (v->kind) {
       case DefValKind::kPrim: return v->prim == PrimType::kString;
       case DefValKind::kList: case DefValKind::kMap: return true;
+      // Handles: an i32 whatever the element type (the payload moves in stream/future ops).
+      case DefValKind::kStream: case DefValKind::kFuture: return false;
       default: break;
     }
     for (const auto& f : v->fields)
@@ -1704,22 +1714,23 @@ class Validator {
   }
 
   // The core signature of a function type: lift (callee side) or lower (caller side).
-  static wasm::FuncType core_sig(const FT& f, bool lift, bool async) {
+  static wasm::FuncType core_sig(const FT& f, bool lift, bool async, bool ptr64 = false) {
     std::vector<Flat> params, results;
-    for (const auto& p : f.params) flatten(p.second, params);
-    flatten(f.result, results);
+    for (const auto& p : f.params) flatten(p.second, params, ptr64);
+    flatten(f.result, results, ptr64);
+    const wasm::ValType ptr = ptr64 ? wasm::ValType::i64() : wasm::ValType::i32();
     wasm::FuncType t;
-    if (params.size() > (async && !lift ? 4u : 16u)) params = {Flat::kI32};
+    if (params.size() > (async && !lift ? 4u : 16u)) params = {ptr64 ? Flat::kI64 : Flat::kI32};
     for (Flat p : params) t.params.push_back(core_of(p));
     if (async) {
       if (lift) t.results = {wasm::ValType::i32()};
       else t.results = {wasm::ValType::i32()};
-      if (!lift && results.size() > 0) t.params.push_back(wasm::ValType::i32());
+      if (!lift && results.size() > 0) t.params.push_back(ptr);
       return t;
     }
     if (results.size() > 1) {
-      if (lift) t.results = {wasm::ValType::i32()};
-      else t.params.push_back(wasm::ValType::i32());
+      if (lift) t.results = {ptr};
+      else t.params.push_back(ptr);
     } else {
       for (Flat r : results) t.results.push_back(core_of(r));
     }
@@ -1739,7 +1750,10 @@ class Validator {
 
   struct Opts {
     std::optional<uint32_t> memory, realloc, post_return, callback;
+    bool memory64 = false;  // `memory` is a 64-bit memory: pointers are i64
     bool async = false;
+    bool gc = false;                      // the GC ABI: no linear memory involved
+    std::optional<uint32_t> core_type;    // the core function type of the lowered/lifted func
     bool string_encoding = false;
   };
 
@@ -1758,6 +1772,7 @@ class Validator {
           if (c.index >= cur().core_memories.size())
             return err("unknown memory " + std::to_string(c.index) + ": memory index out of bounds", at);
           o.memory = c.index;
+          o.memory64 = cur().core_memories[c.index].memory.limits.is64;
           break;
         case CanonOpt::Kind::kRealloc:
         case CanonOpt::Kind::kPostReturn:
@@ -1769,22 +1784,35 @@ class Validator {
           if (c.index >= cur().core_funcs.size())
             return err("unknown func " + std::to_string(c.index) + ": func index out of bounds", at);
           slot = c.index;
-          if (c.kind == CanonOpt::Kind::kRealloc) {
-            const CoreExt& f = cur().core_funcs[c.index];
-            std::vector<wasm::ValType> p(4, wasm::ValType::i32());
-            if (f.func && !(f.func->params == p && f.func->results == std::vector<wasm::ValType>{wasm::ValType::i32()}))
-              return err("canonical option `realloc` uses a core function with an incorrect signature", at);
-          }
           break;
         }
         case CanonOpt::Kind::kAsync:
           if (o.async) return err("`async` is specified more than once", at);
           o.async = true;
           break;
+        case CanonOpt::Kind::kGc:
+          if (o.gc) return err("`gc` is specified more than once", at);
+          o.gc = true;
+          break;
+        case CanonOpt::Kind::kCoreType:
+          if (o.core_type) return err("`core-type` is specified more than once", at);
+          if (c.index >= cur().core_types.size()) return err("core type index out of bounds", at);
+          if (cur().core_types[c.index].k != TypeE::K::kCoreFunc)
+            return err("`core-type` must name a core function type", at);
+          o.core_type = c.index;
+          break;
       }
     }
     if (o.realloc && !o.memory)
       return err("canonical option `realloc` requires `memory` to also be specified", at);
+    if (o.realloc) {
+      // realloc(old_ptr, old_size, align, new_size) -> ptr, in the memory's pointer type.
+      const wasm::ValType ptr = o.memory64 ? wasm::ValType::i64() : wasm::ValType::i32();
+      const CoreExt& f = cur().core_funcs[*o.realloc];
+      if (f.func && !(f.func->params == std::vector<wasm::ValType>(4, ptr) &&
+                      f.func->results == std::vector<wasm::ValType>{ptr}))
+        return err("canonical option `realloc` uses a core function with an incorrect signature", at);
+    }
     return o;
   }
 
@@ -1817,20 +1845,25 @@ class Validator {
         bool mem = false;
         for (const auto& p : ft->params) mem = mem || needs_memory(p.second);
         std::vector<Flat> pf, rf;
-        for (const auto& p : ft->params) flatten(p.second, pf);
-        flatten(ft->result, rf);
+        for (const auto& p : ft->params) flatten(p.second, pf, o.memory64);
+        flatten(ft->result, rf, o.memory64);
         bool realloc_needed = mem || pf.size() > 16;
         // Results that do not fit in one flat value are returned through `memory` (a
         // synchronous lift only: async results go through task.return).
         bool mem_needed = realloc_needed || needs_memory(ft->result) || (!o.async && rf.size() > 1);
+        if (o.gc) mem_needed = realloc_needed = false;  // values travel as GC references
         if (mem_needed && !o.memory) return err("canonical option `memory` is required", at);
         if (realloc_needed && !o.realloc) return err("canonical option `realloc` is required", at);
         if (o.callback && !o.async) return err("cannot specify callback without async", at);
         if (o.post_return && o.async) return err("cannot specify post-return function in async", at);
-        wasm::FuncType want = core_sig(*ft, true, o.async);
+        wasm::FuncType want = core_sig(*ft, true, o.async, o.memory64);
         if (o.async && !o.callback) want.results.clear();
+        if (o.core_type) want = core_func_types_[cur().core_types[*o.core_type].res];
+        // Under the GC ABI without an explicit core type, strings, lists and the like map to
+        // GC reference types this validator does not derive: only flat signatures are checked.
+        bool check_sig = !o.gc || o.core_type || !func_needs_memory(*ft);
         const CoreExt& f = cur().core_funcs[c.func];
-        if (f.func && !(f.func->params == want.params && f.func->results == want.results)) {
+        if (check_sig && f.func && !(f.func->params == want.params && f.func->results == want.results)) {
           if (!(f.func->params == want.params))
             return err("lowered parameter types `" + flat_list(want.params) + "` do not match parameter types `" +
                            flat_list(f.func->params) + "` of core function " + std::to_string(c.func), at);
@@ -1855,15 +1888,17 @@ class Validator {
         if (o.async && !ft.async) return err("the `async` canonical option requires an async function type", at);
         bool mem = needs_memory(ft.result);
         std::vector<Flat> pf, rf;
-        for (const auto& p : ft.params) flatten(p.second, pf);
-        flatten(ft.result, rf);
+        for (const auto& p : ft.params) flatten(p.second, pf, o.memory64);
+        flatten(ft.result, rf, o.memory64);
         // Spilled parameters and results are passed through `memory` by pointer.
         bool mem_needed = mem || pf.size() > (o.async ? 4u : 16u) ||
                           (o.async ? !rf.empty() : rf.size() > 1);
         for (const auto& p : ft.params) mem_needed = mem_needed || needs_memory(p.second);
+        if (o.gc) mem_needed = mem = false;  // values travel as GC references
         if (mem_needed && !o.memory) return err("canonical option `memory` is required", at);
         if (mem && !o.realloc && !o.async) return err("canonical option `realloc` is required", at);
-        wasm::FuncType sig = core_sig(ft, false, o.async);
+        wasm::FuncType sig = core_sig(ft, false, o.async, o.memory64);
+        if (o.core_type) sig = core_func_types_[cur().core_types[*o.core_type].res];
         add_core(sig.params, sig.results);
         return ok();
       }
@@ -1881,15 +1916,14 @@ class Validator {
       }
       case kTaskReturn: {
         KILN_ASSIGN_OR_RETURN(Opts o, check_opts(c.opts, at));
-        (void)o;
         FT ft;
         if (c.result) {
           KILN_ASSIGN_OR_RETURN(ft.result, val_type(*c.result, at));
         }
         std::vector<Flat> rf;
-        flatten(ft.result, rf);
+        flatten(ft.result, rf, o.memory64);
         std::vector<wasm::ValType> p;
-        if (rf.size() > 16) p = {i32};
+        if (rf.size() > 16) p = {o.memory64 ? wasm::ValType::i64() : i32};
         else for (Flat f : rf) p.push_back(core_of(f));
         add_core(p, {});
         return ok();

@@ -1843,6 +1843,7 @@ class Parser {
         else if (t.text == "string-encoding=utf16") w.u8(0x01);
         else if (t.text == "string-encoding=latin1+utf16") w.u8(0x02);
         else if (t.text == "async") w.u8(0x06);
+        else if (t.text == "gc") w.u8(0x09);
         else return unexpected();
         next();
         ++n;
@@ -1855,6 +1856,13 @@ class Parser {
         KILN_TRY(expect_rparen());
         w.u8(0x03);
         w.u32(m);
+      } else if (at_form("core-type")) {
+        next();
+        next();
+        KILN_ASSIGN_OR_RETURN(uint32_t ty, item_ref(kCoreType));
+        KILN_TRY(expect_rparen());
+        w.u8(0x08);
+        w.u32(ty);
       } else if (at_form("realloc") || at_form("post-return") || at_form("callback")) {
         uint8_t code = at_keyword("realloc", 1) ? 0x04 : at_keyword("post-return", 1) ? 0x05 : 0x07;
         next();

@@ -360,11 +360,30 @@ Expected<void> Parser::parse_folded_try(BinaryWriter& out) {
   return ok();
 }
 
+namespace {
+// Keywords that open or continue a structured instruction and so never stand as an operand.
+bool is_structured_keyword(std::string_view kw) {
+  return kw == "block" || kw == "loop" || kw == "if" || kw == "else" || kw == "end" || kw == "then" ||
+         kw == "try" || kw == "try_table" || kw == "catch" || kw == "catch_all" || kw == "delegate";
+}
+}  // namespace
+
 // A plain instruction with folded operands: the operands come first in the binary.
 Expected<void> Parser::parse_folded_plain(BinaryWriter& out) {
   BinaryWriter ins;
   KILN_TRY(parse_plain(ins));
-  while (peek().kind == TokenKind::kLParen) KILN_TRY(parse_folded(out));
+  // Operands are folded expressions; like wasm-tools, plain (non-structured) instructions are
+  // accepted among them too and emitted in order: `(call $f (call $g) i32.const 0)`.
+  for (;;) {
+    const Token& t = peek();
+    if (t.kind == TokenKind::kLParen) {
+      KILN_TRY(parse_folded(out));
+    } else if (t.kind == TokenKind::kKeyword && !is_structured_keyword(t.text)) {
+      KILN_TRY(parse_plain(out));
+    } else {
+      break;
+    }
+  }
   KILN_TRY(expect_rparen());
   out.raw(ins);
   return ok();
