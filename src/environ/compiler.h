@@ -30,6 +30,9 @@ struct CompilerOptions {
   Tunables tunables;
   // Run the IR verifier and the register allocation checker (tests and fuzzing).
   bool verify = false;
+  // Instruction set extensions the backend may use, in its target-feature syntax (x64:
+  // CpuFeatures::parse, e.g. "baseline" for SSE4.1 only). Empty: everything the host has.
+  std::string target_features;
 };
 
 // How a relocation site is patched once final addresses are known.
@@ -121,8 +124,8 @@ class Compiler {
 
   // Wasm-to-host exit for host functions of type `sig`: called with the wasm convention, its
   // callee vmctx (rdi) is a VMHostFuncContext. It stores its params into a 16-byte-slot array
-  // on its stack (sized for max(params, results)), records its caller's fp and return pc in
-  // VMStoreContext::last_wasm_exit_{fp,pc} (through the caller vmctx's store_context), calls
+  // on its stack (sized for max(params, results)), keeps a standard frame pointer (the host
+  // reads its caller's fp and return pc from it: runtime/vm/traphandlers.h), calls
   //   void host(VMHostFuncContext* callee, VMContext* caller_vmctx, uint64_t* values, size_t len)
   // loaded from VMHostFuncContext::array_call, then returns the results from the array.
   virtual Expected<CompiledFunction> compile_wasm_to_array_trampoline(

@@ -4,6 +4,7 @@
 // these, so a compiled artifact records the Tunables it was compiled with.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "wasm/types.h"
@@ -29,6 +30,10 @@ struct Tunables {
   // Compiled code checks the engine's epoch against VMStoreContext::epoch_deadline at function
   // entries and loop headers, and calls new_epoch.
   bool epoch_interruption = false;
+  // NaN results of float arithmetic, rounding, min/max, promotion and demotion (scalar and
+  // vector) are replaced by the canonical NaN (codegen/translate/nan_canonicalize.h), so they
+  // are the same bits on every CPU (Wasmtime's cranelift_nan_canonicalization).
+  bool nan_canonicalization = false;
 
   bool operator==(const Tunables&) const = default;
 };
@@ -51,7 +56,10 @@ inline uint64_t page_size_of(const wasm::MemoryType& t) {
 // space limit). Saturates at UINT64_MAX.
 inline uint64_t max_memory_bytes(const wasm::MemoryType& t) {
   uint64_t page = page_size_of(t);
-  uint64_t limit_pages = t.limits.is64 ? (UINT64_MAX / page) : ((uint64_t{1} << 32) / page);
+  // A 32-bit memory's page count must fit memory.size's i32 result: with 1-byte pages that is
+  // 2^32 - 1 pages, one short of 4 GiB.
+  uint64_t limit_pages = t.limits.is64 ? (UINT64_MAX / page)
+                                       : std::min<uint64_t>((uint64_t{1} << 32) / page, UINT32_MAX);
   uint64_t pages = t.limits.max ? *t.limits.max : limit_pages;
   if (pages > limit_pages) pages = limit_pages;
   return pages > UINT64_MAX / page ? UINT64_MAX : pages * page;

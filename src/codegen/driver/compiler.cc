@@ -8,13 +8,16 @@
 #include <thread>
 
 #include "codegen/pipeline/compile.h"
+#include "codegen/translate/nan_canonicalize.h"
 #include "codegen/translate/translate.h"
 
 namespace kiln::codegen::driver {
 namespace {
 
-pipeline::CompileOptions pipeline_options(const environ::CompilerOptions& o, bool stack_check) {
+Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptions& o,
+                                                    bool stack_check) {
   pipeline::CompileOptions p;
+  KILN_ASSIGN_OR_RETURN(p.cpu, x64::CpuFeatures::parse(o.target_features));
   p.opt_level = o.opt_level == environ::OptLevel::kNone ? 0 : 2;
   p.verify = o.verify;
   p.check_regalloc = o.verify;
@@ -72,7 +75,10 @@ Expected<environ::CompiledFunction> X64Compiler::compile_function(
   translate::ModuleEnv tenv{env.module, env.offsets, env.options.tunables};
   auto ir = translate::translate_function(tenv, index);
   if (!ir) return compile_error("translating function " + std::to_string(func), ir.error(), func);
-  auto cc = pipeline::compile(*ir, pipeline_options(env.options, true));
+  if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);
+  auto po = pipeline_options(env.options, true);
+  if (!po) return po.error();
+  auto cc = pipeline::compile(*ir, *po);
   if (!cc) return compile_error("compiling function " + std::to_string(func), cc.error(), func);
   return convert(std::move(*cc), &env.module);
 }
@@ -80,7 +86,8 @@ Expected<environ::CompiledFunction> X64Compiler::compile_function(
 Expected<environ::CompiledFunction> X64Compiler::compile_array_to_wasm_trampoline(
     const wasm::FuncType& sig, const environ::CompilerOptions& options) const {
   ir::Function f = translate::build_array_to_wasm_trampoline(sig);
-  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, pipeline_options(options, true)));
+  KILN_ASSIGN_OR_RETURN(pipeline::CompileOptions po, pipeline_options(options, true));
+  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, po));
   return convert(std::move(cc), nullptr);
 }
 
@@ -88,7 +95,8 @@ Expected<environ::CompiledFunction> X64Compiler::compile_wasm_to_array_trampolin
     const wasm::FuncType& sig, const environ::CompilerOptions& options) const {
   ir::Function f = translate::build_wasm_to_array_trampoline(sig);
   // Its callee vmctx is a VMHostFuncContext, which has no store context to check against.
-  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, pipeline_options(options, false)));
+  KILN_ASSIGN_OR_RETURN(pipeline::CompileOptions po, pipeline_options(options, false));
+  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, pipeline::compile(f, po));
   return convert(std::move(cc), nullptr);
 }
 

@@ -32,28 +32,39 @@ constexpr int kMaxRounds = 4;
 
 class BranchFold {
  public:
-  explicit BranchFold(Function& f) : f_(f), dfg_(f.dfg) {}
+  BranchFold(Function& f, CfgCache& cache)
+      : f_(f), dfg_(f.dfg), cache_(cache), cfg_(cache.cfg), domtree_(cache.domtree) {}
 
   bool run() {
     bool any = false;
+    // Invariant between the steps below: every operand in the layout is a resolved value
+    // (merging and constant parameters make aliases and resolve them at once; bypassing
+    // substitutes resolved values), and cfg_/domtree_ describe the function when `fresh`.
+    if (!cache_.operands_resolved) resolve_aliases_in_layout(f_);
+    cache_.operands_resolved = true;
+    bool fresh = cache_.valid;
     for (int round = 0; round < kMaxRounds; ++round) {
-      bool changed = false;
-      resolve_aliases_in_layout(f_);
-      cfg_.compute(f_);
-      domtree_.compute(f_, cfg_);
-      changed |= fold_branches();
+      if (!fresh) {
+        cfg_.compute(f_);
+        domtree_.compute(f_, cfg_);
+      }
+      bool changed = fold_branches();
       collect_calls();  // after fold_branches, which drops branch targets
       changed |= remove_constant_params();
       changed |= merge_blocks();
-      if (changed) resolve_aliases_in_layout(f_);
-      cfg_.compute(f_);
-      domtree_.compute(f_, cfg_);
-      collect_calls();
-      changed |= bypass_forwarding_blocks();
+      if (changed) {
+        resolve_aliases_in_layout(f_);
+        cfg_.compute(f_);
+        domtree_.compute(f_, cfg_);
+        collect_calls();
+      }
+      bool bypassed = bypass_forwarding_blocks();
+      fresh = !bypassed;
+      changed |= bypassed;
       any |= changed;
       if (!changed) break;
     }
-    if (any) resolve_aliases_in_layout(f_);
+    cache_.valid = fresh;
     return any;
   }
 
@@ -61,19 +72,20 @@ class BranchFold {
   // Every branch target naming each block (jump table entries once even if shared), from all
   // blocks: branches in unreachable blocks must stay consistent with their targets too.
   void collect_calls() {
-    calls_.clear();
-    branch_insts_.clear();
-    EntitySet<JumpTable> seen_tables;
+    // Emptied, not destroyed: the lists keep their storage from round to round.
+    for (size_t k = 0; k < calls_.size(); ++k) calls_[Block::from_index(k)].clear();
+    for (size_t k = 0; k < branch_insts_.size(); ++k) branch_insts_[Block::from_index(k)].clear();
+    seen_tables_.clear();
     for (Block b : f_.layout.blocks()) {
       Inst last = f_.layout.last_inst(b);
       if (!last || !is_branch(dfg_[last].opcode)) continue;
-      if (dfg_[last].opcode == Opcode::kBrTable && !seen_tables.insert(dfg_[last].jump_table())) {
+      if (dfg_[last].opcode == Opcode::kBrTable && !seen_tables_.insert(dfg_[last].jump_table())) {
         continue;
       }
-      for (BlockCall* bc : dfg_.branch_targets(last)) {
-        calls_[bc->block].push_back(bc);
-        branch_insts_[bc->block].push_back(last);
-      }
+      for_each_block_call(dfg_, last, [&](BlockCall& bc) {
+        calls_[bc.block].push_back(&bc);
+        branch_insts_[bc.block].push_back(last);
+      });
     }
   }
 
@@ -180,27 +192,41 @@ class BranchFold {
   }
 
   bool bypass_forwarding_blocks() {
+    Block entry = f_.layout.entry_block();
+    // Most functions have no forwarding block with parameters: then nothing below needs the
+    // use scan.
+    bool candidates = false;
+    bool param_candidates = false;
+    for (Block b : domtree_.rpo()) {
+      if (b == entry) continue;
+      Inst jmp = f_.layout.first_inst(b);
+      if (jmp != f_.layout.last_inst(b) || dfg_[jmp].opcode != Opcode::kJump) continue;
+      candidates = true;
+      param_candidates |= !dfg_.block_params(b).empty();
+    }
+    if (!candidates) return false;
     // Uses of block parameters outside their own block's final jump.
     EntitySet<Value> used_elsewhere;
-    for (Block b : f_.layout.blocks()) {
-      Inst last = f_.layout.last_inst(b);
-      bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
-      auto own_params = dfg_.block_params(b);
-      for (Inst i : f_.layout.insts(b)) {
-        for (Value v : dfg_.inst_values(i)) {
-          Value r = dfg_.resolve_aliases(v);
-          // A forwarding block's jump may pass its own parameters along (bypassing it
-          // substitutes them); any other value it passes is a real use.
-          if (forwarding && i == last &&
-              std::find(own_params.begin(), own_params.end(), r) != own_params.end()) {
-            continue;
-          }
-          used_elsewhere.insert(r);
+    if (param_candidates) {
+      for (Block b : f_.layout.blocks()) {
+        Inst last = f_.layout.last_inst(b);
+        bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
+        auto own_params = dfg_.block_params(b);
+        for (Inst i : f_.layout.insts(b)) {
+          for_each_operand(dfg_, i, [&](Value& v) {
+            Value r = dfg_.resolve_aliases(v);
+            // A forwarding block's jump may pass its own parameters along (bypassing it
+            // substitutes them); any other value it passes is a real use.
+            if (forwarding && i == last &&
+                std::find(own_params.begin(), own_params.end(), r) != own_params.end()) {
+              return;
+            }
+            used_elsewhere.insert(r);
+          });
         }
       }
     }
     bool changed = false;
-    Block entry = f_.layout.entry_block();
     for (Block b : domtree_.rpo()) {
       if (b == entry || !f_.layout.is_block_inserted(b)) continue;
       Inst jmp = f_.layout.first_inst(b);
@@ -211,7 +237,7 @@ class BranchFold {
       bool ok = true;
       for (Value p : params) ok = ok && !used_elsewhere.contains(p);
       for (Inst pi : branch_insts_[b]) {
-        for (const BlockCall* bc : dfg_.branch_targets(pi)) ok = ok && bc->block != c;
+        for_each_block_call(dfg_, pi, [&](BlockCall& bc) { ok = ok && bc.block != c; });
       }
       if (!ok) continue;
       std::vector<Value> fwd(dfg_[jmp].dest[0].args.as_slice(dfg_.pool()).begin(),
@@ -245,14 +271,23 @@ class BranchFold {
 
   Function& f_;
   DataFlowGraph& dfg_;
-  ControlFlowGraph cfg_;
-  DominatorTree domtree_;
+  CfgCache& cache_;
+  ControlFlowGraph& cfg_;
+  DominatorTree& domtree_;
   SecondaryMap<Block, std::vector<BlockCall*>> calls_;
   SecondaryMap<Block, std::vector<Inst>> branch_insts_;
+  EntitySet<JumpTable> seen_tables_;
 };
 
 }  // namespace
 
-bool fold_branches(Function& f) { return BranchFold(f).run(); }
+namespace cached {
+bool fold_branches(Function& f, CfgCache& cache) { return BranchFold(f, cache).run(); }
+}  // namespace cached
+
+bool fold_branches(Function& f) {
+  CfgCache cache;
+  return cached::fold_branches(f, cache);
+}
 
 }  // namespace kiln::codegen::opt

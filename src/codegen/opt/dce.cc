@@ -11,11 +11,11 @@ namespace kiln::codegen::opt {
 
 using namespace ir;
 
-bool eliminate_dead_code(Function& f) {
-  ControlFlowGraph cfg;
-  cfg.compute(f);
-  DominatorTree domtree;
-  domtree.compute(f, cfg);
+namespace cached {
+
+bool eliminate_dead_code(Function& f, CfgCache& cache) {
+  cache.ensure(f);
+  const DominatorTree& domtree = cache.domtree;
   bool changed = false;
 
   std::vector<Block> dead_blocks;
@@ -27,6 +27,9 @@ bool eliminate_dead_code(Function& f) {
     f.layout.remove_block(b);
     changed = true;
   }
+  // Removed blocks may still be listed as predecessors of live ones. The dominator tree
+  // (reachable blocks only) is unchanged and the walk below still uses it.
+  const bool blocks_removed = !dead_blocks.empty();
 
   EntitySet<Value> live;
   const std::vector<Block>& rpo = domtree.rpo();
@@ -39,7 +42,7 @@ bool eliminate_dead_code(Function& f) {
       bool needed = is_terminator(op) || is_call(op) || can_store(op) || may_trap(f, i);
       for (Value r : f.dfg.inst_results(i)) needed = needed || live.contains(r);
       if (needed) {
-        for (Value v : f.dfg.inst_values(i)) live.insert(f.dfg.resolve_aliases(v));
+        for_each_operand(f.dfg, i, [&](Value& v) { live.insert(f.dfg.resolve_aliases(v)); });
       } else {
         f.layout.remove_inst(i);
         changed = true;
@@ -47,7 +50,15 @@ bool eliminate_dead_code(Function& f) {
       i = prev;
     }
   }
+  if (blocks_removed) cache.valid = false;
   return changed;
+}
+
+}  // namespace cached
+
+bool eliminate_dead_code(Function& f) {
+  CfgCache cache;
+  return cached::eliminate_dead_code(f, cache);
 }
 
 }  // namespace kiln::codegen::opt

@@ -12,7 +12,7 @@
 // Operands of commutative operations (iadd, imul, band, bor, bxor, icmp eq/ne) are ordered by
 // value number in the key, and icmp with swapped operands uses the swapped condition, so
 // `a + b` and `b + a` or `a < b` and `b > a` meet.
-#include <unordered_map>
+#include <vector>
 
 #include "codegen/opt/passes.h"
 #include "codegen/opt/util.h"
@@ -54,16 +54,64 @@ bool commutative(Opcode op) {
   }
 }
 
+// The scoped table: open addressing with linear probing, sized once for every instruction of
+// the function (at most half full), so it never grows. Entries are removed in the reverse
+// order of insertion (leaving a dominator-tree scope), and that is what makes plain removal
+// correct without tombstones: a present entry probed past a slot only if that slot was taken
+// when it was inserted, by an entry that is older and therefore still present.
+class ScopedTable {
+ public:
+  explicit ScopedTable(size_t max_entries) {
+    size_t cap = 16;
+    while (cap < 2 * max_entries) cap *= 2;
+    slots_.resize(cap);
+    mask_ = cap - 1;
+  }
+  // The instruction recorded for k, or records i for it (fresh = true).
+  Inst find_or_insert(const Key& k, Inst i, bool& fresh) {
+    for (size_t s = KeyHash()(k) & mask_;; s = (s + 1) & mask_) {
+      Slot& slot = slots_[s];
+      if (!slot.used) {
+        slot = {k, i, true};
+        fresh = true;
+        return i;
+      }
+      if (slot.key == k) {
+        fresh = false;
+        return slot.inst;
+      }
+    }
+  }
+  // Removes k, the most recently inserted entry still present.
+  void erase_newest(const Key& k) {
+    for (size_t s = KeyHash()(k) & mask_;; s = (s + 1) & mask_) {
+      Slot& slot = slots_[s];
+      if (!slot.used) return;
+      if (slot.key == k) {
+        slot.used = false;
+        return;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    Key key{};
+    Inst inst;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+};
+
 class Gvn {
  public:
-  explicit Gvn(Function& f) : f_(f), dfg_(f.dfg) {}
+  explicit Gvn(Function& f) : f_(f), dfg_(f.dfg), table_(f.dfg.num_insts()) {}
 
-  bool run() {
-    ControlFlowGraph cfg;
-    cfg.compute(f_);
-    DominatorTree domtree;
-    domtree.compute(f_, cfg);
-    auto children = domtree_children(domtree);
+  // Removes only pure instructions and conditional traps: the CFG stays as it is.
+  bool run(CfgCache& cache) {
+    cache.ensure(f_);
+    auto children = domtree_children(cache.domtree);
     Block entry = f_.layout.entry_block();
     if (!entry) return false;
     // Explicit stack of (block, log size at entry); a negative-marked entry means "leave".
@@ -78,7 +126,7 @@ class Gvn {
       stack.pop_back();
       if (fr.leaving) {
         while (log_.size() > fr.log_size) {
-          table_.erase(log_.back());
+          table_.erase_newest(log_.back());
           log_.pop_back();
         }
         continue;
@@ -118,12 +166,12 @@ class Gvn {
         k.aux = static_cast<uint32_t>(intcc_swap_args(d.intcc()));
       }
     }
-    auto [it, fresh] = table_.try_emplace(k, i);
+    bool fresh = false;
+    Inst prev = table_.find_or_insert(k, i, fresh);
     if (fresh) {
       log_.push_back(k);
       return;
     }
-    Inst prev = it->second;
     if (cond_trap) {
       f_.layout.remove_inst(i);
       changed_ = true;
@@ -141,13 +189,20 @@ class Gvn {
 
   Function& f_;
   DataFlowGraph& dfg_;
-  std::unordered_map<Key, Inst, KeyHash> table_;
+  ScopedTable table_;
   std::vector<Key> log_;
   bool changed_ = false;
 };
 
 }  // namespace
 
-bool global_value_numbering(Function& f) { return Gvn(f).run(); }
+namespace cached {
+bool global_value_numbering(Function& f, CfgCache& cache) { return Gvn(f).run(cache); }
+}  // namespace cached
+
+bool global_value_numbering(Function& f) {
+  CfgCache cache;
+  return cached::global_value_numbering(f, cache);
+}
 
 }  // namespace kiln::codegen::opt

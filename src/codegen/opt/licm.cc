@@ -32,12 +32,13 @@ bool is_constant(Opcode op) {
 
 class Licm {
  public:
-  explicit Licm(Function& f) : f_(f), dfg_(f.dfg) {}
+  Licm(Function& f, CfgCache& cache)
+      : f_(f), dfg_(f.dfg), cache_(cache), cfg_(cache.cfg), domtree_(cache.domtree) {}
 
+  // Hoisting moves non-terminator instructions only: the CFG after the preheaders stays.
   bool run() {
-    bool changed = ensure_preheaders(f_);
-    cfg_.compute(f_);
-    domtree_.compute(f_, cfg_);
+    bool changed = cached::ensure_preheaders(f_, cache_);
+    cache_.ensure(f_);
     loops_.compute(f_, cfg_, domtree_);
     for (Loop l : loops_.inner_to_outer()) changed |= hoist_loop(l);
     if (changed) resolve_aliases_in_layout(f_);
@@ -115,14 +116,22 @@ class Licm {
 
   Function& f_;
   DataFlowGraph& dfg_;
-  ControlFlowGraph cfg_;
-  DominatorTree domtree_;
+  CfgCache& cache_;
+  const ControlFlowGraph& cfg_;
+  const DominatorTree& domtree_;
   LoopAnalysis loops_;
   EntitySet<Block> in_loop_;
 };
 
 }  // namespace
 
-bool hoist_loop_invariants(Function& f) { return Licm(f).run(); }
+namespace cached {
+bool hoist_loop_invariants(Function& f, CfgCache& cache) { return Licm(f, cache).run(); }
+}  // namespace cached
+
+bool hoist_loop_invariants(Function& f) {
+  CfgCache cache;
+  return cached::hoist_loop_invariants(f, cache);
+}
 
 }  // namespace kiln::codegen::opt

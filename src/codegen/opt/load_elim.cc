@@ -10,7 +10,7 @@
 //
 // Blocks are visited in reverse postorder (dominators first) with one table; an entry is used
 // only if its block dominates the load's block (within a block, entries are earlier).
-#include <unordered_map>
+#include <vector>
 
 #include "codegen/opt/alias.h"
 #include "codegen/opt/passes.h"
@@ -50,13 +50,53 @@ struct Available {
   Block block;
 };
 
+// Open addressing with linear probing, sized once for every instruction of the function (at
+// most half full: each load or store adds at most one entry), never shrinking or growing.
+class LoadTable {
+ public:
+  explicit LoadTable(size_t max_entries) {
+    size_t cap = 16;
+    while (cap < 2 * max_entries) cap *= 2;
+    slots_.resize(cap);
+    mask_ = cap - 1;
+  }
+  // The entry for k; a new one (fresh = true) holds `init`.
+  Available& find_or_insert(const LoadKey& k, const Available& init, bool& fresh) {
+    for (size_t s = LoadKeyHash()(k) & mask_;; s = (s + 1) & mask_) {
+      Slot& slot = slots_[s];
+      if (!slot.used) {
+        slot.key = k;
+        slot.value = init;
+        slot.used = true;
+        fresh = true;
+        return slot.value;
+      }
+      if (slot.key == k) {
+        fresh = false;
+        return slot.value;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    LoadKey key{};
+    Available value;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+};
+
 class LoadElim {
  public:
-  explicit LoadElim(Function& f) : f_(f), dfg_(f.dfg) {}
+  LoadElim(Function& f, CfgCache& cache)
+      : f_(f), dfg_(f.dfg), cfg_(cache.cfg), domtree_(cache.domtree), cache_(cache),
+        table_(f.dfg.num_insts()) {}
 
+  // Removes only loads: the CFG stays as it is.
   bool run() {
-    cfg_.compute(f_);
-    domtree_.compute(f_, cfg_);
+    cache_.ensure(f_);
     aa_.compute(f_, cfg_, domtree_);
     for (Block b : domtree_.rpo()) {
       MemState state = aa_.block_entry(b);
@@ -97,15 +137,15 @@ class LoadElim {
     if (can_load(d.opcode) && dfg_.has_results(i)) {
       Value r = dfg_.first_result(i);
       LoadKey k = key_of(d, AliasAnalysis::load_version(d, state), d.opcode, dfg_.value_type(r));
-      auto [it, fresh] = table_.try_emplace(k, Available{r, b});
+      bool fresh = false;
+      Available& have = table_.find_or_insert(k, Available{r, b}, fresh);
       if (fresh) return;
-      if (domtree_.dominates(it->second.block, b) &&
-          dfg_.resolve_aliases(it->second.value) != r) {
-        replace_inst_with_value(f_, i, it->second.value);
+      if (domtree_.dominates(have.block, b) && dfg_.resolve_aliases(have.value) != r) {
+        replace_inst_with_value(f_, i, have.value);
         changed_ = true;
         return;
       }
-      it->second = Available{r, b};  // later blocks may be dominated by this one
+      have = Available{r, b};  // later blocks may be dominated by this one
       return;
     }
     // Full-width stores forward their value: after store S the category's version is S.
@@ -113,21 +153,30 @@ class LoadElim {
       Value v = dfg_.resolve_aliases(d.args[0]);
       Opcode as_load = d.opcode == Opcode::kStore ? Opcode::kLoad : Opcode::kStackLoad;
       LoadKey k = key_of(d, inst_version(i), as_load, dfg_.value_type(v));
-      table_[k] = Available{v, b};
+      bool fresh = false;
+      table_.find_or_insert(k, Available{v, b}, fresh) = Available{v, b};
     }
   }
 
   Function& f_;
   DataFlowGraph& dfg_;
-  ControlFlowGraph cfg_;
-  DominatorTree domtree_;
+  const ControlFlowGraph& cfg_;
+  const DominatorTree& domtree_;
+  CfgCache& cache_;
   AliasAnalysis aa_;
-  std::unordered_map<LoadKey, Available, LoadKeyHash> table_;
+  LoadTable table_;
   bool changed_ = false;
 };
 
 }  // namespace
 
-bool eliminate_redundant_loads(Function& f) { return LoadElim(f).run(); }
+namespace cached {
+bool eliminate_redundant_loads(Function& f, CfgCache& cache) { return LoadElim(f, cache).run(); }
+}  // namespace cached
+
+bool eliminate_redundant_loads(Function& f) {
+  CfgCache cache;
+  return cached::eliminate_redundant_loads(f, cache);
+}
 
 }  // namespace kiln::codegen::opt

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 
+#include "codegen/opt/passes.h"
+#include "codegen/opt/util.h"
+
 namespace kiln::codegen::opt {
 
 using namespace ir;
@@ -89,10 +92,14 @@ Block find_preheader(const Function& f, const ControlFlowGraph& cfg, const LoopA
 }
 
 bool ensure_preheaders(Function& f) {
-  ControlFlowGraph cfg;
-  cfg.compute(f);
-  DominatorTree domtree;
-  domtree.compute(f, cfg);
+  CfgCache cache;
+  return cached::ensure_preheaders(f, cache);
+}
+
+bool cached::ensure_preheaders(Function& f, CfgCache& cache) {
+  cache.ensure(f);
+  const ControlFlowGraph& cfg = cache.cfg;
+  const DominatorTree& domtree = cache.domtree;
   LoopAnalysis loops;
   loops.compute(f, cfg, domtree);
   if (loops.num_loops() == 0) return false;
@@ -121,6 +128,9 @@ bool ensure_preheaders(Function& f) {
     Inst ji = f.dfg.make_inst(j);
     f.layout.append_inst(ji, pre);
     changed = true;
+    // The edges below change; `cfg` still describes the loops found above, which is what
+    // the rest of this loop reads (entry edges of headers of other loops are unaffected).
+    cache.valid = false;
     // Redirect the entry edges (none when h is the entry block: pre is the new entry).
     for (const BlockPredecessor& p : cfg.preds(h)) {
       if (loops.contains(l, p.block)) continue;
@@ -135,9 +145,9 @@ bool ensure_preheaders(Function& f) {
         f.dfg[p.inst].aux = nj.index();
         jt_uses[nj] = 1;
       }
-      for (BlockCall* bc : f.dfg.branch_targets(p.inst)) {
-        if (bc->block == h) bc->block = pre;
-      }
+      for_each_block_call(f.dfg, p.inst, [&](BlockCall& bc) {
+        if (bc.block == h) bc.block = pre;
+      });
     }
   }
   return changed;

@@ -54,6 +54,11 @@ class LoopAnalysis {
 // edges are redirected to it. A loop headed by the entry block gets a new entry block.
 // Returns true if blocks were added.
 bool ensure_preheaders(ir::Function& f);
+// The same with the pipeline's shared CFG (passes.h), left stale if blocks were added.
+struct CfgCache;
+namespace cached {
+bool ensure_preheaders(ir::Function& f, CfgCache& cache);
+}  // namespace cached
 
 // The preheader of loop l if it has one (the unique predecessor from outside, ending in a
 // jump to the header), else invalid.

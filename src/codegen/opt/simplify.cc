@@ -17,15 +17,14 @@ namespace {
 
 class Simplifier {
  public:
-  explicit Simplifier(Function& f) : f_(f), dfg_(f.dfg) {}
+  Simplifier(Function& f, CfgCache& cache) : f_(f), dfg_(f.dfg), cache_(cache) {}
 
   bool run() {
-    ControlFlowGraph cfg;
-    cfg.compute(f_);
-    DominatorTree domtree;
-    domtree.compute(f_, cfg);
+    cache_.ensure(f_);
     // Reverse postorder: operands are simplified before their uses (except across back edges).
-    for (Block b : domtree.rpo()) {
+    // A copy: folding a branch leaves the cache stale (edges go away), not the walk.
+    rpo_ = cache_.domtree.rpo();
+    for (Block b : rpo_) {
       Inst i = f_.layout.first_inst(b);
       while (i) {
         Inst next = f_.layout.next_inst(i);
@@ -34,6 +33,7 @@ class Simplifier {
       }
     }
     if (changed_) resolve_aliases_in_layout(f_);
+    if (cfg_changed_) cache_.valid = false;
     return changed_;
   }
 
@@ -72,6 +72,7 @@ class Simplifier {
         d.dest[1] = BlockCall{};
         d.args[0] = Value();
         changed_ = true;
+        cfg_changed_ = true;
         return;
       }
     }
@@ -85,6 +86,7 @@ class Simplifier {
         d.aux = 0;
         d.args[0] = Value();
         changed_ = true;
+        cfg_changed_ = true;
       }
       return;
     }
@@ -142,11 +144,21 @@ class Simplifier {
 
   Function& f_;
   DataFlowGraph& dfg_;
+  CfgCache& cache_;
+  std::vector<Block> rpo_;
   bool changed_ = false;
+  bool cfg_changed_ = false;
 };
 
 }  // namespace
 
-bool simplify(Function& f) { return Simplifier(f).run(); }
+namespace cached {
+bool simplify(Function& f, CfgCache& cache) { return Simplifier(f, cache).run(); }
+}  // namespace cached
+
+bool simplify(Function& f) {
+  CfgCache cache;
+  return cached::simplify(f, cache);
+}
 
 }  // namespace kiln::codegen::opt

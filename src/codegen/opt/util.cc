@@ -89,7 +89,9 @@ void resolve_aliases_in_layout(Function& f) {
   }
   for (Block b : f.layout.blocks()) {
     for (Inst i : f.layout.insts(b)) {
-      f.dfg.map_values(i, [&](Value& v) { v = f.dfg.resolve_aliases(v); });
+      for_each_operand(dfg, i, [&](Value& v) {
+        if (v && dfg.value_data(v).kind == ValueKind::kAlias) v = dfg.resolve_aliases(v);
+      });
     }
   }
 }

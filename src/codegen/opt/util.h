@@ -12,6 +12,36 @@
 
 namespace kiln::codegen::opt {
 
+// Calls f(BlockCall&) on each branch target of i (jump: one; brif: two; br_table: the
+// default then the table), without building a list: the passes run this on every branch.
+template <typename F>
+void for_each_block_call(ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
+  ir::InstData& d = dfg[i];
+  switch (d.format()) {
+    case ir::InstFormat::kJump: f(d.dest[0]); break;
+    case ir::InstFormat::kBrif: f(d.dest[0]); f(d.dest[1]); break;
+    case ir::InstFormat::kBranchTable:
+      if (dfg.jump_tables.is_valid(d.jump_table())) {
+        ir::JumpTableData& jt = dfg.jump_tables[d.jump_table()];
+        f(jt.default_target);
+        for (ir::BlockCall& bc : jt.targets) f(bc);
+      }
+      break;
+    default: break;
+  }
+}
+
+// Calls f(Value&) on every value operand of i, branch arguments included (as
+// DataFlowGraph::map_values, without allocating).
+template <typename F>
+void for_each_operand(ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
+  for (ir::Value& v : dfg.fixed_args_mut(i)) f(v);
+  for (ir::Value& v : dfg[i].vargs.as_mut_slice(dfg.pool())) f(v);
+  for_each_block_call(dfg, i, [&](ir::BlockCall& bc) {
+    for (ir::Value& v : bc.args.as_mut_slice(dfg.pool())) f(v);
+  });
+}
+
 // The constant `v` holds if it is defined by iconst, f32const or f64const.
 std::optional<ir::DataValue> constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
 // The integer constant `v` holds (sign-extended from its width, scalars up to 64 bits).

@@ -1,6 +1,8 @@
 // codegen/pipeline/compile.cc: the compiler driver (see compile.h).
 #include "codegen/pipeline/compile.h"
 
+#include <time.h>
+
 #include <optional>
 
 #include "codegen/ir/flowgraph.h"
@@ -13,15 +15,52 @@
 
 namespace kiln::codegen::pipeline {
 
+namespace {
+
+// Thread CPU time: phase times stay meaningful on a loaded machine.
+uint64_t thread_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Adds the time since construction (or the last lap) to a counter, when timing is on.
+class Lap {
+ public:
+  explicit Lap(bool on) : on_(on), t_(on ? thread_ns() : 0) {}
+  void to(uint64_t& counter) {
+    if (!on_) return;
+    uint64_t now = thread_ns();
+    counter += now - t_;
+    t_ = now;
+  }
+  void skip() {
+    if (on_) t_ = thread_ns();
+  }
+
+ private:
+  bool on_;
+  uint64_t t_;
+};
+
+}  // namespace
+
 Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOptions& options,
                                      CompileDebug* debug) {
+  PhaseStats scratch;
+  PhaseStats& st = debug ? debug->stats : scratch;
+  if (debug) st.ir_insts = static_cast<uint32_t>(input.dfg.num_insts());
   if (options.verify) KILN_TRY(ir::verify_function(input));
+  Lap lap(debug != nullptr);
   std::optional<ir::Function> optimized;
   const ir::Function* f = &input;
   if (options.opt_level > 0) {
     optimized = input;
-    opt::optimize(*optimized);
+    st.opt.timed = debug != nullptr;
+    opt::optimize(*optimized, &st.opt);
+    lap.to(st.optimize_ns);
     if (options.verify) KILN_TRY(ir::verify_function(*optimized));
+    lap.skip();
     f = &*optimized;
   } else {
     // Machine code needs an entry block nobody branches to (its parameters arrive in argument
@@ -32,23 +71,37 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
     if (!cfg.preds(input.layout.entry_block()).empty()) {
       optimized = input;
       opt::ensure_preheaders(*optimized);
+      lap.to(st.optimize_ns);
       if (options.verify) KILN_TRY(ir::verify_function(*optimized));
+      lap.skip();
       f = &*optimized;
+    } else {
+      lap.to(st.optimize_ns);
     }
   }
   x64::LowerOptions lo;
   lo.cpu = options.cpu;
   lo.stack_limit_path = options.stack_limit_path;
   KILN_ASSIGN_OR_RETURN(x64::VCode vcode, x64::lower(*f, lo));
-  if (debug) debug->vcode = x64::print_vcode(vcode);
+  lap.to(st.lower_ns);
+  if (debug) {
+    st.vcode_insts = static_cast<uint32_t>(vcode.insts.size());
+    if (debug->want_vcode) debug->vcode = x64::print_vcode(vcode);
+  }
+  lap.skip();
   regalloc::Function rf = vcode.to_regalloc();
   regalloc::Options ro;
-  ro.run_checker = options.check_regalloc;
   KILN_ASSIGN_OR_RETURN(regalloc::Output ra, regalloc::run(rf, x64::machine_env(), ro));
+  lap.to(st.regalloc_ns);
+  if (options.check_regalloc) KILN_TRY(regalloc::check(rf, x64::machine_env(), ra));
+  lap.skip();
   x64::EmitOptions eo;
   eo.cpu = options.cpu;
   eo.relax_branches = options.relax_branches;
-  return x64::emit(vcode, ra, eo);
+  KILN_ASSIGN_OR_RETURN(mach::CompiledCode cc, x64::emit(vcode, ra, eo));
+  lap.to(st.emit_ns);
+  if (debug) st.code_bytes = static_cast<uint32_t>(cc.code.size());
+  return cc;
 }
 
 }  // namespace kiln::codegen::pipeline

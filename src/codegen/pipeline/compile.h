@@ -9,6 +9,7 @@
 #include "codegen/ir/function.h"
 #include "codegen/isa/x64/cpu.h"
 #include "codegen/mach/compiled_code.h"
+#include "codegen/opt/passes.h"
 #include "support/error.h"
 
 namespace kiln::codegen::pipeline {
@@ -24,9 +25,24 @@ struct CompileOptions {
   bool relax_branches = true;
 };
 
-// Text of the intermediate stages, for tests and `kiln explore`-style tools.
+// Per-phase thread CPU time (nanoseconds) and sizes of one compile() call, for compile-speed
+// measurements (bench/compile_time.cc).
+struct PhaseStats {
+  uint64_t optimize_ns = 0;  // verifier runs excluded
+  uint64_t lower_ns = 0;
+  uint64_t regalloc_ns = 0;  // the checker excluded
+  uint64_t emit_ns = 0;
+  uint32_t ir_insts = 0;     // instructions of the input function
+  uint32_t vcode_insts = 0;  // machine instructions before allocation
+  uint32_t code_bytes = 0;
+  opt::OptimizeStats opt;    // rounds and per-pass times of the mid-end
+};
+
+// Text of the intermediate stages, for tests and `kiln explore`-style tools, and phase times.
 struct CompileDebug {
-  std::string vcode;  // machine instructions over virtual registers
+  bool want_vcode = true;  // fill `vcode` (printing costs more than compiling)
+  std::string vcode;       // machine instructions over virtual registers
+  PhaseStats stats;
 };
 
 // Compiles one function. The function is copied when the mid-end runs, never modified.

@@ -19,7 +19,11 @@
 //    is reserved at that point for everyone else. Intervals therefore never have to change
 //    register between the early and late point of an instruction.
 //  - Split positions are moved to block starts of lower loop depth when possible, so reloads
-//    and register changes land on loop entry edges rather than inside loops.
+//    and register changes land on loop entry edges rather than inside loops. An interval
+//    evicted from its register leaves it right after its last use before the eviction point
+//    (at the block start of lowest depth in between, evict_pos), so a value live through a
+//    loop but unused in it stays in its slot for the whole loop instead of being reloaded
+//    on every back edge.
 #include <algorithm>
 #include <deque>
 #include <span>
@@ -141,6 +145,7 @@ class Allocator {
   void assign_reg(uint32_t id, PReg r);
   void assign_stack(uint32_t id);
   uint32_t split(uint32_t id, uint32_t pos);
+  uint32_t evict_pos(const Interval& iv, uint32_t s0) const;
   uint32_t usable_until(const Interval& cur, uint32_t blocked) const;
   void cut_at(uint32_t id, uint32_t pos);
   void spill_tail(uint32_t id);
@@ -783,6 +788,21 @@ uint32_t Allocator::optimal_split_pos(uint32_t lo, uint32_t hi) const {
   return best;
 }
 
+// Where an interval evicted at s0 leaves its register: anywhere after its last use before s0
+// will do (the slot already holds the value: spill at definition), so at the start of the
+// block of lowest loop depth in between. A value live through a loop without being used in
+// it then sits in its slot for the whole loop, instead of leaving its register inside the
+// loop and being reloaded on every back edge.
+uint32_t Allocator::evict_pos(const Interval& iv, uint32_t s0) const {
+  uint32_t lo = iv.start() + 1;
+  auto it = std::lower_bound(iv.uses.begin(), iv.uses.end(), s0,
+                             [](const UsePos& u, uint32_t p) { return u.pos < p; });
+  if (it != iv.uses.begin()) lo = std::max(lo, std::prev(it)->pos + 1);
+  if (lo >= s0) return s0;
+  uint32_t p = optimal_split_pos(lo, s0);
+  return p > lo && p <= s0 ? p : s0;
+}
+
 uint32_t Allocator::split(uint32_t id, uint32_t pos) {
   Interval tail;
   {
@@ -1048,7 +1068,17 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
       iv.assigned = false;
       spill_tail(a);
     } else {
-      spill_tail(split(a, s0));
+      uint32_t p = evict_pos(iv, s0);
+      uint32_t u = iv.next_reg_use(s0);
+      if (p == s0 || (u != kInf && floor_even(u) <= s0)) {
+        spill_tail(split(a, s0));
+      } else {
+        // In the slot from p (behind the scan position: nothing is placed there) until the
+        // next use that needs a register, which competes again from past s0.
+        uint32_t t = split(a, p);
+        if (u != kInf) push_unhandled(split(t, optimal_split_pos(s0, u)));
+        assign_stack(t);
+      }
     }
   }
   evict_.clear();
@@ -1298,6 +1328,14 @@ Expected<void> Allocator::resolve() {
         if (a.kind == Allocation::Kind::kReg) occupied[static_cast<int>(a.reg.cls)] |= uint64_t{1} << a.reg.hw;
       };
       for (uint32_t v : live_in_[s]) {
+        auto ch = children(v);
+        if (ch.size() == 1) {
+          // Never split: one location on both sides of the edge (liveness made the interval
+          // cover both), nothing to move.
+          const Interval& iv = ivs_[ch[0]];
+          if (iv.in_reg) occupied[static_cast<int>(iv.reg.cls)] |= uint64_t{1} << iv.reg.hw;
+          continue;
+        }
         Allocation from = loc_at(v, pend), to = loc_at(v, sstart);
         if (from.kind == Allocation::Kind::kNone || to.kind == Allocation::Kind::kNone)
           return fail("internal error: v" + std::to_string(v) + " has no location on edge " + std::to_string(p) + "->" + std::to_string(s));

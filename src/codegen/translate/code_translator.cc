@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "codegen/translate/fuel_epoch.h"
 #include "codegen/translate/func_environ.h"
 #include "codegen/translate/simd_translator.h"
 #include "wasm/instr_reader.h"
@@ -40,7 +41,7 @@ struct Frame {
 class CodeTranslator {
  public:
   CodeTranslator(const ModuleEnv& env, ir::Function& f)
-      : env_(env), f_(f), b_(f), fe_(env, b_) {}
+      : env_(env), f_(f), b_(f), fe_(env, b_), limits_(env.tunables, b_, fe_) {}
 
   Expected<void> translate(environ::DefinedFuncIndex index);
 
@@ -121,6 +122,7 @@ class CodeTranslator {
   ir::Function& f_;
   ir::FunctionBuilder b_;
   FuncEnvironment fe_;
+  FuelEpochInstrumentation limits_;  // fuel and epoch checks (none unless the tunables ask)
   std::vector<ir::Variable> locals_;
   std::vector<Value> stack_;
   std::vector<Frame> frames_;
@@ -192,6 +194,9 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
     }
   }
 
+  // After the locals: `params` points into the DFG, which the checks' new blocks may move.
+  limits_.function_entry();
+
   // The function body is a block whose continuation returns its results.
   Frame fn;
   fn.kind = Frame::Kind::kBlock;
@@ -215,10 +220,21 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
       translate_unreachable_op(op);
       continue;
     }
+    if (limits_.enabled()) limits_.before_op(op);
     KILN_TRY(translate_op(op, imm));
+    if (limits_.enabled()) {
+      if (reachable_) {
+        limits_.after_op(op);
+      } else {
+        limits_.became_unreachable();
+      }
+    }
   }
   // The final `end` left us in the return block (if it is reachable at all).
-  if (reachable_) b_.return_(stack_);
+  if (reachable_) {
+    limits_.function_exit();
+    b_.return_(stack_);
+  }
   b_.seal_all_blocks();
   b_.finalize();
   return {};
@@ -436,6 +452,7 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
         b_.switch_to_block(fr.header);
         auto ps = f_.dfg.block_params(fr.header);
         push_all(std::vector<Value>(ps.begin(), ps.end()));
+        limits_.loop_header();
       } else {
         fr.kind = Frame::Kind::kIf;
         // Both arms have the brif as their only predecessor, so the params (defined before

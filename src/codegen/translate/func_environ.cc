@@ -243,17 +243,35 @@ std::vector<Value> FuncEnvironment::call_indirect(uint32_t type_index, uint32_t 
   tf.set_region(ir::AliasRegion::kTable);
   Value ref = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
   trapz(ref, TrapCode::kIndirectCallToNull);
-  // Signature check against the engine-canonical id of the expected type. Function types
-  // without GC subtyping are final, so equality of canonical ids is the whole check.
+  // Signature check against the engine-canonical id of the expected type. Equal ids are the
+  // fast path. A final expected type (every type without GC subtyping) has no subtypes, so
+  // any other id traps; for a non-final one the is_subtype builtin walks the callee type's
+  // declared supertypes.
   Value ids = load_vm(ir::kI64, vmctx_, off32(environ::VMOffsets::type_ids()), true);
   Value expected = load_vm(ir::kI32, ids, off32(type_index * 4), true);
   Value actual = load_vm(ir::kI32, ref, off32(environ::VMFuncRefLayout::type_id()), true);
-  trapnz(b_.icmp(ir::IntCC::kNe, actual, expected), TrapCode::kBadSignature);
+  if (env_.module.types[type_index].final) {
+    trapnz(b_.icmp(ir::IntCC::kNe, actual, expected), TrapCode::kBadSignature);
+  } else {
+    // The slow block sits between the check and the call (block order), so the fast path is
+    // one compare and a jump over it.
+    ir::Block slow = b_.create_block();
+    ir::Block checked = b_.create_block();
+    b_.brif(b_.icmp(ir::IntCC::kEq, actual, expected), checked, {}, slow, {});
+    b_.switch_to_block(slow);
+    b_.seal_block(slow);
+    Value ids_pair[] = {actual, expected};
+    std::optional<Value> is_sub = call_builtin(environ::BuiltinIndex::kIsSubtype, ids_pair);
+    trapz(*is_sub, TrapCode::kBadSignature);
+    b_.jump(checked);
+    b_.switch_to_block(checked);
+    b_.seal_block(checked);
+  }
   return call_func_ref(type_index, ref, args, tail);
 }
 
 std::optional<Value> FuncEnvironment::call_builtin(environ::BuiltinIndex bi,
-                                                   std::span<const Value> args) {
+                                                   std::span<const Value> args, bool cold) {
   const environ::BuiltinSignature& bs = environ::builtin_signature(bi);
   uint32_t key = static_cast<uint32_t>(bi);
   ir::SigRef sig;
@@ -271,8 +289,8 @@ std::optional<Value> FuncEnvironment::call_builtin(environ::BuiltinIndex bi,
     sig = b_.func().import_signature(std::move(s));
     builtin_sigs_.emplace(key, sig);
   }
-  Value table = load_vm(ir::kI64, vmctx_, off32(environ::VMOffsets::builtins()), true);
-  Value fn = load_vm(ir::kI64, table, off32(key * 8), true);
+  Value table = load_vm(ir::kI64, vmctx_, off32(environ::VMOffsets::builtins()), !cold);
+  Value fn = load_vm(ir::kI64, table, off32(key * 8), !cold);
   std::vector<Value> all{vmctx_};
   all.insert(all.end(), args.begin(), args.end());
   ir::Inst i = b_.call_indirect(sig, fn, all);

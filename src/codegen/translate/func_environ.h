@@ -65,8 +65,12 @@ class FuncEnvironment {
   std::vector<ir::Value> call_indirect(uint32_t type_index, uint32_t table, ir::Value index,
                                        std::span<const ir::Value> args, bool tail);
 
-  // ---- builtins: vmctx is passed first automatically; returns the result, if any.
-  std::optional<ir::Value> call_builtin(environ::BuiltinIndex bi, std::span<const ir::Value> args);
+  // ---- builtins: vmctx is passed first automatically; returns the result, if any. `cold`:
+  // the call sits on a rarely taken path inside loops (fuel and epoch slow paths): its
+  // address is loaded there without the readonly flag, so LICM does not hoist it into a
+  // register that would have to survive the call on every iteration.
+  std::optional<ir::Value> call_builtin(environ::BuiltinIndex bi, std::span<const ir::Value> args,
+                                        bool cold = false);
 
   void trap(environ::TrapCode c) { b_.trap(to_ir_trap(c)); }
   void trapz(ir::Value v, environ::TrapCode c) { b_.trapz(v, to_ir_trap(c)); }

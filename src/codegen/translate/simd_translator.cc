@@ -86,7 +86,9 @@ class SimdTranslator {
     return f;
   }
   // A scalar of `bytes` bytes loaded as the lane type of that width.
-  std::optional<Value> load_scalar(const wasm::Imm& imm, uint32_t bytes) {
+  // `as_f64`: an 8-byte load as f64, which lands in a vector register (load8x8 and friends
+  // only need the bits there).
+  std::optional<Value> load_scalar(const wasm::Imm& imm, uint32_t bytes, bool as_f64 = false) {
     Value index = pop();
     int32_t off = 0;
     auto a = addr(imm, index, bytes, &off);
@@ -95,16 +97,16 @@ class SimdTranslator {
       case 1: return b_.convert(IO::kIreduce, ir::kI8, b_.load(IO::kUload8, ir::kI32, heap_flags(), *a, off));
       case 2: return b_.convert(IO::kIreduce, ir::kI16, b_.load(IO::kUload16, ir::kI32, heap_flags(), *a, off));
       case 4: return b_.load(IO::kLoad, ir::kI32, heap_flags(), *a, off);
-      default: return b_.load(IO::kLoad, ir::kI64, heap_flags(), *a, off);
+      default: return b_.load(IO::kLoad, as_f64 ? ir::kF64 : ir::kI64, heap_flags(), *a, off);
     }
   }
   static Type int_lanes(uint32_t bytes) {
     return bytes == 1 ? ir::kI8x16 : bytes == 2 ? ir::kI16x8 : bytes == 4 ? ir::kI32x4 : ir::kI64x2;
   }
   void load_extend(const wasm::Imm& imm, Type from, Type to, bool sign) {
-    auto x = load_scalar(imm, 8);
+    auto x = load_scalar(imm, 8, /*as_f64=*/true);
     if (!x) return;
-    Value v = as(b_.convert(IO::kSplat, ir::kI64x2, *x), from);
+    Value v = as(b_.convert(IO::kSplat, ir::kF64x2, *x), from);
     push_v(vconv(sign ? IO::kSwidenLow : IO::kUwidenLow, to, v));
   }
   void load_splat(const wasm::Imm& imm, uint32_t bytes) {

@@ -47,6 +47,11 @@ ir::Function build_array_to_wasm_trampoline(const wasm::FuncType& ft) {
   return f;
 }
 
+// The Wasm caller's frame pointer and return address are recorded as the store's last Wasm
+// exit by the host side (runtime/vm/traphandlers.h, enter_host_call), from this trampoline's
+// frame: like every function of the backend it keeps a standard rbp frame ([rbp] = caller's
+// fp, [rbp + 8] = return address into the caller), so the callee finds it in its own saved-fp
+// slot. That keeps the wasm -> host path free of extra stores when no error is raised.
 ir::Function build_wasm_to_array_trampoline(const wasm::FuncType& ft) {
   ir::Function f;
   f.name = "wasm_to_array";

@@ -63,8 +63,8 @@ ir::Function build_array_to_wasm_trampoline(const wasm::FuncType& ft);
 // arguments into a 16-byte-slot array on the stack, loads VMHostFuncContext::array_call from
 // the callee vmctx (a VMHostFuncContext) and calls
 //   array_call(i64 callee vmctx, i64 caller vmctx, i64 values, i64 len)
-// then loads the results from the array. (Recording last_wasm_exit_fp/pc needs IR operations
-// for the frame pointer and return address, which the IR does not have yet.)
+// then loads the results from the array. Its standard rbp frame is how the host side records
+// last_wasm_exit_fp/pc (runtime/vm/traphandlers.h, enter_host_call).
 ir::Function build_wasm_to_array_trampoline(const wasm::FuncType& ft);
 
 }  // namespace kiln::codegen::translate

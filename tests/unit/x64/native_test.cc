@@ -385,6 +385,18 @@ TEST(NativeBackendFiles, BaselineFeatures) {
   }
 }
 
+// The SIMD filetests once more with the SSE4.1 baseline (the host run above uses AVX/AVX2
+// forms where the CPU has them).
+TEST(NativeSimdFiles, Sse41Baseline) {
+  const CpuFeatures& host = CpuFeatures::host();
+  if (!host.sse41 || !host.ssse3) GTEST_SKIP() << "host lacks SSE4.1/SSSE3";
+  for (const std::string& f : list_files()) {
+    if (f.rfind("simd_", 0) != 0) continue;
+    run_file(fs::path(KILN_SOURCE_DIR) / "tests" / "filetests" / f, f + " (sse4.1)",
+             CpuFeatures::sse41_baseline());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Filetests, NativeFileTest, ::testing::ValuesIn(list_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string n = info.param;

@@ -86,6 +86,10 @@ void Assembler::bind(uint32_t label) { impl_->as->bind(impl_->labels[label]); }
 void Assembler::emit(Mn m, const Opnd& a, const Opnd& b, const Opnd& c) {
   impl_->as->emit(kInstIds[static_cast<size_t>(m)], impl_->op(a), impl_->op(b), impl_->op(c));
 }
+void Assembler::emit(Mn m, const Opnd& a, const Opnd& b, const Opnd& c, const Opnd& d) {
+  impl_->as->emit(kInstIds[static_cast<size_t>(m)], impl_->op(a), impl_->op(b), impl_->op(c),
+                  impl_->op(d));
+}
 
 void Assembler::jcc(Cond c, uint32_t label, bool short_form) {
   if (short_form) impl_->as->addInstOptions(aj::InstOptions::kShortForm);

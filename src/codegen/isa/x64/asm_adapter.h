@@ -59,6 +59,8 @@ class Assembler {
   uint32_t new_label();
   void bind(uint32_t label);
   void emit(Mn m, const Opnd& a = {}, const Opnd& b = {}, const Opnd& c = {});
+  // Four operands (VEX forms with an immediate: vpalignr d, a, b, imm8).
+  void emit(Mn m, const Opnd& a, const Opnd& b, const Opnd& c, const Opnd& d);
   void jcc(Cond c, uint32_t label, bool short_form = false);
   void jmp(uint32_t label, bool short_form = false);
   void setcc(Cond c, const Opnd& dst);

@@ -92,7 +92,12 @@ class Emitter {
   uint32_t const_label_index(uint32_t index) { return const_label(consts_[index]); }
   uint32_t trap_label(ir::TrapCode code);
   uint32_t block_label(uint32_t b) const { return block_labels_[resolved_[b]]; }
-  bool is_next(uint32_t b) const { return resolved_[b] == cur_block_ + 1 || b == cur_block_ + 1; }
+  // Whether control reaches block b by running off the end of the current block: b is the
+  // next block, or b resolves to the next block that is not a lone jump (lone jumps in
+  // between are then either skipped or emitted as nothing, their target being next too).
+  bool is_next(uint32_t b) const {
+    return b == cur_block_ + 1 || resolved_[b] == next_real_[cur_block_];
+  }
 
   void jmp(uint32_t label);
   void jcc(Cond c, uint32_t label);
@@ -118,6 +123,9 @@ class Emitter {
   // Block threading: resolved_[b] skips blocks that are only a jump without moves.
   std::vector<uint32_t> resolved_;
   std::vector<bool> trivial_;
+  std::vector<uint32_t> next_real_;  // per block: the first later block that is not trivial
+  static constexpr uint32_t kNoBlock = UINT32_MAX;
+  uint32_t fall_block_ = kNoBlock;  // the block the current block's terminator runs into
   std::vector<uint32_t> inst_first_op_;
   std::vector<uint32_t> edits_begin_;  // per program point index (2 per inst)
 
@@ -607,17 +615,22 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       }
       break;
     }
+    // kFVex (lower_simd.cc with AVX): the three-operand VEX form `vmn d, a, b`.
     case Op::kFAlu:
-      as_->emit(m.mn, X(2), X(1));
+      if (m.flags & kFVex) as_->emit(m.mn, X(2), X(0), X(1));
+      else as_->emit(m.mn, X(2), X(1));
       break;
     case Op::kFAluConst:
-      as_->emit(m.mn, X(1), Opnd::rip(16, const_label_index(m.aux)));
+      if (m.flags & kFVex) as_->emit(m.mn, X(1), X(0), Opnd::rip(16, const_label_index(m.aux)));
+      else as_->emit(m.mn, X(1), Opnd::rip(16, const_label_index(m.aux)));
       break;
     case Op::kVecAluImm:
-      as_->emit(m.mn, X(2), X(1), Opnd::imm_(m.imm));
+      if (m.flags & kFVex) as_->emit(m.mn, X(2), X(0), X(1), Opnd::imm_(m.imm));
+      else as_->emit(m.mn, X(2), X(1), Opnd::imm_(m.imm));
       break;
     case Op::kVecShiftImm:
-      as_->emit(m.mn, X(1), Opnd::imm_(m.imm));
+      if (m.flags & kFVex) as_->emit(m.mn, X(1), X(0), Opnd::imm_(m.imm));
+      else as_->emit(m.mn, X(1), Opnd::imm_(m.imm));
       break;
     case Op::kVecMovMsk:
       as_->emit(m.mn, R(1, 4), X(0));
@@ -783,7 +796,11 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       break;
     }
     case Op::kJump:
-      if (!is_next(vb.succs[0])) jmp(block_label(vb.succs[0]));
+      if (is_next(vb.succs[0])) {
+        fall_block_ = vb.succs[0];
+      } else {
+        jmp(block_label(vb.succs[0]));
+      }
       break;
     case Op::kBrTest:
     case Op::kBrCmp:
@@ -800,7 +817,14 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         p.cc = m.cc;
       }
       uint32_t t = vb.succs[0], f = vb.succs[1];
-      cond_branch(p, block_label(t), block_label(f), is_next(f), is_next(t));
+      bool f_next = is_next(f), t_next = is_next(t);
+      cond_branch(p, block_label(t), block_label(f), f_next, t_next);
+      // The block control runs into (cond_branch's choice when both are next).
+      if (p.kind == FPlan::kSingle) {
+        fall_block_ = f_next ? f : t_next ? t : kNoBlock;
+      } else {
+        fall_block_ = t_next ? t : f_next ? f : kNoBlock;
+      }
       break;
     }
     case Op::kBrTable: {
@@ -891,6 +915,11 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       } else {
         as_->emit(sz == 8 ? Mn::kMovq : Mn::kMovd, d, R(0, sz == 8 ? 8 : 4));
       }
+      if (opts_.cpu.avx2) {  // one vpbroadcast{b,w,d,q} for every lane size
+        as_->emit(sz == 1 ? Mn::kVpbroadcastb : sz == 2 ? Mn::kVpbroadcastw
+                  : sz == 4 ? Mn::kVpbroadcastd : Mn::kVpbroadcastq, d, d);
+        break;
+      }
       if (sz == 1) as_->emit(Mn::kPunpcklbw, d, d);
       if (sz <= 2) as_->emit(Mn::kPshuflw, d, d, Opnd::imm_(0));
       as_->emit(Mn::kPshufd, d, d, Opnd::imm_(sz == 8 ? 0x44 : 0));
@@ -976,6 +1005,7 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
       op_index += static_cast<uint32_t>(vc_.insts[vb.first].ops.size());
       continue;
     }
+    fall_block_ = kNoBlock;
     for (uint32_t i = vb.first; i < vb.end; ++i) {
       first_op_ = op_index;
       op_index += static_cast<uint32_t>(vc_.insts[i].ops.size());
@@ -989,15 +1019,9 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
         KILN_TRY(emit_edit(ra_.edits[e++]));
       }
     }
-    // Whether control may run off the end of this block into the next one.
-    const MInst& last = vc_.insts[vb.end - 1];
-    switch (last.op) {
-      case Op::kJump: falls = is_next(vb.succs[0]); break;
-      case Op::kBrTest: case Op::kBrCmp: case Op::kBrFcmp:
-        falls = is_next(vb.succs[0]) || is_next(vb.succs[1]);
-        break;
-      default: falls = false; break;
-    }
+    // Whether control may run off the end of this block into block b + 1 itself. When it
+    // runs on to a later block, the lone jumps in between are skipped.
+    falls = fall_block_ == b + 1;
   }
   // Out-of-line trap stubs: one ud2 per trap code used by a conditional trap.
   for (auto& [code, label] : trap_labels_) {
@@ -1053,6 +1077,10 @@ Expected<mach::CompiledCode> Emitter::run() {
     uint32_t r = static_cast<uint32_t>(b);
     for (size_t steps = 0; steps < nb && trivial_[r]; ++steps) r = vc_.blocks[r].succs[0];
     resolved_[b] = trivial_[r] ? static_cast<uint32_t>(b) : r;
+  }
+  next_real_.assign(nb, static_cast<uint32_t>(nb));
+  for (size_t b = nb; b-- > 1;) {
+    next_real_[b - 1] = trivial_[b] ? next_real_[b] : static_cast<uint32_t>(b);
   }
 
   std::vector<uint8_t> bytes;

@@ -64,7 +64,7 @@ struct MInst {
   std::vector<regalloc::Operand> ops;
   // Calls: where each stack argument goes.
   struct StackArg {
-    uint8_t op;      // operand position
+    uint32_t op;     // operand position (calls may have hundreds of operands)
     uint8_t size;    // 4, 8 or 16 bytes
     int32_t offset;  // in the outgoing (call) or incoming (tail call) argument area
   };
@@ -90,6 +90,8 @@ inline constexpr uint8_t kFSub = 2;        // add_sub128: subtract
 inline constexpr uint8_t kFFloat = 4;      // select: operands are xmm
 inline constexpr uint8_t kFFcmp = 8;       // select: condition is an fcmp (aux = FloatCC)
 inline constexpr uint8_t kFSwap = 16;      // br_fcmp/fcmp_setcc: compare b, a
+inline constexpr uint8_t kFVex = 2;       // falu, falu_const, xmm_rri, xmm_shift_ri: VEX form
+                                           // `vmn d, a, b` (d a plain def, not tied to a)
 
 struct FrameSlot {
   uint32_t size = 0;

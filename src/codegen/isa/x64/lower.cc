@@ -121,6 +121,30 @@ Expected<SigLayout> layout_signature(const ir::Signature& sig) {
 
 namespace {
 
+// Calls f(Value) on every value operand of i, branch arguments included (as
+// DataFlowGraph::inst_values, without building a list).
+template <typename F>
+void for_each_value(const ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
+  for (ir::Value v : dfg.fixed_args(i)) f(v);
+  for (ir::Value v : dfg.var_args(i)) f(v);
+  const ir::InstData& d = dfg[i];
+  auto call = [&](const ir::BlockCall& bc) {
+    for (ir::Value v : bc.args.as_slice(dfg.pool())) f(v);
+  };
+  switch (d.format()) {
+    case ir::InstFormat::kJump: call(d.dest[0]); break;
+    case ir::InstFormat::kBrif: call(d.dest[0]); call(d.dest[1]); break;
+    case ir::InstFormat::kBranchTable:
+      if (dfg.jump_tables.is_valid(d.jump_table())) {
+        const ir::JumpTableData& jt = dfg.jump_tables[d.jump_table()];
+        call(jt.default_target);
+        for (const ir::BlockCall& bc : jt.targets) call(bc);
+      }
+      break;
+    default: break;
+  }
+}
+
 class Lowerer {
  public:
   Lowerer(const ir::Function& f, const LowerOptions& opts) : f_(f), dfg_(f.dfg), opts_(opts) {}
@@ -400,7 +424,9 @@ void Lowerer::compute_aliases() {
         case ir::Opcode::kUextend: {
           // A 32-bit x86 operation zeroes bits 32..63, so extending its result is free.
           if (rt != ir::kI64 || ty(d.args[0]) != ir::kI32) break;
-          Inst s = def_of(d.args[0]);
+          // The operand's own definition, not what it aliases: an ireduce of an i64 shares the
+          // i64's register, whose bits 32..63 are not zero.
+          Inst s = dfg_.value_inst(dfg_.resolve_aliases(d.args[0]));
           if (!s.is_valid()) break;
           switch (dfg_[s].opcode) {
             case ir::Opcode::kIadd: case ir::Opcode::kIsub: case ir::Opcode::kImul:
@@ -554,7 +580,9 @@ Expected<void> Lowerer::lower_call(Inst i, bool tail) {
       fixed_used.push_back(v);
       opnd(call, Operand::fixed_use(v, loc.reg));
     } else {
-      uint8_t pos = opnd(call, Operand::use(v, Constraint::kAny));
+      // The position as a full integer: stack arguments may be operand 256 and beyond.
+      opnd(call, Operand::use(v, Constraint::kAny));
+      uint32_t pos = static_cast<uint32_t>(call.ops.size() - 1);
       call.stack_args.push_back({pos, static_cast<uint8_t>(t.is_vector() ? 16 : t == ir::kF32 ? 4 : 8), loc.offset});
     }
   };
@@ -1429,7 +1457,7 @@ Expected<VCode> Lowerer::run() {
   // Count the uses in reachable code (through aliases).
   for (ir::Block b : domtree_.rpo()) {
     for (Inst i : f_.layout.insts(b)) {
-      for (Value v : dfg_.inst_values(i)) uses_[res(v)]++;
+      for_each_value(dfg_, i, [&](Value v) { uses_[res(v)]++; });
     }
   }
   if (sig_.has_ret_area) ret_area_ptr_ = new_vreg(RegClass::kInt);
@@ -1460,7 +1488,7 @@ Expected<VCode> Lowerer::run() {
         else if (uses_[r] > 0) needed = true;
       }
       if (!needed || (aliased && !f_.has_side_effects(i))) {
-        for (Value v : dfg_.inst_values(i)) uses_[res(v)]--;
+        for_each_value(dfg_, i, [&](Value v) { uses_[res(v)]--; });
         continue;
       }
       group_.clear();

@@ -2,12 +2,16 @@
 //
 // Baseline: SSE4.1 (with SSSE3's pshufb/pabs/pmulhrsw); i64x2 signed compares use SSE4.2's
 // pcmpgtq when present, else a pcmpgtd/pcmpeqd/psubq sequence. An operation that needs a
-// missing extension is reported as unsupported, never miscompiled.
+// missing extension is reported as unsupported, never miscompiled. With AVX the same
+// sequences are emitted in VEX form (three-operand, destination not tied to the first
+// source); the results are bit-identical to the SSE forms.
 //
 // Sequences that are not one instruction, and why they are right:
-// - i8x16 shifts: x86 has no byte shifts. Bytes are widened into words (zero-extended for shl,
-//   duplicated into both halves for shr so that shifting by n+8 leaves the sign- or zero-
-//   extended byte >> n), shifted, and packed back with saturation that cannot trigger.
+// - i8x16 shifts: x86 has no byte shifts. By a constant, shl/shr_u shift words and mask off
+//   the bits that crossed a byte boundary. Otherwise bytes are widened into words (zero-
+//   extended for shl, duplicated into both halves for shr so that shifting by n+8 leaves the
+//   sign- or zero-extended byte >> n), shifted, and packed back with saturation that cannot
+//   trigger.
 // - i64x2 sshr: logical shift, then (x ^ m) - m with m = the sign bit shifted the same way.
 // - unsigned compares: x >=u y iff max_u(x, y) == x; i64 lanes flip the sign bits instead.
 // - fmin/fmax: minps/maxps return the second operand on NaN or equal operands, so both orders
@@ -60,6 +64,130 @@ Mn by_lane(uint32_t lb, Mn m8, Mn m16, Mn m32, Mn m64) {
   return lb == 8 ? m8 : lb == 16 ? m16 : lb == 32 ? m32 : m64;
 }
 
+// The VEX form of an SSE mnemonic this file emits.
+Mn vex_form(Mn m) {
+  switch (m) {
+    case Mn::kAddpd: return Mn::kVaddpd;
+    case Mn::kAddps: return Mn::kVaddps;
+    case Mn::kAndnps: return Mn::kVandnps;
+    case Mn::kAndps: return Mn::kVandps;
+    case Mn::kCmppd: return Mn::kVcmppd;
+    case Mn::kCmpps: return Mn::kVcmpps;
+    case Mn::kCvtdq2pd: return Mn::kVcvtdq2pd;
+    case Mn::kCvtdq2ps: return Mn::kVcvtdq2ps;
+    case Mn::kCvtpd2ps: return Mn::kVcvtpd2ps;
+    case Mn::kCvtps2pd: return Mn::kVcvtps2pd;
+    case Mn::kCvttpd2dq: return Mn::kVcvttpd2dq;
+    case Mn::kCvttps2dq: return Mn::kVcvttps2dq;
+    case Mn::kDivpd: return Mn::kVdivpd;
+    case Mn::kDivps: return Mn::kVdivps;
+    case Mn::kMaxpd: return Mn::kVmaxpd;
+    case Mn::kMaxps: return Mn::kVmaxps;
+    case Mn::kMinpd: return Mn::kVminpd;
+    case Mn::kMinps: return Mn::kVminps;
+    case Mn::kMovmskpd: return Mn::kVmovmskpd;
+    case Mn::kMovmskps: return Mn::kVmovmskps;
+    case Mn::kMulpd: return Mn::kVmulpd;
+    case Mn::kMulps: return Mn::kVmulps;
+    case Mn::kOrps: return Mn::kVorps;
+    case Mn::kPabsb: return Mn::kVpabsb;
+    case Mn::kPabsd: return Mn::kVpabsd;
+    case Mn::kPabsw: return Mn::kVpabsw;
+    case Mn::kPackssdw: return Mn::kVpackssdw;
+    case Mn::kPacksswb: return Mn::kVpacksswb;
+    case Mn::kPackusdw: return Mn::kVpackusdw;
+    case Mn::kPackuswb: return Mn::kVpackuswb;
+    case Mn::kPaddb: return Mn::kVpaddb;
+    case Mn::kPaddd: return Mn::kVpaddd;
+    case Mn::kPaddq: return Mn::kVpaddq;
+    case Mn::kPaddsb: return Mn::kVpaddsb;
+    case Mn::kPaddsw: return Mn::kVpaddsw;
+    case Mn::kPaddusb: return Mn::kVpaddusb;
+    case Mn::kPaddusw: return Mn::kVpaddusw;
+    case Mn::kPaddw: return Mn::kVpaddw;
+    case Mn::kPalignr: return Mn::kVpalignr;
+    case Mn::kPand: return Mn::kVpand;
+    case Mn::kPandn: return Mn::kVpandn;
+    case Mn::kPavgb: return Mn::kVpavgb;
+    case Mn::kPavgw: return Mn::kVpavgw;
+    case Mn::kPblendw: return Mn::kVpblendw;
+    case Mn::kPcmpeqb: return Mn::kVpcmpeqb;
+    case Mn::kPcmpeqd: return Mn::kVpcmpeqd;
+    case Mn::kPcmpeqq: return Mn::kVpcmpeqq;
+    case Mn::kPcmpeqw: return Mn::kVpcmpeqw;
+    case Mn::kPcmpgtb: return Mn::kVpcmpgtb;
+    case Mn::kPcmpgtd: return Mn::kVpcmpgtd;
+    case Mn::kPcmpgtq: return Mn::kVpcmpgtq;
+    case Mn::kPcmpgtw: return Mn::kVpcmpgtw;
+    case Mn::kPmaddwd: return Mn::kVpmaddwd;
+    case Mn::kPmaxsb: return Mn::kVpmaxsb;
+    case Mn::kPmaxsd: return Mn::kVpmaxsd;
+    case Mn::kPmaxsw: return Mn::kVpmaxsw;
+    case Mn::kPmaxub: return Mn::kVpmaxub;
+    case Mn::kPmaxud: return Mn::kVpmaxud;
+    case Mn::kPmaxuw: return Mn::kVpmaxuw;
+    case Mn::kPminsb: return Mn::kVpminsb;
+    case Mn::kPminsd: return Mn::kVpminsd;
+    case Mn::kPminsw: return Mn::kVpminsw;
+    case Mn::kPminub: return Mn::kVpminub;
+    case Mn::kPminud: return Mn::kVpminud;
+    case Mn::kPminuw: return Mn::kVpminuw;
+    case Mn::kPmovmskb: return Mn::kVpmovmskb;
+    case Mn::kPmovsxbw: return Mn::kVpmovsxbw;
+    case Mn::kPmovsxdq: return Mn::kVpmovsxdq;
+    case Mn::kPmovsxwd: return Mn::kVpmovsxwd;
+    case Mn::kPmovzxbw: return Mn::kVpmovzxbw;
+    case Mn::kPmovzxdq: return Mn::kVpmovzxdq;
+    case Mn::kPmovzxwd: return Mn::kVpmovzxwd;
+    case Mn::kPmovsxbd: return Mn::kVpmovsxbd;
+    case Mn::kPmovzxbd: return Mn::kVpmovzxbd;
+    case Mn::kPmovsxwq: return Mn::kVpmovsxwq;
+    case Mn::kPmovzxwq: return Mn::kVpmovzxwq;
+    case Mn::kPmulhrsw: return Mn::kVpmulhrsw;
+    case Mn::kPmulld: return Mn::kVpmulld;
+    case Mn::kPmullw: return Mn::kVpmullw;
+    case Mn::kPmuludq: return Mn::kVpmuludq;
+    case Mn::kPor: return Mn::kVpor;
+    case Mn::kPshufb: return Mn::kVpshufb;
+    case Mn::kPshufd: return Mn::kVpshufd;
+    case Mn::kPslld: return Mn::kVpslld;
+    case Mn::kPsllq: return Mn::kVpsllq;
+    case Mn::kPsllw: return Mn::kVpsllw;
+    case Mn::kPsrad: return Mn::kVpsrad;
+    case Mn::kPsraw: return Mn::kVpsraw;
+    case Mn::kPsrld: return Mn::kVpsrld;
+    case Mn::kPsrlq: return Mn::kVpsrlq;
+    case Mn::kPsrlw: return Mn::kVpsrlw;
+    case Mn::kPsubb: return Mn::kVpsubb;
+    case Mn::kPsubd: return Mn::kVpsubd;
+    case Mn::kPsubq: return Mn::kVpsubq;
+    case Mn::kPsubsb: return Mn::kVpsubsb;
+    case Mn::kPsubsw: return Mn::kVpsubsw;
+    case Mn::kPsubusb: return Mn::kVpsubusb;
+    case Mn::kPsubusw: return Mn::kVpsubusw;
+    case Mn::kPsubw: return Mn::kVpsubw;
+    case Mn::kPunpckhbw: return Mn::kVpunpckhbw;
+    case Mn::kPunpckhdq: return Mn::kVpunpckhdq;
+    case Mn::kPunpckhqdq: return Mn::kVpunpckhqdq;
+    case Mn::kPunpckhwd: return Mn::kVpunpckhwd;
+    case Mn::kPunpcklbw: return Mn::kVpunpcklbw;
+    case Mn::kPunpckldq: return Mn::kVpunpckldq;
+    case Mn::kPunpcklqdq: return Mn::kVpunpcklqdq;
+    case Mn::kPunpcklwd: return Mn::kVpunpcklwd;
+    case Mn::kPxor: return Mn::kVpxor;
+    case Mn::kRoundpd: return Mn::kVroundpd;
+    case Mn::kRoundps: return Mn::kVroundps;
+    case Mn::kShufps: return Mn::kVshufps;
+    case Mn::kSqrtpd: return Mn::kVsqrtpd;
+    case Mn::kSqrtps: return Mn::kVsqrtps;
+    case Mn::kSubpd: return Mn::kVsubpd;
+    case Mn::kSubps: return Mn::kVsubps;
+    case Mn::kUnpcklps: return Mn::kVunpcklps;
+    case Mn::kXorps: return Mn::kVxorps;
+    default: return m;
+  }
+}
+
 class SimdLowerer {
  public:
   explicit SimdLowerer(SimdLowerContext& cx) : cx_(cx), dfg_(cx.dfg()) {}
@@ -74,13 +202,26 @@ class SimdLowerer {
     return static_cast<uint8_t>(m.ops.size() - 1);
   }
   // d = a (mn) b, two-address.
+  // With AVX every vector instruction takes its VEX form: the destination is a separate
+  // operand (`vmn d, a, b`), so the allocator need not copy `a` when it stays live.
+  bool vex() const { return cpu().avx; }
+  // The destination operand of a two-address SSE instruction (tied to `a`), or of its VEX form.
+  void dest(MInst& m, VReg d) {
+    if (vex()) {
+      m.mn = vex_form(m.mn);
+      m.flags |= kFVex;
+      opnd(m, Operand::def(d));
+    } else {
+      opnd(m, Operand::reuse_def(d, 0));
+    }
+  }
   VReg rr(Mn mn, VReg a, VReg b, VReg d = {}) {
     d = pick(d);
     MInst& m = cx_.emit(Op::kFAlu, 16);
     m.mn = mn;
     opnd(m, Operand::use(a));
     opnd(m, Operand::use(b));
-    opnd(m, Operand::reuse_def(d, 0));
+    dest(m, d);
     return d;
   }
   VReg rri(Mn mn, VReg a, VReg b, int64_t imm, VReg d = {}) {
@@ -90,14 +231,15 @@ class SimdLowerer {
     m.imm = imm;
     opnd(m, Operand::use(a));
     opnd(m, Operand::use(b));
-    opnd(m, Operand::reuse_def(d, 0));
+    dest(m, d);
     return d;
   }
+  Mn form(Mn mn) const { return vex() ? vex_form(mn) : mn; }
   // d = mn a (a write-only destination).
   VReg un(Mn mn, VReg a, VReg d = {}) {
     d = pick(d);
     MInst& m = cx_.emit(Op::kFUnary, 16);
-    m.mn = mn;
+    m.mn = form(mn);
     opnd(m, Operand::use(a));
     opnd(m, Operand::def(d));
     return d;
@@ -105,7 +247,7 @@ class SimdLowerer {
   VReg uni(Mn mn, VReg a, int64_t imm, VReg d = {}) {
     d = pick(d);
     MInst& m = cx_.emit(Op::kFUnary, 16);
-    m.mn = mn;
+    m.mn = form(mn);
     m.imm = imm;
     m.flags = kFImm;
     opnd(m, Operand::use(a));
@@ -118,7 +260,7 @@ class SimdLowerer {
     m.mn = mn;
     m.imm = imm;
     opnd(m, Operand::use(a));
-    opnd(m, Operand::reuse_def(d, 0));
+    dest(m, d);
     return d;
   }
   // d = a (mn) [constant].
@@ -129,7 +271,7 @@ class SimdLowerer {
     m.mn = mn;
     m.aux = k;
     opnd(m, Operand::use(a));
-    opnd(m, Operand::reuse_def(d, 0));
+    dest(m, d);
     return d;
   }
   VReg konst(const Bytes& c, VReg d = {}) {
@@ -148,7 +290,7 @@ class SimdLowerer {
   VReg movmsk(Mn mn, VReg v, VReg d = {}) {
     if (!d.is_valid()) d = cx_.new_vreg(RegClass::kInt);
     MInst& m = cx_.emit(Op::kVecMovMsk, 4);
-    m.mn = mn;
+    m.mn = form(mn);
     opnd(m, Operand::use(v));
     opnd(m, Operand::def(d));
     return d;
@@ -419,6 +561,16 @@ Expected<void> SimdLowerer::lower_shift(const ir::InstData& d, ir::Type t, VReg 
   // shifted by n + 8.
   int64_t bias = (lb == 8 && !left) ? 8 : 0;
   std::optional<int64_t> c = const_amount(d.args[1]);
+  if (c) fold(d.args[1], {});  // an immediate: the constant needs no register
+  if (lb == 8 && c && !arith) {
+    // Constant logical byte shifts: shift words, then clear the bits that crossed into the
+    // neighbouring byte (2 instructions instead of unpack/shift/pack).
+    int64_t k = *c & 7;
+    uint8_t keep = static_cast<uint8_t>(left ? (0xff << k) : (0xff >> k));
+    VReg x = shi(left ? Mn::kPsllw : Mn::kPsrlw, a, k);
+    rc(Mn::kPand, x, splat_bits(keep, 1), out);
+    return {};
+  }
   VReg count;
   if (!c) {
     VReg g = cx_.vreg(d.args[1]);
@@ -522,7 +674,9 @@ Expected<void> SimdLowerer::lower_int_bin(const ir::InstData& d, ir::Type t, VRe
       if (lb != 8) break;
       if (auto idx = const_bytes(d.args[1])) {
         // Constant indices (all i8x16.shuffle): whole dwords in place -> pshufd; else pshufb
-        // with out-of-range indices turned into its zeroing form.
+        // with out-of-range indices turned into its zeroing form. Either way the indices are
+        // an immediate or a constant-pool operand, never a register.
+        fold(d.args[1], {});
         int64_t dwords = 0;
         bool is_dword = true;
         for (int k = 0; k < 4 && is_dword; ++k) {
@@ -623,6 +777,52 @@ Expected<void> SimdLowerer::lower_convert(const ir::InstData& d, ir::Type from, 
       uint32_t lb = from.lane_bits();
       Mn mn = s ? by_lane(lb, Mn::kPmovsxbw, Mn::kPmovsxwd, Mn::kPmovsxdq, Mn::kPmovsxdq)
                 : by_lane(lb, Mn::kPmovzxbw, Mn::kPmovzxwd, Mn::kPmovzxdq, Mn::kPmovzxdq);
+      if (!high && lb != 8) {
+        // widen_low(widen_low(x)) in one step (i8 -> i32: pmov?xbd, i16 -> i64: pmov?xwq).
+        // An inner zero extension makes the value non-negative, so either outer extension
+        // is a zero extension of the whole; an inner sign extension needs an outer one.
+        ir::Value src = dfg_.resolve_aliases(d.args[0]);
+        ir::Inst wi = dfg_.value_inst(src);
+        while (wi.is_valid() && dfg_[wi].opcode == ir::Opcode::kBitcast) {
+          wi = dfg_.value_inst(dfg_.resolve_aliases(dfg_[wi].args[0]));
+        }
+        if (wi.is_valid() && (dfg_[wi].opcode == ir::Opcode::kUwidenLow ||
+                              (s && dfg_[wi].opcode == ir::Opcode::kSwidenLow)) &&
+            ty(dfg_[wi].args[0]).lane_bits() * 2 == lb) {
+          bool inner_s = dfg_[wi].opcode == ir::Opcode::kSwidenLow;
+          ir::Value x = dfg_[wi].args[0];
+          fold(d.args[0], {x});
+          Mn two = lb == 16 ? (inner_s ? Mn::kPmovsxbd : Mn::kPmovzxbd)
+                            : (inner_s ? Mn::kPmovsxwq : Mn::kPmovzxwq);
+          un(two, cx_.vreg(x), out);
+          return {};
+        }
+      }
+      if (!high) {
+        // widen_low(splat(x)) of a 64-bit scalar (load8x8_s and friends): pmovsx/pmovzx read
+        // only the low 64 bits, so x itself is the operand, without the splat.
+        ir::Value src = dfg_.resolve_aliases(d.args[0]);
+        ir::Inst si = dfg_.value_inst(src);
+        while (si.is_valid() && dfg_[si].opcode == ir::Opcode::kBitcast) {
+          src = dfg_.resolve_aliases(dfg_[si].args[0]);
+          si = dfg_.value_inst(src);
+        }
+        if (si.is_valid() && dfg_[si].opcode == ir::Opcode::kSplat &&
+            (ty(dfg_[si].args[0]) == ir::kF64 || ty(dfg_[si].args[0]) == ir::kI64)) {
+          ir::Value x = dfg_[si].args[0];
+          fold(d.args[0], {x});
+          VReg xv = cx_.vreg(x);
+          if (ty(x) == ir::kI64) {
+            VReg t = nv();
+            MInst& m = cx_.emit(Op::kGprToXmm, 8);
+            opnd(m, Operand::use(xv));
+            opnd(m, Operand::def(t));
+            xv = t;
+          }
+          un(mn, xv, out);
+          return {};
+        }
+      }
       if (high) a = uni(Mn::kPshufd, a, 0xEE);
       un(mn, a, out);
       return {};

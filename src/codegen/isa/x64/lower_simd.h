@@ -1,6 +1,6 @@
 // codegen/isa/x64/lower_simd.h: instruction selection for IR vector operations (Wasm SIMD
-// and relaxed SIMD) on SSE4.1, called by the main lowering (lower.cc) through a narrow
-// interface to its state.
+// and relaxed SIMD) on SSE4.1, in VEX form with AVX, called by the main lowering (lower.cc)
+// through a narrow interface to its state.
 #pragma once
 
 #include <array>

@@ -1,0 +1,193 @@
+// codegen/translate/fuel_epoch.cc: fuel metering and epoch checks in translated functions (see
+// fuel_epoch.h for the scheme and why it bounds how far a guest can run past a limit).
+#include "codegen/translate/fuel_epoch.h"
+
+#include "environ/builtins.h"
+#include "environ/vmoffsets.h"
+
+namespace kiln::codegen::translate {
+
+using wasm::Opcode;
+
+uint32_t fuel_cost(Opcode op) {
+  switch (op) {
+    // No machine code of their own, or control flow that only ends a scope.
+    case Opcode::kNop:
+    case Opcode::kDrop:
+    case Opcode::kBlock:
+    case Opcode::kLoop:
+    case Opcode::kUnreachable:
+    case Opcode::kReturn:
+    case Opcode::kElse:
+    case Opcode::kEnd:
+      return 0;
+    default:
+      return 1;
+  }
+}
+
+namespace {
+
+// Operators after which control leaves the function (or may re-enter it through a call): the
+// fuel variable must be in the store.
+bool leaves_function(Opcode op) {
+  switch (op) {
+    case Opcode::kUnreachable:
+    case Opcode::kReturn:
+    case Opcode::kCall:
+    case Opcode::kCallIndirect:
+    case Opcode::kCallRef:
+    case Opcode::kReturnCall:
+    case Opcode::kReturnCallIndirect:
+    case Opcode::kReturnCallRef:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Operators that end a basic block: the pending cost is charged before control moves on.
+bool ends_block(Opcode op) {
+  switch (op) {
+    case Opcode::kLoop:  // the code before the loop is counted once, not per iteration
+    case Opcode::kIf:
+    case Opcode::kElse:
+    case Opcode::kEnd:
+    case Opcode::kBr:
+    case Opcode::kBrIf:
+    case Opcode::kBrTable:
+    case Opcode::kBrOnNull:
+    case Opcode::kBrOnNonNull:
+    case Opcode::kBrOnCast:
+    case Opcode::kBrOnCastFail:
+      return true;
+    default:
+      return leaves_function(op);
+  }
+}
+
+// Calls that return to this function.
+bool returns_here(Opcode op) {
+  return op == Opcode::kCall || op == Opcode::kCallIndirect || op == Opcode::kCallRef;
+}
+
+ir::MemFlags store_context_flags() {
+  ir::MemFlags f = ir::MemFlags::trusted();
+  f.set_region(ir::AliasRegion::kVmctx);
+  return f;
+}
+
+}  // namespace
+
+// The VMStoreContext* and the epoch counter's address are loaded where they are used, without
+// the readonly flag: every instrumented loop contains a slow-path call, so LICM leaves them in
+// the loop instead of hoisting them into registers that must survive that call (which would
+// cost callee-saved registers or spills on every iteration of the hot path). The reloads are
+// L1 hits off the vmctx, which the loop needs anyway.
+ir::Value FuelEpochInstrumentation::store_context() {
+  return fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::store_context()), false);
+}
+
+void FuelEpochInstrumentation::load_fuel() {
+  ir::Value v = b_.load(ir::Opcode::kLoad, ir::kI64, store_context_flags(), store_context(),
+                        static_cast<int32_t>(environ::VMStoreContextLayout::fuel_consumed()));
+  b_.def_var(fuel_var_, v);
+}
+
+void FuelEpochInstrumentation::save_fuel() {
+  b_.store(ir::Opcode::kStore, store_context_flags(), b_.use_var(fuel_var_), store_context(),
+           static_cast<int32_t>(environ::VMStoreContextLayout::fuel_consumed()));
+}
+
+void FuelEpochInstrumentation::flush_fuel() {
+  if (pending_fuel_ == 0) return;
+  ir::Value v = b_.binary(ir::Opcode::kIadd, b_.use_var(fuel_var_),
+                          b_.iconst(ir::kI64, static_cast<int64_t>(pending_fuel_)));
+  b_.def_var(fuel_var_, v);
+  pending_fuel_ = 0;
+}
+
+// The checks branch to the continuation first: the backend lays blocks out in reverse
+// postorder, which places the first target right after the check, so the hot path falls
+// through and the slow path lands after the loop body.
+void FuelEpochInstrumentation::check_fuel() {
+  ir::Value left = b_.icmp(ir::IntCC::kSlt, b_.use_var(fuel_var_), b_.iconst(ir::kI64, 0));
+  ir::Block slow = b_.create_block();
+  ir::Block cont = b_.create_block();
+  b_.brif(left, cont, {}, slow, {});
+  b_.seal_block(slow);
+  b_.switch_to_block(slow);
+  // out_of_gas refuels the store (fuel_consumed) or traps.
+  save_fuel();
+  fe_.call_builtin(environ::BuiltinIndex::kOutOfGas, {}, /*cold=*/true);
+  load_fuel();
+  b_.jump(cont);
+  b_.seal_block(cont);
+  b_.switch_to_block(cont);
+}
+
+void FuelEpochInstrumentation::load_epoch_deadline() {
+  ir::Value v = b_.load(ir::Opcode::kLoad, ir::kI64, store_context_flags(), store_context(),
+                        static_cast<int32_t>(environ::VMStoreContextLayout::epoch_deadline()));
+  b_.def_var(deadline_var_, v);
+}
+
+void FuelEpochInstrumentation::check_epoch() {
+  ir::Value counter =
+      fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::epoch_counter()), false);
+  // Another thread increments the epoch: the load has no alias region and no readonly flag,
+  // so it is neither hoisted out of loops nor merged with an earlier load (the slow path's
+  // call inside every checked loop also gives the loop header its own memory version).
+  ir::Value epoch = b_.load(ir::Opcode::kLoad, ir::kI64, ir::MemFlags::trusted(), counter, 0);
+  ir::Value in_time = b_.icmp(ir::IntCC::kUlt, epoch, b_.use_var(deadline_var_));
+  ir::Block slow = b_.create_block();
+  ir::Block cont = b_.create_block();
+  b_.brif(in_time, cont, {}, slow, {});
+  b_.seal_block(slow);
+  b_.switch_to_block(slow);
+  ir::Value deadline = *fe_.call_builtin(environ::BuiltinIndex::kNewEpoch, {}, /*cold=*/true);
+  b_.def_var(deadline_var_, deadline);
+  b_.jump(cont);
+  b_.seal_block(cont);
+  b_.switch_to_block(cont);
+}
+
+void FuelEpochInstrumentation::function_entry() {
+  if (fuel_) {
+    fuel_var_ = b_.declare_var(ir::kI64);
+    load_fuel();
+    check_fuel();
+  }
+  if (epoch_) {
+    deadline_var_ = b_.declare_var(ir::kI64);
+    load_epoch_deadline();
+    check_epoch();
+  }
+}
+
+void FuelEpochInstrumentation::before_op(Opcode op) {
+  if (!fuel_) return;
+  pending_fuel_ += fuel_cost(op);
+  if (ends_block(op)) flush_fuel();
+  if (leaves_function(op)) save_fuel();
+}
+
+void FuelEpochInstrumentation::after_op(Opcode op) {
+  if (!returns_here(op)) return;
+  // The callee charged its own fuel in the store and may have moved the epoch deadline.
+  if (fuel_) load_fuel();
+  if (epoch_) load_epoch_deadline();
+}
+
+void FuelEpochInstrumentation::loop_header() {
+  if (fuel_) check_fuel();
+  if (epoch_) check_epoch();
+}
+
+void FuelEpochInstrumentation::function_exit() {
+  if (!fuel_) return;
+  flush_fuel();
+  save_fuel();
+}
+
+}  // namespace kiln::codegen::translate
