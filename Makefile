@@ -32,7 +32,10 @@ test: build
 
 bench: build
 	./$(BUILD)/bench/decode_bench ../shared/bench/sightglass
+	./$(BUILD)/bench/instantiate_bench ../shared/bench/sightglass
 	python3 bench/run.py --build $(BUILD)
+	python3 bench/sightglass.py --build $(BUILD)
+	python3 bench/limits.py --build $(BUILD)
 
 # Differential testing on N random modules from binaryen's fuzzer: Kiln vs Node's V8, and
 # Kiln -O0 vs -O2. Failing modules are kept in $(BUILD)/fuzz-diff-results.

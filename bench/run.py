@@ -49,6 +49,9 @@ KERNELS = {
     "heapsort": 3,
     "interp": 2000000,
     "memops": 800,
+    # SIMD (bench/simd/): wasm built with -msimd128, native with -msse4.1.
+    "simd_blend": 200,
+    "simd_dot": 16000,
 }
 
 V8_OPT_FLAGS = ["--no-liftoff", "--no-wasm-lazy-compilation"]

@@ -10,9 +10,13 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/io.h"
+#include "cli/precompiled.h"
+#include "cli/wasm_options.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -32,7 +36,15 @@ struct RunArgs {
   std::vector<std::string> args;
   environ::OptLevel opt_level = environ::OptLevel::kSpeed;
   uint64_t bench_reps = 0;
+  // --bench-hooks: host functions bench.start/bench.end that time the region between them.
+  bool bench_hooks = false;
+  bool help = false;
+  // --preload NAME=FILE, in command-line order.
+  std::vector<std::pair<std::string, std::string>> preloads;
+  std::string target_features;
+  PrecompiledOptions precompiled;  // --allow-precompiled, -C cache=y|n, --config FILE
   wasi::p1::CliOptions wasi;  // --dir, --env, --argv0
+  WasmOptions wasm;           // -W KEY=VALUE: execution limits
 };
 
 bool parse_opt_level(std::string_view v, environ::OptLevel& out) {
@@ -67,14 +79,51 @@ std::optional<RunArgs> parse_args(const CommandContext& ctx) {
       if (!parse_opt_level(ctx.args[++i], a.opt_level)) return std::nullopt;
     } else if (arg.starts_with("-O") && arg.size() > 2) {
       if (!parse_opt_level(arg.substr(2), a.opt_level)) return std::nullopt;
+    } else if (arg.starts_with("--target-features=")) {
+      a.target_features = std::string(arg.substr(18));
+    } else if (arg == "--help" || arg == "-h") {
+      a.help = true;
+      return a;
+    } else if (arg == "--preload" || arg.starts_with("--preload=")) {
+      std::string_view spec;
+      if (arg == "--preload") {
+        if (i + 1 >= ctx.args.size()) {
+          ctx.err << "Error: --preload needs NAME=FILE\n";
+          return std::nullopt;
+        }
+        spec = ctx.args[++i];
+      } else {
+        spec = arg.substr(10);
+      }
+      size_t eq = spec.find('=');
+      if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size()) {
+        ctx.err << "Error: --preload `" << spec << "`: expected NAME=FILE\n";
+        return std::nullopt;
+      }
+      a.preloads.emplace_back(std::string(spec.substr(0, eq)), std::string(spec.substr(eq + 1)));
+    } else if (arg.starts_with("-W")) {
+      std::string_view spec = arg.substr(2);
+      if (spec.empty() && i + 1 < ctx.args.size()) spec = ctx.args[++i];
+      if (Expected<void> r = parse_wasm_option(spec, a.wasm); !r) {
+        ctx.err << "Error: " << r.error().message() << "\n";
+        return std::nullopt;
+      }
+    } else if (arg == "--bench-hooks") {
+      a.bench_hooks = true;
     } else if (arg.starts_with("--bench=")) {
       std::string_view n = arg.substr(8);
       auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), a.bench_reps);
       if (ec != std::errc() || p != n.data() + n.size() || a.bench_reps == 0) return std::nullopt;
+    } else if (std::string perr; parse_precompiled_option(ctx.args, i, a.precompiled, perr) != OptionParse::kNotMine) {
+      if (!perr.empty()) {
+        ctx.err << "Error: " << perr << "\n";
+        return std::nullopt;
+      }
     } else {
       std::string error;
       wasi::p1::CliParse p = wasi::p1::parse_cli_option(ctx.args, i, a.wasi, error);
       if (p == wasi::p1::CliParse::kError) ctx.err << "Error: " << error << "\n";
+      if (p == wasi::p1::CliParse::kNotWasi) ctx.err << "Error: unknown option `" << arg << "`\n";
       if (p != wasi::p1::CliParse::kConsumed) return std::nullopt;
     }
   }
@@ -174,38 +223,118 @@ std::string format_val(const runtime::Val& v) {
   }
 }
 
+using Clock = std::chrono::steady_clock;
+
+void print_phase(std::ostream& err, const char* phase, Clock::duration d) {
+  char line[80];
+  std::snprintf(line, sizeof line, "KILN_BENCH %s %.9f", phase, std::chrono::duration<double>(d).count());
+  err << line << "\n";
+}
+
+// Loads a module file: a precompiled .cwasm (with --allow-precompiled), or a binary or text
+// module, validated and compiled (through the compile cache unless -C cache=n); on failure
+// prints the error and returns nullopt.
+std::optional<runtime::Module> compile_file(const runtime::Engine& engine, const std::string& path,
+                                            const PrecompiledOptions& opts, std::ostream& err) {
+  return load_module_for_run(engine, path, opts, err);
+}
+
+// The Sightglass protocol's `bench` imports as host functions (--bench-hooks): bench.start and
+// bench.end record the time around the measured region, which is reported once the guest is
+// done as 'KILN_BENCH execute SECONDS'. Each must be called exactly once, start first.
+class BenchHooks {
+ public:
+  Expected<void> define(runtime::Linker& linker, runtime::Store& store) {
+    wasm::FuncType unit;
+    KILN_TRY(linker.func_new(store, "bench", "start", unit,
+                             [this](runtime::Caller&, std::span<const runtime::Val>,
+                                    std::span<runtime::Val>) -> Expected<void> {
+                               Clock::time_point now = Clock::now();
+                               if (start_) return Error(ErrorKind::kOther, "bench.start called twice");
+                               start_ = now;
+                               return {};
+                             }));
+    return linker.func_new(store, "bench", "end", unit,
+                           [this](runtime::Caller&, std::span<const runtime::Val>,
+                                  std::span<runtime::Val>) -> Expected<void> {
+                             Clock::time_point now = Clock::now();
+                             if (!start_) return Error(ErrorKind::kOther, "bench.end called before bench.start");
+                             if (end_) return Error(ErrorKind::kOther, "bench.end called twice");
+                             end_ = now;
+                             return {};
+                           });
+  }
+  // Prints the execute phase if the guest completed the measured region.
+  void report(std::ostream& err) const {
+    if (start_ && end_) print_phase(err, "execute", *end_ - *start_);
+  }
+
+ private:
+  std::optional<Clock::time_point> start_;
+  std::optional<Clock::time_point> end_;
+};
+
+// Calls `report` when the run ends, whichever way it ends.
+template <typename F>
+class AtExit {
+ public:
+  explicit AtExit(F f) : f_(std::move(f)) {}
+  AtExit(const AtExit&) = delete;
+  AtExit& operator=(const AtExit&) = delete;
+  ~AtExit() { f_(); }
+
+ private:
+  F f_;
+};
+
 }  // namespace
 
 int run_run(const CommandContext& ctx) {
   std::optional<RunArgs> args = parse_args(ctx);
+  if (args && args->help) {
+    for (const Subcommand& c : subcommands()) {
+      if (c.name == "run") ctx.out << c.usage;
+    }
+    ctx.out << "\n" << wasm_options_help();
+    ctx.out << "\nWASI capabilities (a guest reaches nothing else: no other path, variable or socket):\n"
+            << wasi::p1::cli_usage();
+    return kExitOk;
+  }
   if (!args) {
-    ctx.err << "usage: kiln run [-O opt-level=0|2] [--invoke NAME] [--bench=REPS] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
+    ctx.err << "usage: kiln run [-O opt-level=0|2] [--invoke NAME] [--bench=REPS] [--bench-hooks] [--preload NAME=FILE] [--target-features=SPEC] [-W KEY=VALUE] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
     return kExitUsage;
   }
   runtime::Config config;
   config.opt_level = args->opt_level;
+  config.target_features = args->target_features;
   config.verify = std::getenv("KILN_VERIFY") != nullptr;  // debugging: IR verifier + regalloc checker
+  // Benchmarks time compilation: the cache is off for them unless asked for.
+  if ((args->bench_hooks || args->bench_reps != 0) && !args->precompiled.cache) args->precompiled.cache = false;
+  if (Expected<void> r = apply_wasm_options(args->wasm, config); !r) {
+    ctx.err << "Error: " << r.error().message() << "\n";
+    return kExitUsage;
+  }
   runtime::Engine engine(config);
 
-  Expected<LoadedModule> loaded = load_module(args->file, config.features);
-  if (!loaded) {
-    ctx.err << format_error(args->file, loaded.error()) << "\n";
-    return kExitFailure;
-  }
-  if (Expected<void> v = wasm::validate(loaded->module, config.features); !v) {
-    ctx.err << format_error(args->file, v.error(), loaded->from_text) << "\n";
-    return kExitFailure;
-  }
-  Expected<runtime::Module> module = runtime::Module::from_validated(engine, std::move(loaded->module));
-  if (!module) {
-    ctx.err << args->file << ": error: failed to compile: " << module.error().to_string() << "\n";
-    return kExitFailure;
+  Clock::time_point compile_start = Clock::now();
+  std::optional<runtime::Module> module = compile_file(engine, args->file, args->precompiled, ctx.err);
+  if (!module) return kExitFailure;
+  Clock::duration compile_time = Clock::now() - compile_start;
+
+  // --preload NAME=FILE: compiled now, instantiated in the same store before the main module,
+  // in command-line order, each one's exports then defined as import module NAME.
+  std::vector<runtime::Module> preloads;
+  for (const auto& [preload_name, preload_file] : args->preloads) {
+    std::optional<runtime::Module> m = compile_file(engine, preload_file, args->precompiled, ctx.err);
+    if (!m) return kExitFailure;
+    preloads.push_back(std::move(*m));
   }
 
   // A WASI command gets its context before the store, so it outlives the host functions
   // that refer to it. Positional arguments then go to the guest (argv[1..]).
   std::unique_ptr<wasi::p1::WasiCtx> wasi_ctx;
   bool wasi_imports = wasi::p1::imports_preview1(*module);
+  for (const runtime::Module& m : preloads) wasi_imports = wasi_imports || wasi::p1::imports_preview1(m);
   bool wasi_command = wasi_imports && !args->invoke;
   if (wasi_imports) {
     std::span<const std::string> guest_args;
@@ -227,16 +356,72 @@ int run_run(const CommandContext& ctx) {
   };
   if (wasi_command) args->args.clear();
 
+  // Declared before the store: its host functions point at it.
+  BenchHooks bench_hooks;
+  AtExit report_execute([&] {
+    if (args->bench_hooks) bench_hooks.report(ctx.err);
+  });
+
   runtime::Store store(engine);
+  WasmLimits limits(args->wasm, engine, store);  // before any guest code (start functions) runs
+  AtExit report_fuel([&] { limits.report(ctx.err); });
   runtime::Linker linker;
   runtime::Trap trap;
   if (wasi_ctx) {
-    if (Expected<void> r = wasi::p1::add_to_linker(linker, store, *wasi_ctx); !r) {
+    if (Expected<void> r = wasi::p1::add_to_linker(linker, *wasi_ctx); !r) {
       ctx.err << "Error: " << r.error().message() << "\n";
       return kExitFailure;
     }
   }
+  if (args->bench_hooks) {
+    if (Expected<void> r = bench_hooks.define(linker, store); !r) {
+      ctx.err << "Error: " << r.error().message() << "\n";
+      return kExitFailure;
+    }
+  }
+  for (size_t i = 0; i < preloads.size(); ++i) {
+    const auto& [preload_name, preload_file] = args->preloads[i];
+    Expected<runtime::Instance> pre = linker.instantiate(store, preloads[i], &trap);
+    // A reactor's initializer runs before anything uses its exports (as Wasmtime does).
+    if (pre) {
+      if (std::optional<runtime::Func> init = pre->get_func("_initialize")) {
+        if (init->type() != wasm::FuncType{}) {
+          ctx.err << "Error: preloaded module `" << preload_file << "`: `_initialize` must take and return nothing\n";
+          return kExitFailure;
+        }
+        if (Expected<void> r = init->call({}, {}, &trap); !r) pre = r.error();
+      }
+    }
+    if (!pre) {
+      if (std::optional<int> code = wasi_exit()) return *code;
+      ctx.err << "Error: failed to instantiate preloaded module `" << preload_name << "` (" << preload_file
+              << "): " << (trap.message.empty() ? pre.error().message() : trap.to_string()) << "\n";
+      return trap.message.empty() ? kExitFailure : kExitTrap;
+    }
+    if (Expected<void> r = linker.define_instance(preload_name, *pre); !r) {
+      ctx.err << "Error: --preload " << preload_name << "=" << preload_file << ": " << r.error().message() << "\n";
+      return kExitFailure;
+    }
+  }
+  // An import from a preloaded module that it does not export gets a message naming both.
+  for (const runtime::ImportType& imp : module->imports()) {
+    for (const auto& [preload_name, preload_file] : args->preloads) {
+      if (imp.module == preload_name && !linker.get(imp.module, imp.name)) {
+        ctx.err << "Error: failed to link `" << args->file << "`: import `" << imp.module << "::" << imp.name
+                << "`: the preloaded module `" << preload_name << "` (" << preload_file
+                << ") has no export named `" << imp.name << "`\n";
+        return kExitFailure;
+      }
+    }
+  }
+
+  Clock::time_point instantiate_start = Clock::now();
   Expected<runtime::Instance> instance = linker.instantiate(store, *module, &trap);
+  Clock::duration instantiate_time = Clock::now() - instantiate_start;
+  if (args->bench_hooks) {
+    print_phase(ctx.err, "compile", compile_time);
+    print_phase(ctx.err, "instantiate", instantiate_time);
+  }
   if (!instance) {
     if (std::optional<int> code = wasi_exit()) return *code;
     if (!trap.message.empty()) {

@@ -14,6 +14,7 @@ struct WastArgs {
   std::optional<std::string> expected_failures;
   bool threads = false;
   bool verbose = false;
+  std::string target_features;
   std::vector<std::string> files;
 };
 
@@ -34,6 +35,8 @@ std::optional<WastArgs> parse_args(const CommandContext& ctx) {
       a.threads = true;
     } else if (arg == "-v" || arg == "--verbose") {
       a.verbose = true;
+    } else if (arg.starts_with("--target-features=")) {
+      a.target_features = std::string(arg.substr(arg.find('=') + 1));
     } else if (arg.size() > 1 && arg.front() == '-') {
       ctx.err << "kiln wast: unknown option '" << arg << "'\n";
       return std::nullopt;
@@ -100,6 +103,7 @@ int run_wast(const CommandContext& ctx) {
     options.features = wast::features_for_path(file);
     if (args->threads) options.features.threads = true;
     options.expected_failures = list.for_script(file);
+    options.target_features = args->target_features;
     wast::RunReport report = wast::run_file(file, options);
     print_report(report, args->verbose, ctx.out);
     total += report.counts;

@@ -36,5 +36,8 @@ int run_wast(const CommandContext& ctx);
 int run_validate(const CommandContext& ctx);
 int run_print(const CommandContext& ctx);
 int run_parse(const CommandContext& ctx);
+int run_compile(const CommandContext& ctx);
+int run_objdump(const CommandContext& ctx);
+int run_config(const CommandContext& ctx);
 
 }  // namespace kiln::cli

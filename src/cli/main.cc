@@ -1,6 +1,7 @@
 // cli/main.cc: the `kiln` entry point: global options and dispatch through the subcommand
 // table. Adding a subcommand = one cmd_<name>.cc plus one row in subcommands().
 #include <array>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -18,9 +19,13 @@ int run_run(const CommandContext& ctx);
 int run_wit(const CommandContext& ctx);
 
 std::span<const Subcommand> subcommands() {
-  static constexpr std::array<Subcommand, 6> kTable = {{
+  static constexpr std::array<Subcommand, 9> kTable = {{
       {"run", "Compile and run a module, or call one of its exports",
        "usage: kiln run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n"
+       "       kiln [OPTIONS] FILE.wasm|FILE.wat [ARGS...]   (no command: the same as run)\n"
+       "\n"
+       "Options come before FILE; every argument after FILE belongs to the guest (its argv[1..],\n"
+       "or the --invoke function's arguments), even one that looks like an option.\n"
        "\n"
        "Compiles the module to native code, instantiates it (running its start function) and\n"
        "calls `_start` (or the export \"\") if it has one, or the export named by --invoke with\n"
@@ -29,12 +34,28 @@ std::span<const Subcommand> subcommands() {
        "backtrace on standard error and exits with status 134.\n"
        "\n"
        "  --invoke NAME           the exported function to call\n"
+       "  --preload NAME=FILE     instantiate FILE (.wasm or .wat) first, in the same store (it\n"
+       "                          may import WASI; a reactor's _initialize runs), and link its\n"
+       "                          exports as import module NAME; repeatable, in order\n"
+       "  --bench-hooks           provide the Sightglass `bench` imports as host timers and\n"
+       "                          print 'KILN_BENCH compile|instantiate SECONDS' and, once the\n"
+       "                          guest is done, 'KILN_BENCH execute SECONDS' (the time from\n"
+       "                          bench.start to bench.end) on standard error\n"
+       "  -h, --help              print this help\n"
        "  -O opt-level=0|2        optimization level (also -O0, -O2); default 2\n"
        "  --bench=REPS            call the function REPS times in one instance and print\n"
-       "                          'KILN_BENCH call SECONDS' per call on standard error\n",
+       "                          'KILN_BENCH call SECONDS' per call on standard error\n"
+       "  --target-features=SPEC  instruction set extensions the code may use: 'host'\n"
+       "                          (default), 'baseline' (SSE4.1+SSSE3 only: the same code on\n"
+       "                          every machine), or +/-NAME items (avx, avx2, sse4.2, ...)\n"
+       "  --allow-precompiled     allow FILE to be a precompiled .cwasm (from `kiln compile`);\n"
+       "                          its native code is trusted, so it is refused without this\n"
+       "  -C cache=y|n            use the compile cache (default y, but n with --bench or\n"
+       "                          --bench-hooks; KILN_CACHE_DEBUG=1 traces it)\n"
+       "  --config FILE           read settings (the cache's) from FILE (see `kiln config new`)\n",
        run_run},
       {"wast", "Run .wast spec test scripts",
-       "usage: kiln wast [--expected-failures FILE] [--threads] [-v] FILE...\n"
+       "usage: kiln wast [--expected-failures FILE] [--threads] [--target-features=SPEC] [-v] FILE...\n"
        "\n"
        "Runs each script and prints, per file, 'FILE: N passed, M failed, K skipped', every\n"
        "failure with FILE:LINE:COL, and a total line at the end. Modules are compiled to native\n"
@@ -47,6 +68,8 @@ std::span<const Subcommand> subcommands() {
        "                            it is enabled only for files under proposals/threads/)\n"
        "  -v, --verbose             also list error-message mismatches, expected failures\n"
        "                            and why commands were skipped\n"
+       "  --target-features=SPEC    instruction set extensions compiled code may use (as\n"
+       "                            for 'kiln run'; 'baseline' = SSE4.1+SSSE3 only)\n"
        "\n"
        "Exit status is 0 only if every assertion that ran passed.\n",
        run_wast},
@@ -72,6 +95,34 @@ std::span<const Subcommand> subcommands() {
        "Resolves a WIT package (a file, or a directory with its deps/) or describes a\n"
        "component's imports and exports as a world, and prints the result as WIT.\n",
        run_wit},
+      {"compile", "Compile a module ahead of time to a precompiled .cwasm",
+       "usage: kiln compile [OPTIONS] FILE.wasm|FILE.wat [-o OUT.cwasm]\n"
+       "\n"
+       "Compiles the module and writes a precompiled artifact (ELF; default output FILE.cwasm)\n"
+       "that `kiln run --allow-precompiled` loads without compiling. It records the Kiln version,\n"
+       "ISA, CPU features and settings it was compiled with; loading it elsewhere fails naming\n"
+       "what differs. The output is the same for any thread count.\n"
+       "\n"
+       "  -o OUT                  the output file\n"
+       "  -O0, -O2, -Os           optimization level (also -O opt-level=N); default 2\n"
+       "  -j N, --threads N       compile on N threads (default: all hardware threads)\n"
+       "  --target-features=SPEC  instruction set extensions the code may use (as for run)\n"
+       "  --bench                 print 'KILN_BENCH compile SECONDS' (validation + compilation,\n"
+       "                          no file I/O) on standard error\n",
+       run_compile},
+      {"objdump", "Disassemble a precompiled .cwasm",
+       "usage: kiln objdump FILE.cwasm\n"
+       "\n"
+       "Prints the artifact's header (Kiln version, ISA, CPU features) and the disassembly of each\n"
+       "function under its name (the name section's, else wasm[INDEX]), with trap sites marked.\n",
+       run_objdump},
+      {"config", "Write a config file",
+       "usage: kiln config new [PATH]\n"
+       "\n"
+       "Writes a config file documenting every setting at its default (the compile cache's) to\n"
+       "PATH (default $XDG_CONFIG_HOME/kiln/config.toml or ~/.config/kiln/config.toml); use it\n"
+       "with `kiln run --config FILE`. An existing file is not overwritten.\n",
+       run_config},
   }};
   return kTable;
 }
@@ -83,6 +134,7 @@ void print_help(std::ostream& out) {
          ": a WebAssembly runtime\n"
          "\n"
          "usage: kiln [--help] [--version] <command> [args...]\n"
+         "       kiln [OPTIONS] FILE [ARGS...]\n"
          "\n"
          "commands:\n";
   for (const Subcommand& c : subcommands()) {
@@ -90,7 +142,20 @@ void print_help(std::ostream& out) {
     name.resize(12, ' ');
     out << "  " << name << c.summary << "\n";
   }
-  out << "\nRun 'kiln <command> --help' for the options of a command.\n";
+  out << "\n'kiln [OPTIONS] FILE [ARGS...]' with no command runs FILE (see 'kiln run --help').\n"
+         "Run 'kiln <command> --help' for the options of a command.\n";
+}
+
+// Whether an argument that names no command starts a `run` command line: an option (run's
+// options are the only ones accepted before a module) or a module file, by extension or
+// because it exists.
+bool looks_like_run(std::string_view arg) {
+  if (arg.size() > 1 && arg.starts_with("-")) return true;
+  for (std::string_view ext : {".wasm", ".wat", ".cwasm"}) {
+    if (arg.size() > ext.size() && arg.ends_with(ext)) return true;
+  }
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path(arg), ec);
 }
 
 int dispatch(int argc, char** argv, std::ostream& out, std::ostream& err) {
@@ -111,6 +176,8 @@ int dispatch(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (c.name != first) continue;
     CommandContext ctx{{}, out, err};
     for (int i = 2; i < argc; ++i) ctx.args.emplace_back(argv[i]);
+    // `run` reads --help itself: after the module file, --help belongs to the guest.
+    if (c.run == run_run) return c.run(ctx);
     for (std::string_view a : ctx.args) {
       if (a == "--help" || a == "-h") {
         out << c.usage;
@@ -118,6 +185,13 @@ int dispatch(int argc, char** argv, std::ostream& out, std::ostream& err) {
       }
     }
     return c.run(ctx);
+  }
+  // `kiln [OPTIONS] FILE [ARGS...]` means `kiln run ...` (as with Wasmtime): the first argument
+  // is a run option or a module file.
+  if (looks_like_run(first)) {
+    CommandContext ctx{{}, out, err};
+    for (int i = 1; i < argc; ++i) ctx.args.emplace_back(argv[i]);
+    return run_run(ctx);
   }
   err << "kiln: unknown command '" << first << "'\n\n";
   print_help(err);

@@ -3,6 +3,7 @@
 #include "runtime/engine.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -35,6 +36,10 @@ struct Engine::Inner {
   std::map<uint32_t, std::unique_ptr<vm::CodeMemory>> array_to_wasm;
   std::map<uint32_t, std::unique_ptr<vm::CodeMemory>> wasm_to_array;
 
+  std::once_flag allocator_once;  // creates `allocator` (instance_allocator())
+  std::shared_ptr<vm::InstanceAllocator> allocator;
+  std::optional<Error> allocator_error;
+
   // Records the function types of ids the canonicalizer just handed out.
   void note_types(const std::vector<wasm::SubType>& types, const std::vector<uint32_t>& ids) {
     for (size_t i = 0; i < types.size() && i < ids.size(); ++i) {
@@ -45,6 +50,9 @@ struct Engine::Inner {
 
 Engine::Engine(Config config) : inner_(std::make_shared<Inner>()) {
   inner_->config = std::move(config);
+  if (const char* pooling = std::getenv("KILN_POOLING"); pooling != nullptr && std::string_view(pooling) == "1") {
+    inner_->config.allocation_strategy = Config::AllocationStrategy::kPooling;
+  }
   inner_->compiler = inner_->config.compiler ? inner_->config.compiler : default_compiler();
 }
 
@@ -56,6 +64,7 @@ environ::CompilerOptions Engine::compiler_options() const {
   o.opt_level = inner_->config.opt_level;
   o.tunables = inner_->config.tunables;
   o.verify = inner_->config.verify;
+  o.target_features = inner_->config.target_features;
   return o;
 }
 
@@ -144,12 +153,28 @@ Expected<const void*> Engine::wasm_to_array_trampoline(uint32_t canonical_id) co
   return it->second->trampoline(0);
 }
 
+Expected<vm::InstanceAllocator*> Engine::instance_allocator() const {
+  if (inner_->config.allocation_strategy == Config::AllocationStrategy::kOnDemand) return &vm::on_demand_allocator();
+  std::call_once(inner_->allocator_once, [&] {
+    auto pool = vm::make_pooling_allocator(inner_->config.pooling, inner_->config.tunables);
+    if (pool) {
+      inner_->allocator = std::move(pool).value();
+    } else {
+      inner_->allocator_error = pool.error();
+    }
+  });
+  if (inner_->allocator_error) return *inner_->allocator_error;
+  return inner_->allocator.get();
+}
+
 const uint64_t* Engine::epoch_counter() const {
   // SAFETY: std::atomic<uint64_t> is lock-free with the layout of uint64_t on x86-64, and
   // compiled code only reads it with plain aligned loads.
   static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
   return reinterpret_cast<const uint64_t*>(&inner_->epoch);
 }
+
+uint64_t Engine::current_epoch() const { return inner_->epoch.load(std::memory_order_relaxed); }
 
 void Engine::increment_epoch() const { inner_->epoch.fetch_add(1, std::memory_order_relaxed); }
 

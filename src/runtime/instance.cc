@@ -2,6 +2,7 @@
 // and data segments, start function) and instance exports.
 #include "runtime/store_data.h"
 #include "runtime/vm/libcalls.h"
+#include "runtime/vm/memory_image.h"
 #include "wasm/instr_reader.h"
 #include "wasm/opcode.h"
 
@@ -185,6 +186,34 @@ uint64_t offset_value(const Val& v) {
   return v.type().kind == wasm::ValKind::kI64 ? static_cast<uint64_t>(v.i64()) : static_cast<uint32_t>(v.i32());
 }
 
+// Instantiation trapped with only the data segments before `applied` due. Memories that got
+// their contents from a copy-on-write image show every segment of the image, so their images
+// are replaced by zero pages and the image's segments before `applied` copied, leaving exactly
+// what applying the segments one by one would have (the spec keeps the writes made before a
+// trap, and the memory may be reachable through functions already in imported tables).
+Expected<void> unwind_images(const wasm::Module& m, vm::Instance& vmi, const vm::ModuleMemoryImages* images,
+                             size_t applied) {
+  if (images == nullptr) return {};
+  for (uint32_t i = 0; i < images->images.size(); ++i) {
+    vm::LinearMemory* mem = vmi.memory(environ::MemoryIndex(m.num_imported_memories + i));
+    if (mem == nullptr || !mem->has_image()) continue;
+    KILN_TRY(mem->discard_image());
+  }
+  for (size_t d = 0; d < applied && d < m.datas.size(); ++d) {
+    if (!images->in_image[d]) continue;
+    const wasm::DataSegment& seg = m.datas[d];
+    // In bounds by construction (ModuleMemoryImages::build); the segment bytes are the
+    // module's, not the (already dropped) segment's, so copy them directly.
+    vm::LinearMemory* mem = vmi.memory(environ::MemoryIndex(seg.memory));
+    if (mem == nullptr || images->offsets[d] + seg.init.size > mem->byte_size()) {
+      return Error(ErrorKind::kInstantiate, "memory image: segment out of bounds");
+    }
+    if (seg.init.size != 0) std::memcpy(mem->base() + images->offsets[d], m.at(seg.init), seg.init.size);
+    vmi.drop_data(environ::DataIndex(static_cast<uint32_t>(d)));
+  }
+  return {};
+}
+
 Error trap_error(TrapCode code, Trap* trap) {
   if (trap != nullptr) {
     *trap = Trap{};
@@ -248,6 +277,11 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
   cfg.store = &sd.context;
   cfg.epoch_counter = sd.engine.epoch_counter();
   cfg.tunables = sd.engine.config().tunables;
+  KILN_ASSIGN_OR_RETURN(cfg.allocator, sd.engine.instance_allocator());
+  const vm::ModuleMemoryImages* images = module.memory_images();
+  cfg.images = images;
+  cfg.hooks = &sd;  // fuel, epochs and the resource limiter
+  KILN_TRY(sd.limit_instantiation(m));
   KILN_ASSIGN_OR_RETURN(std::unique_ptr<vm::Instance> vinst, vm::Instance::create(cfg, vi));
 
   // From here on the instance belongs to the store even if initialisation traps: its
@@ -280,8 +314,11 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
     if (auto code = t->fill(0, v.ref_ptr(), t->size())) return trap_error(*code, trap);
   }
   // Element segments: evaluate every segment's items, then apply the active ones in order.
+  // Active and declarative segments of plain function indices are not materialised: the
+  // former are written straight into their table below, the latter only dropped.
   for (size_t e = 0; e < m.elems.size(); ++e) {
     const wasm::ElemSegment& seg = m.elems[e];
+    if (!seg.uses_exprs && seg.mode != wasm::SegmentMode::kPassive) continue;
     std::vector<void*> items;
     items.reserve(seg.count());
     if (seg.uses_exprs) {
@@ -303,7 +340,25 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
     environ::ElemIndex ei(static_cast<uint32_t>(e));
     if (seg.mode == wasm::SegmentMode::kActive) {
       KILN_ASSIGN_OR_RETURN(Val off, eval_const(m, vmi, sd.engine, seg.offset, wasm::ValType::i32()));
-      if (auto code = vmi.table_init(environ::TableIndex(seg.table), ei, offset_value(off), 0, seg.count())) {
+      std::optional<TrapCode> code;
+      if (seg.uses_exprs) {
+        code = vmi.table_init(environ::TableIndex(seg.table), ei, offset_value(off), 0, seg.count());
+      } else {
+        // table.init's checks (all bounds before any write), then the function references.
+        vm::Table* t = vmi.table(environ::TableIndex(seg.table));
+        const uint64_t dst = offset_value(off);
+        if (t == nullptr || !vm::range_in_bounds(dst, seg.func_indices.size(), t->size())) {
+          code = TrapCode::kTableOutOfBounds;
+        } else {
+          // Validation guarantees the function indices; the range was checked above.
+          void** slots = t->definition()->base + dst;
+          for (size_t i = 0; i < seg.func_indices.size(); ++i) {
+            slots[i] = vmi.func_ref_unchecked(FuncIndex(seg.func_indices[i]));
+          }
+        }
+      }
+      if (code) {
+        KILN_TRY(unwind_images(m, vmi, images, 0));
         return trap_error(*code, trap);
       }
       vmi.drop_elem(ei);
@@ -311,15 +366,25 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
       vmi.drop_elem(ei);
     }
   }
-  for (size_t d = 0; d < m.datas.size(); ++d) {
+  // Active data segments, in order. Those a memory image holds are only dropped.
+  auto apply_data = [&](uint32_t d) -> Expected<void> {
     const wasm::DataSegment& seg = m.datas[d];
-    if (seg.mode != wasm::SegmentMode::kActive) continue;
-    environ::DataIndex di(static_cast<uint32_t>(d));
+    environ::DataIndex di(d);
     KILN_ASSIGN_OR_RETURN(Val off, eval_const(m, vmi, sd.engine, seg.offset, wasm::ValType::i32()));
     if (auto code = vmi.memory_init(environ::MemoryIndex(seg.memory), di, offset_value(off), 0, seg.init.size)) {
+      KILN_TRY(unwind_images(m, vmi, images, d));
       return trap_error(*code, trap);
     }
     vmi.drop_data(di);
+    return {};
+  };
+  if (images != nullptr) {
+    for (uint32_t d : images->eager_active) KILN_TRY(apply_data(d));
+    vmi.drop_data_where(images->in_image);  // after: a trap above leaves later ones undropped
+  } else {
+    for (uint32_t d = 0; d < m.datas.size(); ++d) {
+      if (m.datas[d].mode == wasm::SegmentMode::kActive) KILN_TRY(apply_data(d));
+    }
   }
   if (m.start) {
     Func start(&sd, vmi.func_ref(FuncIndex(*m.start)));

@@ -124,11 +124,13 @@ bool val_matches(const Val& v, const wasm::ValType& expected) {
 
 Store::Store(const Engine& engine) : data_(std::make_unique<StoreData>(engine)) {
   data_->owner = this;
-  data_->max_wasm_stack = engine.config().tunables.max_wasm_stack;
-  // Counting up to zero from the most negative value: fuel is effectively unlimited unless
-  // the embedder sets it.
-  data_->context.fuel_consumed = INT64_MIN;
-  data_->context.epoch_deadline = UINT64_MAX;
+  const environ::Tunables& tun = engine.config().tunables;
+  data_->max_wasm_stack = tun.max_wasm_stack;
+  // With fuel metering a new store has none (Wasmtime's rule: the host grants fuel
+  // explicitly); without it compiled code never reads the counter.
+  data_->context.fuel_consumed = tun.consume_fuel ? 0 : INT64_MIN;
+  // Likewise the deadline is the current epoch until the host sets one.
+  data_->context.epoch_deadline = tun.epoch_interruption ? engine.current_epoch() : UINT64_MAX;
 }
 
 Store::~Store() = default;
@@ -143,6 +145,190 @@ const void* Store::externref(uint64_t host_value) {
 uint64_t Store::externref_value(const void* ref) { return *static_cast<const uint64_t*>(ref); }
 
 void Store::set_max_wasm_stack(uint64_t bytes) { data_->max_wasm_stack = bytes; }
+
+// ---- Fuel, epochs, limits -----------------------------------------------------------------
+
+namespace {
+
+Error fuel_not_configured() {
+  return Error(ErrorKind::kOther, "fuel is not configured in this store (Config::consume_fuel)");
+}
+
+uint64_t saturating_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+uint64_t saturating_mul(uint64_t a, uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+}  // namespace
+
+Expected<void> Store::set_fuel(uint64_t fuel) {
+  if (!data_->engine.config().tunables.consume_fuel) return fuel_not_configured();
+  // Compiled code counts an i64 up to 0; what does not fit waits in the reserve.
+  uint64_t active = std::min<uint64_t>(fuel, INT64_MAX);
+  data_->context.fuel_consumed = -static_cast<int64_t>(active);
+  data_->fuel_reserve = fuel - active;
+  return {};
+}
+
+Expected<uint64_t> Store::get_fuel() const {
+  if (!data_->engine.config().tunables.consume_fuel) return fuel_not_configured();
+  // fuel_consumed > 0 is an overshoot past the budget: it comes out of the reserve.
+  __int128 left = static_cast<__int128>(data_->fuel_reserve) - data_->context.fuel_consumed;
+  if (left <= 0) return uint64_t{0};
+  return left > static_cast<__int128>(UINT64_MAX) ? UINT64_MAX : static_cast<uint64_t>(left);
+}
+
+void Store::set_epoch_deadline(uint64_t ticks) {
+  data_->context.epoch_deadline = saturating_add(data_->engine.current_epoch(), ticks);
+}
+
+void Store::epoch_deadline_trap() { data_->epoch_callback = nullptr; }
+
+void Store::epoch_deadline_callback(EpochDeadlineCallback callback) {
+  data_->epoch_callback = std::move(callback);
+}
+
+void Store::limiter(std::shared_ptr<ResourceLimiter> limiter) { data_->limiter = std::move(limiter); }
+
+Expected<bool> StoreLimits::memory_growing(uint64_t, uint64_t desired, std::optional<uint64_t>) {
+  if (memory_size && desired > *memory_size) {
+    if (trap_on_grow_failure) {
+      return Error(ErrorKind::kOther, "forcing trap when growing memory to " + std::to_string(desired) + " bytes");
+    }
+    return false;
+  }
+  return true;
+}
+
+Expected<bool> StoreLimits::table_growing(uint64_t, uint64_t desired, std::optional<uint64_t>) {
+  if (table_elements && desired > *table_elements) {
+    if (trap_on_grow_failure) {
+      return Error(ErrorKind::kOther,
+                   "forcing trap when growing table to " + std::to_string(desired) + " elements");
+    }
+    return false;
+  }
+  return true;
+}
+
+bool StoreData::refuel(vm::VMStoreContext* store) {
+  // Move fuel from the reserve into the counter until it is negative again (the overshoot
+  // past zero is paid from the reserve).
+  while (store->fuel_consumed >= 0 && fuel_reserve > 0) {
+    uint64_t take = std::min<uint64_t>(fuel_reserve, INT64_MAX);
+    store->fuel_consumed -= static_cast<int64_t>(take);  // no overflow: fuel_consumed >= 0
+    fuel_reserve -= take;
+  }
+  return store->fuel_consumed < 0;
+}
+
+std::optional<uint64_t> StoreData::new_epoch(vm::VMStoreContext* store) {
+  if (!epoch_callback) return std::nullopt;
+  std::optional<uint64_t> ticks = epoch_callback(*owner);
+  if (!ticks) return std::nullopt;
+  store->epoch_deadline = saturating_add(engine.current_epoch(), *ticks);
+  return store->epoch_deadline;
+}
+
+std::optional<Error> StoreData::take_limit_error() {
+  std::optional<Error> e = std::move(limit_error);
+  limit_error.reset();
+  return e;
+}
+
+namespace {
+
+std::optional<uint64_t> memory_max_bytes(const wasm::MemoryType& t) {
+  if (!t.limits.max) return std::nullopt;
+  return saturating_mul(*t.limits.max, environ::page_size_of(t));
+}
+
+}  // namespace
+
+vm::GrowDecision StoreData::memory_growing(const vm::LinearMemory& memory, uint64_t delta_pages) {
+  if (!limiter) return vm::GrowDecision::kAllow;
+  uint64_t current = memory.byte_size();
+  uint64_t desired = saturating_add(current, saturating_mul(delta_pages, memory.page_size()));
+  Expected<bool> ok = limiter->memory_growing(current, desired, memory_max_bytes(memory.type()));
+  if (!ok) {
+    limit_error = std::move(ok).error();
+    return vm::GrowDecision::kTrap;
+  }
+  return *ok ? vm::GrowDecision::kAllow : vm::GrowDecision::kDeny;
+}
+
+vm::GrowDecision StoreData::table_growing(const vm::Table& table, uint64_t delta) {
+  if (!limiter) return vm::GrowDecision::kAllow;
+  uint64_t current = table.size();
+  Expected<bool> ok = limiter->table_growing(current, saturating_add(current, delta), table.type().limits.max);
+  if (!ok) {
+    limit_error = std::move(ok).error();
+    return vm::GrowDecision::kTrap;
+  }
+  return *ok ? vm::GrowDecision::kAllow : vm::GrowDecision::kDeny;
+}
+
+Expected<void> StoreData::limit_new_memory(const wasm::MemoryType& type) {
+  if (limiter) {
+    if (num_memories + 1 > limiter->memories()) {
+      return Error(ErrorKind::kInstantiate,
+                   "resource limit exceeded: memory count too high at " + std::to_string(num_memories + 1));
+    }
+    uint64_t initial = saturating_mul(type.limits.min, environ::page_size_of(type));
+    KILN_ASSIGN_OR_RETURN(bool ok, limiter->memory_growing(0, initial, memory_max_bytes(type)));
+    if (!ok) {
+      return Error(ErrorKind::kInstantiate, "memory minimum size of " + std::to_string(type.limits.min) +
+                                                " pages exceeds memory limits");
+    }
+  }
+  ++num_memories;
+  return {};
+}
+
+Expected<void> StoreData::limit_new_table(const wasm::TableType& type) {
+  if (limiter) {
+    if (num_tables + 1 > limiter->tables()) {
+      return Error(ErrorKind::kInstantiate,
+                   "resource limit exceeded: table count too high at " + std::to_string(num_tables + 1));
+    }
+    KILN_ASSIGN_OR_RETURN(bool ok, limiter->table_growing(0, type.limits.min, type.limits.max));
+    if (!ok) {
+      return Error(ErrorKind::kInstantiate, "table minimum size of " + std::to_string(type.limits.min) +
+                                                " elements exceeds table limits");
+    }
+  }
+  ++num_tables;
+  return {};
+}
+
+Expected<void> StoreData::limit_instantiation(const wasm::Module& m) {
+  if (limiter) {
+    if (num_instances + 1 > limiter->instances()) {
+      return Error(ErrorKind::kInstantiate,
+                   "resource limit exceeded: instance count too high at " + std::to_string(num_instances + 1));
+    }
+    uint64_t memories = m.memory_types.size() - m.num_imported_memories;
+    uint64_t tables = m.table_types.size() - m.num_imported_tables;
+    if (num_memories + memories > limiter->memories()) {
+      return Error(ErrorKind::kInstantiate, "resource limit exceeded: memory count too high at " +
+                                                std::to_string(num_memories + memories));
+    }
+    if (num_tables + tables > limiter->tables()) {
+      return Error(ErrorKind::kInstantiate, "resource limit exceeded: table count too high at " +
+                                                std::to_string(num_tables + tables));
+    }
+  }
+  // Each defined memory and table is checked (and counted) as if the host created it.
+  for (size_t i = m.num_imported_memories; i < m.memory_types.size(); ++i) {
+    KILN_TRY(limit_new_memory(m.memory_types[i]));
+  }
+  for (size_t i = m.num_imported_tables; i < m.table_types.size(); ++i) {
+    KILN_TRY(limit_new_table(m.table_types[i]));
+  }
+  ++num_instances;
+  return {};
+}
 
 Store& Caller::store() const { return *store_->owner; }
 
@@ -261,8 +447,14 @@ std::optional<Error> run_host(HostFunc* hf, vm::VMContext* caller_vmctx, uint64_
 
 void host_shim(vm::VMHostFuncContext* callee, vm::VMContext* caller, uint64_t* values, size_t len) {
   auto* hf = static_cast<HostFunc*>(callee->host_state);
+  // Called from Wasm (through the wasm-to-array trampoline) when `caller` is set: the saved
+  // frame pointer of this frame is the trampoline's (vm::enter_host_call).
+  const uintptr_t trampoline_fp =
+      caller != nullptr ? *static_cast<const uintptr_t*>(__builtin_frame_address(0)) : 0;
+  const vm::WasmExit outer = vm::enter_host_call(&hf->store->context, trampoline_fp);
   std::optional<Error> err = run_host(hf, caller, values, len);
   if (err) vm::raise_host_error(std::move(*err), &hf->store->context);
+  vm::leave_host_call(&hf->store->context, outer);
 }
 
 }  // namespace
@@ -349,6 +541,7 @@ Expected<void> Global::set(const Val& v) const {
 Expected<Table> Table::create(Store& store, const wasm::TableType& type, const Val& init) {
   if (!val_matches(init, type.elem)) return Error(ErrorKind::kOther, "table initial value has the wrong type");
   StoreData& sd = store.data();
+  KILN_TRY(sd.limit_new_table(type));
   KILN_ASSIGN_OR_RETURN(auto t, vm::Table::create(type, init.ref_ptr()));
   sd.tables.push_back(std::move(t));
   return Table(&sd, sd.tables.back().get());
@@ -371,6 +564,10 @@ Expected<void> Table::set(uint64_t index, const Val& v) const {
 
 std::optional<uint64_t> Table::grow(uint64_t delta, const Val& init) const {
   if (!val_matches(init, table_->type().elem)) return std::nullopt;
+  if (delta != 0 && store_->table_growing(*table_, delta) != vm::GrowDecision::kAllow) {
+    store_->limit_error.reset();  // the host sees a failed growth, not a trap
+    return std::nullopt;
+  }
   uint64_t old = table_->grow(delta, init.ref_ptr());
   if (old == UINT64_MAX) return std::nullopt;
   return old;
@@ -378,6 +575,7 @@ std::optional<uint64_t> Table::grow(uint64_t delta, const Val& init) const {
 
 Expected<Memory> Memory::create(Store& store, const wasm::MemoryType& type) {
   StoreData& sd = store.data();
+  KILN_TRY(sd.limit_new_memory(type));
   KILN_ASSIGN_OR_RETURN(auto m, vm::LinearMemory::create(type, sd.engine.config().tunables));
   sd.memories.push_back(std::move(m));
   return Memory(&sd, sd.memories.back().get());
@@ -389,6 +587,10 @@ uint64_t Memory::data_size() const { return memory_->byte_size(); }
 uint64_t Memory::size() const { return memory_->size_pages(); }
 
 std::optional<uint64_t> Memory::grow(uint64_t delta_pages) const {
+  if (delta_pages != 0 && store_->memory_growing(*memory_, delta_pages) != vm::GrowDecision::kAllow) {
+    store_->limit_error.reset();  // the host sees a failed growth, not a trap
+    return std::nullopt;
+  }
   uint64_t old = memory_->grow(delta_pages);
   if (old == UINT64_MAX) return std::nullopt;
   return old;

@@ -190,6 +190,53 @@ class Instance {
   InstanceData* data_ = nullptr;
 };
 
+// Decides, per store, how far its memories and tables may grow and how many instances,
+// memories and tables it may create (Wasmtime's ResourceLimiter). Consulted on every
+// memory.grow / table.grow (from Wasm or the host) and, with the initial sizes, when a memory
+// or table is created. Sizes are bytes for memories and elements for tables; `maximum` is the
+// object's own limit (its declared maximum), if any.
+class ResourceLimiter {
+ public:
+  virtual ~ResourceLimiter() = default;
+  // true lets the growth go ahead (it may still fail at the memory's maximum); false makes it
+  // fail (memory.grow returns -1, creation fails); an error traps the Wasm caller with its
+  // message (creation fails with it).
+  virtual Expected<bool> memory_growing(uint64_t current, uint64_t desired,
+                                        std::optional<uint64_t> maximum) = 0;
+  virtual Expected<bool> table_growing(uint64_t current, uint64_t desired,
+                                       std::optional<uint64_t> maximum) = 0;
+  // The most instances, memories and tables the store may hold (checked on creation).
+  virtual uint64_t instances() const { return kDefaultLimit; }
+  virtual uint64_t memories() const { return kDefaultLimit; }
+  virtual uint64_t tables() const { return kDefaultLimit; }
+
+  static constexpr uint64_t kDefaultLimit = 10000;
+};
+
+// A ResourceLimiter with fixed limits (Wasmtime's StoreLimits). Unset sizes are unlimited.
+class StoreLimits : public ResourceLimiter {
+ public:
+  std::optional<uint64_t> memory_size;     // bytes, per memory
+  std::optional<uint64_t> table_elements;  // per table
+  uint64_t max_instances = kDefaultLimit;
+  uint64_t max_memories = kDefaultLimit;
+  uint64_t max_tables = kDefaultLimit;
+  // Trap instead of failing the growth (memory.grow/table.grow returning -1).
+  bool trap_on_grow_failure = false;
+
+  Expected<bool> memory_growing(uint64_t current, uint64_t desired,
+                                std::optional<uint64_t> maximum) override;
+  Expected<bool> table_growing(uint64_t current, uint64_t desired,
+                               std::optional<uint64_t> maximum) override;
+  uint64_t instances() const override { return max_instances; }
+  uint64_t memories() const override { return max_memories; }
+  uint64_t tables() const override { return max_tables; }
+};
+
+// What the store does when the epoch reaches its deadline: continue for `ticks` more epochs
+// (a value), or trap "interrupt" (nullopt). Runs on the thread executing the guest.
+using EpochDeadlineCallback = std::function<std::optional<uint64_t>(Store& store)>;
+
 class Store {
  public:
   explicit Store(const Engine& engine);
@@ -208,6 +255,25 @@ class Store {
   // The Wasm stack budget of calls from this store (bytes); defaults to the engine's
   // Tunables::max_wasm_stack.
   void set_max_wasm_stack(uint64_t bytes);
+
+  // ---- Fuel (Config::consume_fuel). A new store has no fuel: Wasm code traps "all fuel
+  // consumed" at its first check until the host adds some. Both fail when the engine does
+  // not consume fuel.
+  Expected<void> set_fuel(uint64_t fuel);
+  // The fuel left (0 once it ran out; compiled code may overshoot by one straight-line run).
+  Expected<uint64_t> get_fuel() const;
+
+  // ---- Epochs (Config::epoch_interruption). The deadline is `ticks` epochs after the
+  // engine's current one; a new store's deadline is the current epoch (Wasm code traps
+  // "interrupt" at its first check until the host sets one).
+  void set_epoch_deadline(uint64_t ticks);
+  // At the deadline, trap "interrupt" (the default).
+  void epoch_deadline_trap();
+  // At the deadline, ask `callback` (see EpochDeadlineCallback).
+  void epoch_deadline_callback(EpochDeadlineCallback callback);
+
+  // ---- Resource limits: null removes the limiter. The limiter must outlive its use.
+  void limiter(std::shared_ptr<ResourceLimiter> limiter);
 
  private:
   std::unique_ptr<StoreData> data_;

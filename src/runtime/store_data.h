@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include "runtime/vm/vmcontext.h"
 
 namespace kiln::runtime {
+
+struct HostFuncDef;
 
 struct TagData {
   uint32_t type_id = 0;
@@ -39,7 +42,9 @@ struct InstanceData {
   std::vector<TagData*> tags;  // the tag index space, imported first
 };
 
-struct StoreData {
+// The store's hooks (vm::StoreHooks) implement fuel refills, epoch deadlines and the resource
+// limiter for the libcalls; instances get `this` as their hooks.
+struct StoreData final : vm::StoreHooks {
   explicit StoreData(const Engine& e) : engine(e) {}
 
   Engine engine;
@@ -47,9 +52,25 @@ struct StoreData {
   vm::VMStoreContext context{};
   uint64_t max_wasm_stack = 0;
 
+  // Fuel beyond what fits in context.fuel_consumed (an i64 counting up to 0).
+  uint64_t fuel_reserve = 0;
+  // Null: trap Interrupt at the deadline.
+  EpochDeadlineCallback epoch_callback;
+  std::shared_ptr<ResourceLimiter> limiter;
+  std::optional<Error> limit_error;  // set when the limiter asked for a trap
+  // Created in the store so far (the limiter's instances/memories/tables counts).
+  uint64_t num_instances = 0;
+  uint64_t num_memories = 0;
+  uint64_t num_tables = 0;
+
   std::deque<InstanceData> instances;
   std::map<const vm::Instance*, InstanceData*> by_vm_instance;
   std::deque<HostFunc> host_funcs;
+  // Store-independent host functions (Linker::func_new without a store) made in this store,
+  // one per definition, shared by every instantiation importing them so that a long-lived
+  // store instantiating over and over does not grow. The shared_ptr keeps the definition, and
+  // so the key's address, alive.
+  std::map<const HostFuncDef*, std::pair<std::shared_ptr<const HostFuncDef>, Func>> linker_funcs;
   std::vector<std::unique_ptr<vm::LinearMemory>> memories;
   std::vector<std::unique_ptr<vm::Table>> tables;
   std::deque<vm::VMGlobalDefinition> globals;
@@ -60,6 +81,23 @@ struct StoreData {
   Expected<void> call_raw(const vm::VMFuncRef* ref, uint64_t* values, size_t num_slots, Trap* trap);
   Trap make_trap(const vm::Trap& t) const;
   Extern export_of(InstanceData& inst, const wasm::Export& e);
+
+  // Resource limits on creation: whether `module` may be instantiated in this store (counts
+  // and the initial sizes of its defined memories and tables); counts it when it may.
+  Expected<void> limit_instantiation(const wasm::Module& module);
+  // A memory / table the host creates.
+  Expected<void> limit_new_memory(const wasm::MemoryType& type);
+  Expected<void> limit_new_table(const wasm::TableType& type);
+  // The limiter's decision on a growth by a nonzero delta (pages / elements), from the host
+  // or Wasm; kTrap leaves the error in limit_error.
+  vm::GrowDecision memory_growing(const vm::LinearMemory& memory, uint64_t delta_pages) override;
+  vm::GrowDecision table_growing(const vm::Table& table, uint64_t delta) override;
+
+  // vm::StoreHooks
+  bool refuel(vm::VMStoreContext* store) override;
+  std::optional<uint64_t> new_epoch(vm::VMStoreContext* store) override;
+  std::optional<Error> take_limit_error() override;
+  bool is_subtype(uint32_t sub, uint32_t super) const override { return engine.is_subtype(sub, super); }
 };
 
 // Whether `v` can be passed where `expected` is required (numbers: same type; references:

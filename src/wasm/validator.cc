@@ -177,8 +177,8 @@ struct Frame {
 
 class Validator {
  public:
-  Validator(const Module& m, const Features& f)
-      : m_(m), f_(f), tc_(m.types, canon_), sigs_(sig_table().sigs) {
+  Validator(const Module& m, const Features& f, bool check_bodies = true)
+      : m_(m), f_(f), check_bodies_(check_bodies), tc_(m.types, canon_), sigs_(sig_table().sigs) {
     for (uint32_t p = 0; p < kNumProposals; ++p)
       enabled_[p] = proposal_enabled(static_cast<Proposal>(p), f);
   }
@@ -311,6 +311,7 @@ class Validator {
 
   const Module& m_;
   const Features& f_;
+  bool check_bodies_ = true;  // false: module-level checks only (validate_except_bodies)
   std::vector<uint32_t> canon_;
   TypeContext tc_;
   const OpSig* sigs_;
@@ -1400,7 +1401,9 @@ Expected<void> Validator::run() {
     KILN_TRY(check_const(seg.offset, addr_type(m_.memory_types[seg.memory].limits.is64), all_globals));
   }
   // Function bodies.
-  for (uint32_t i = m_.num_imported_funcs; i < m_.num_funcs(); ++i) KILN_TRY(check_body(i));
+  if (check_bodies_) {
+    for (uint32_t i = m_.num_imported_funcs; i < m_.num_funcs(); ++i) KILN_TRY(check_body(i));
+  }
   return ok();
 }
 
@@ -1408,6 +1411,11 @@ Expected<void> Validator::run() {
 
 Expected<void> validate(const Module& module, const Features& features) {
   Validator v(module, features);
+  return v.run();
+}
+
+Expected<void> validate_except_bodies(const Module& module, const Features& features) {
+  Validator v(module, features, /*check_bodies=*/false);
   return v.run();
 }
 

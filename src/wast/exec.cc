@@ -60,6 +60,8 @@ struct Executor::Impl {
     runtime::Config c;
     c.features = o.features;
     c.opt_level = o.opt_level;
+    c.target_features = o.target_features;
+    c.tunables.nan_canonicalization = o.nan_canonicalization;
     return c;
   }
 
@@ -360,6 +362,10 @@ ExecOutcome Executor::module(const Command& cmd, wasm::Module validated) {
   }
   Expected<void> err;
   ExecOutcome o = impl_->instantiate_entry(cmd, m, e, &err, nullptr);
+  if (impl_->options.register_named_modules && cmd.module.id && e.instance) {
+    Expected<void> r = impl_->linker.define_instance(*cmd.module.id, *e.instance);
+    if (!r) return ExecOutcome::failed("register $" + *cmd.module.id + ": " + r.error().message());
+  }
   impl_->set_current(cmd.module.id, e);
   return o;
 }

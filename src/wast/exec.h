@@ -33,6 +33,11 @@ struct ExecOptions {
   environ::OptLevel opt_level = environ::OptLevel::kSpeed;
   // Where spectest's print functions write (null: nowhere).
   std::ostream* print_to = nullptr;
+  std::string target_features;  // runtime::Config::target_features
+  bool nan_canonicalization = false;  // environ::Tunables::nan_canonicalization
+  // Wasmtime's runner convention: an instantiated `(module $name ...)` is also linkable as
+  // "name" without a `register` command.
+  bool register_named_modules = false;
 };
 
 class Executor {

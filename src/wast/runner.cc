@@ -109,7 +109,8 @@ class ScriptRunner {
       : options_(options),
         report_(report),
         listed_used_(options.expected_failures.size(), false),
-        exec_(ExecOptions{options.features, options.opt_level}) {}
+        exec_(ExecOptions{options.features, options.opt_level, nullptr, options.target_features,
+                          options.nan_canonicalization, options.register_named_modules}) {}
 
   void run(const std::vector<Command>& commands) {
     for (const Command& cmd : commands) run_command(cmd);
@@ -238,7 +239,8 @@ class ScriptRunner {
     }
     Expected<wasm::Module> m = compile(cmd.module, options_.features);
     if (!m) return fail(cmd, "module must be valid, but it was " + describe(m.error()));
-    pass(cmd);
+    // The validity pass; an expected-failures entry for this line names the outcome below.
+    report_.counts.passed++;
     if (in_thread_) return skip(cmd, kNoThreads);
     ExecOutcome o = exec_.assert_module(cmd, std::move(*m));
     record(cmd, o);
@@ -367,6 +369,27 @@ RunReport run_script(const wat::Script& script, const RunOptions& options) {
   return report;
 }
 
+// Whether the script's leading `;;! KEY = true` comment lines (Wasmtime's test directives)
+// set `key`.
+static bool directive_is_true(std::string_view text, std::string_view key) {
+  while (text.starts_with(";;!")) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(3, nl == std::string_view::npos ? std::string_view::npos : nl - 3);
+    size_t eq = line.find('=');
+    if (eq != std::string_view::npos) {
+      auto trim = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+        return s;
+      };
+      if (trim(line.substr(0, eq)) == key && trim(line.substr(eq + 1)) == "true") return true;
+    }
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return false;
+}
+
 RunReport run_file(const std::string& path, const RunOptions& options) {
   RunReport report;
   report.file = path;
@@ -389,7 +412,10 @@ RunReport run_file(const std::string& path, const RunOptions& options) {
     report.failures.push_back({loc, "script", "script does not parse: " + e.message()});
     return report;
   }
-  report = run_script(*script, options);
+  RunOptions opts = options;
+  if (directive_is_true(text.str(), "nan_canonicalization")) opts.nan_canonicalization = true;
+  if (path.find("wasmtime-misc/") != std::string::npos) opts.register_named_modules = true;
+  report = run_script(*script, opts);
   report.file = path;
   return report;
 }
@@ -399,8 +425,10 @@ wasm::Features features_for_path(std::string_view path) {
   return wasm::Features{};
 }
 
+// The expected text anywhere in the message, as Wasmtime's runner checks: a prefix for the
+// spec suite's wording, a fragment for the component-model suites ("... index out of bounds").
 bool message_matches(std::string_view actual, std::string_view expected) {
-  return actual.starts_with(expected);
+  return actual.find(expected) != std::string_view::npos;
 }
 
 std::string_view command_name(Command::Kind kind) {

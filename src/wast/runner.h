@@ -26,6 +26,13 @@ struct RunOptions {
   wasm::Features features;
   // Optimization level of the native code the script's modules compile to.
   environ::OptLevel opt_level = environ::OptLevel::kSpeed;
+  // runtime::Config::target_features (empty: the host's instruction set extensions).
+  std::string target_features;
+  // Tunables::nan_canonicalization; also turned on by a `;;! nan_canonicalization = true`
+  // directive at the top of a script (Wasmtime's misc testsuite).
+  bool nan_canonicalization = false;
+  // ExecOptions::register_named_modules; set by run_file for Wasmtime's misc testsuite.
+  bool register_named_modules = false;
   // Entries of the expected-failures list for this script (ExpectedFailures::for_script).
   // A listed assertion that fails counts as an expected failure; one that passes is an error
   // ("unexpected pass"), and an entry that matches no assertion that ran is an error too.

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 V8_RUN = os.path.join(HERE, 'v8_run.js')
 
-# The wasm features of generated modules: one list, so that a later issue turns SIMD on by
-# adding 'simd' here (binaryen 108 names). Wide arithmetic is not in binaryen 108.
+# The wasm features of generated modules (binaryen 108 names); --simd adds 'simd'. Wide
+# arithmetic and relaxed SIMD are not in binaryen 108.
 FEATURES = ['sign-ext', 'mutable-globals', 'nontrapping-float-to-int', 'bulk-memory',
             'reference-types', 'multivalue', 'tail-call']
 # wabt's wasm-validate enables MVP-plus-standardized features by default; only these need
@@ -62,7 +62,25 @@ def seed_bytes(seed):
 # followed by the log count and hash. <sig> spells the wrapper's result types (i = i32,
 # I = i64) so values can be masked to their width from the name alone, also after
 # wasm-reduce has rewritten the module.
-LOG_TAGS = {'log-i32': 1, 'log-i64': 2, 'log-f32': 3, 'log-f64': 4}
+#
+# v128 values (SIMD mode) are compared as two i64 lanes after canonicalizing NaNs the way the
+# spec's nondeterminism allows engines to differ: every 64-bit lane that is an f64 NaN becomes
+# 0x7ff8000000000000, then every 32-bit lane that is an f32 NaN becomes 0x7fc00000. Both
+# engines' values go through the same mapping, so it can only hide differences, never make
+# them; integer vectors whose lanes happen to look like NaNs are compared more coarsely.
+# (binaryen 108's --denan does not cover v128, so SIMD float results may hold NaNs.)
+LOG_TAGS = {'log-i32': 1, 'log-i64': 2, 'log-f32': 3, 'log-f64': 4, 'log-v128': 5}
+
+
+def canon_v128(local):
+    """Statements canonicalizing the NaN lanes of v128 local `local` in place."""
+    g = '(local.get %s)' % local
+    return [
+        '(local.set %s (v128.bitselect (v128.const i64x2 0x7ff8000000000000 0x7ff8000000000000)'
+        ' %s (f64x2.ne %s %s)))' % (local, g, g, g),
+        '(local.set %s (v128.bitselect (v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000'
+        ' 0x7fc00000) %s (f32x4.ne %s %s)))' % (local, g, g, g),
+    ]
 
 LOG_RUNTIME = '''
  (global $__diff_count (mut i32) (i32.const 0))
@@ -86,11 +104,15 @@ LOG_BODIES = {
                 ' (i32.reinterpret_f32 (local.get $0)) (f32.ne (local.get $0) (local.get $0)))))'),
     'log-f64': ('(call $__diff_log (i64.const 4) (select (i64.const 0x7ff8000000000000)'
                 ' (i64.reinterpret_f64 (local.get $0)) (f64.ne (local.get $0) (local.get $0))))'),
+    'log-v128': ' '.join(['(local $c v128)', '(local.set $c (local.get $0))'] + canon_v128('$c') +
+                         ['(call $__diff_log (i64.const 5) (i64x2.extract_lane 0 (local.get $c)))',
+                          '(call $__diff_log (i64.const 5) (i64x2.extract_lane 1 (local.get $c)))']),
 }
 
 DEFAULT_VALUE = {
     'i32': '(i32.const 0)', 'i64': '(i64.const 0)', 'f32': '(f32.const 0)',
     'f64': '(f64.const 0)', 'funcref': '(ref.null func)', 'externref': '(ref.null extern)',
+    'v128': '(v128.const i64x2 0 0)',
 }
 
 IMPORT_RE = re.compile(r'^\s*\(import "([^"]*)" "([^"]*)" \(func (\$\S+) \(param (\w+)\)\)\)\s*$')
@@ -207,6 +229,11 @@ def make_wrapper(k, func, params, results):
             values.append('(select (i64.const 0x7ff8000000000000) (i64.reinterpret_f64 %s)'
                           ' (f64.ne %s %s))' % (v, v, v))
             sig += 'I'
+        elif t == 'v128':
+            body.extend(canon_v128('$v%d' % i))
+            values.append('(i64x2.extract_lane 0 %s)' % v)
+            values.append('(i64x2.extract_lane 1 %s)' % v)
+            sig += 'II'
         else:
             values.append('(ref.is_null %s)' % v)
             sig += 'i'
@@ -411,6 +438,11 @@ def detail(msg):
     return ' {%s}' % msg.splitlines()[0][:160] if msg else ''
 
 
+def label(args):
+    """The mode as kept files and summaries name it (v8, v8-simd, opt, opt-simd)."""
+    return args.mode + ('-simd' if 'simd' in args.features else '')
+
+
 def run_seed(seed, args):
     workdir = tempfile.mkdtemp(prefix='kiln-diff-')
     try:
@@ -421,7 +453,7 @@ def run_seed(seed, args):
         mismatches = compare(wasm, wrappers, args)
         if mismatches:
             os.makedirs(args.results, exist_ok=True)
-            keep = os.path.join(args.results, '%s-seed-%d.wasm' % (args.mode, seed))
+            keep = os.path.join(args.results, '%s-seed-%d.wasm' % (label(args), seed))
             shutil.copyfile(wasm, keep)
             with open(keep[:-5] + '.txt', 'w') as f:
                 f.write('seed %d (mode %s, features %s)\n' % (seed, args.mode,
@@ -484,11 +516,11 @@ def main_fuzz(args):
                 print('seed %d: FAIL' % seed)
                 for m in notes:
                     print('  ' + m)
-                print('  kept: %s' % os.path.join(args.results, '%s-seed-%d.wasm' % (args.mode,
+                print('  kept: %s' % os.path.join(args.results, '%s-seed-%d.wasm' % (label(args),
                                                                                      seed)))
             sys.stdout.flush()
     print('fuzz-diff (%s, seeds %d..%d): %d passed, %d failed, %d skipped; %d export calls'
-          % (args.mode, args.start, args.start + args.count - 1, passed, failed, skipped, calls))
+          % (label(args), args.start, args.start + args.count - 1, passed, failed, skipped, calls))
     # A run where the generator skipped most seeds tests little; say so by failing.
     if skipped * 2 > args.count:
         print('fuzz-diff: more than half of the seeds were skipped')
@@ -552,6 +584,9 @@ def main():
                     help='where failing modules and their reports are kept')
     ap.add_argument('--features', default=','.join(FEATURES),
                     help='comma-separated binaryen feature names')
+    ap.add_argument('--simd', action='store_true',
+                    help='also generate SIMD (adds the binaryen feature simd; v128 values are '
+                         'compared with NaN lanes canonicalized)')
     ap.add_argument('--no-denan', dest='denan', action='store_false',
                     help='keep NaNs (their bits may legitimately differ between engines '
                          'once reinterpreted as integers)')
@@ -563,6 +598,8 @@ def main():
     ap.add_argument('-v', '--verbose', action='store_true')
     args = ap.parse_args()
     args.features = [f for f in args.features.split(',') if f]
+    if args.simd and 'simd' not in args.features:
+        args.features.append('simd')
     if args.check:
         args.file = args.check
         return main_check(args)

@@ -1,4 +1,5 @@
-// runtime/vm/code_memory.cc: code layout, relocation and publication.
+// runtime/vm/code_memory.cc: code layout, relocation and publication, and loading of
+// precompiled images.
 #include "runtime/vm/code_memory.h"
 
 #include <algorithm>
@@ -18,6 +19,51 @@ constexpr uint64_t kMaxCodeSize = uint64_t{1} << 30;  // keeps every rel32 in ra
 Error bad(const std::string& what) { return Error(ErrorKind::kOther, "code memory: " + what); }
 
 bool valid_alignment(uint32_t a) { return a != 0 && (a & (a - 1)) == 0 && a <= 4096; }
+
+uint64_t reloc_width(RelocKind k) { return k == RelocKind::kX86PCRel4 ? 4 : 8; }
+
+// Whether a relocation's value is the same wherever the code is loaded: a pc-relative
+// reference to a function of the same code region.
+bool position_independent(RelocKind k, const RelocTarget& t) {
+  return k == RelocKind::kX86PCRel4 && t.kind == RelocTarget::Kind::kDefinedFunc;
+}
+
+// Resolves targets against one code region.
+struct Resolver {
+  uintptr_t code_base;
+  std::span<const uint32_t> func_offsets;
+  const void* const* builtins;
+
+  Expected<uintptr_t> address(const RelocTarget& t) const {
+    switch (t.kind) {
+      case RelocTarget::Kind::kDefinedFunc:
+        if (t.index >= func_offsets.size()) return bad("relocation to unknown function");
+        return code_base + func_offsets[t.index];
+      case RelocTarget::Kind::kBuiltin:
+        if (t.index >= environ::kNumBuiltins || builtins == nullptr) {
+          return bad("relocation to unknown builtin");
+        }
+        return reinterpret_cast<uintptr_t>(builtins[t.index]);
+    }
+    return bad("bad relocation target");
+  }
+
+  // Patches the field at `site` (checked by the caller to lie inside the code).
+  Expected<void> apply(uint8_t* site, RelocKind kind, const RelocTarget& target, int64_t addend) const {
+    KILN_ASSIGN_OR_RETURN(uintptr_t t, address(target));
+    if (kind == RelocKind::kX86PCRel4) {
+      // Wrapping arithmetic in u64, then a range check on the signed result.
+      auto value = static_cast<int64_t>(t + static_cast<uint64_t>(addend) - reinterpret_cast<uintptr_t>(site));
+      if (value < INT32_MIN || value > INT32_MAX) return bad("pc-relative relocation out of range");
+      auto v32 = static_cast<int32_t>(value);
+      std::memcpy(site, &v32, 4);
+    } else {
+      uint64_t value = t + static_cast<uint64_t>(addend);
+      std::memcpy(site, &value, 8);
+    }
+    return {};
+  }
+};
 
 }  // namespace
 
@@ -39,50 +85,28 @@ Expected<std::unique_ptr<CodeMemory>> CodeMemory::create(const CodeMemoryInput& 
     if (at > kMaxCodeSize) return bad("code too large");
     return {};
   };
-  for (const CompiledFunction& f : input.functions) KILN_TRY(place(f, cm->func_offsets_));
+  for (const CompiledFunction& f : input.functions) {
+    KILN_TRY(place(f, cm->func_offsets_));
+    cm->func_sizes_.push_back(static_cast<uint32_t>(f.code.size()));
+  }
   for (const CompiledFunction& f : input.trampolines) KILN_TRY(place(f, cm->trampoline_offsets_));
   cm->text_size_ = at;
 
   KILN_ASSIGN_OR_RETURN(cm->mapping_, Mmap::allocate(std::max<uint64_t>(at, 1)));
   uint8_t* base = cm->mapping_.data();
-  const auto code_base = reinterpret_cast<uintptr_t>(base);
-
-  auto target_address = [&](const RelocTarget& t, uintptr_t& out) -> Expected<void> {
-    switch (t.kind) {
-      case RelocTarget::Kind::kDefinedFunc:
-        if (t.index >= cm->func_offsets_.size()) return bad("relocation to unknown function");
-        out = code_base + cm->func_offsets_[t.index];
-        return {};
-      case RelocTarget::Kind::kBuiltin:
-        if (t.index >= environ::kNumBuiltins || input.builtins == nullptr) {
-          return bad("relocation to unknown builtin");
-        }
-        out = reinterpret_cast<uintptr_t>(input.builtins[t.index]);
-        return {};
-    }
-    return bad("bad relocation target");
-  };
+  cm->base_ = base;
+  Resolver resolver{reinterpret_cast<uintptr_t>(base), cm->func_offsets_, input.builtins};
 
   auto install = [&](const CompiledFunction& f, uint32_t offset,
                      std::optional<environ::FuncIndex> func) -> Expected<void> {
     std::memcpy(base + offset, f.code.data(), f.code.size());
     const uint64_t size = f.code.size();
     for (const environ::Relocation& r : f.relocations) {
-      uintptr_t target = 0;
-      KILN_TRY(target_address(r.target, target));
-      const uint64_t width = r.kind == RelocKind::kX86PCRel4 ? 4 : 8;
+      const uint64_t width = reloc_width(r.kind);
       if (size < width || r.offset > size - width) return bad("relocation outside its function");
-      uint8_t* site = base + offset + r.offset;
-      if (r.kind == RelocKind::kX86PCRel4) {
-        // Wrapping arithmetic in u64, then a range check on the signed result.
-        auto value = static_cast<int64_t>(target + static_cast<uint64_t>(r.addend) -
-                                          reinterpret_cast<uintptr_t>(site));
-        if (value < INT32_MIN || value > INT32_MAX) return bad("pc-relative relocation out of range");
-        auto v32 = static_cast<int32_t>(value);
-        std::memcpy(site, &v32, 4);
-      } else {
-        uint64_t value = target + static_cast<uint64_t>(r.addend);
-        std::memcpy(site, &value, 8);
+      KILN_TRY(resolver.apply(base + offset + r.offset, r.kind, r.target, r.addend));
+      if (!position_independent(r.kind, r.target)) {
+        cm->load_relocations_.push_back({offset + r.offset, r.kind, r.target, r.addend});
       }
     }
     uint32_t prev = 0;
@@ -99,8 +123,8 @@ Expected<std::unique_ptr<CodeMemory>> CodeMemory::create(const CodeMemoryInput& 
     }
     return {};
   };
-  // Functions and trampolines are laid out in increasing offsets, so traps and funcs come out
-  // sorted.
+  // Functions and trampolines are laid out in increasing offsets, so traps, funcs and load
+  // relocations come out sorted.
   for (size_t i = 0; i < input.functions.size(); ++i) {
     KILN_TRY(install(input.functions[i], cm->func_offsets_[i],
                      environ::FuncIndex(input.num_imported_funcs + static_cast<uint32_t>(i))));
@@ -108,17 +132,104 @@ Expected<std::unique_ptr<CodeMemory>> CodeMemory::create(const CodeMemoryInput& 
   for (size_t i = 0; i < input.trampolines.size(); ++i) {
     KILN_TRY(install(input.trampolines[i], cm->trampoline_offsets_[i], std::nullopt));
   }
+  std::stable_sort(cm->load_relocations_.begin(), cm->load_relocations_.end(),
+                   [](const LoadRelocation& a, const LoadRelocation& b) { return a.offset < b.offset; });
 
   // W^X: the mapping was only ever read-write; from here on it is only read+execute.
   KILN_TRY(cm->mapping_.make_executable(0, cm->mapping_.size()));
   flush_instruction_cache(base, cm->mapping_.size());
-
-  cm->info_.start = code_base;
-  cm->info_.end = code_base + std::max<uint64_t>(at, 1);
+  cm->publish(at);
   cm->info_.owner = input.owner;
   register_code(&cm->info_);
   cm->registered_ = true;
   return cm;
+}
+
+void CodeMemory::publish(uint64_t text_size) {
+  const auto code_base = reinterpret_cast<uintptr_t>(base_);
+  info_.start = code_base;
+  info_.end = code_base + std::max<uint64_t>(text_size, 1);
+}
+
+Expected<std::unique_ptr<CodeMemory>> CodeMemory::load(const CodeImage& image) {
+  const uint64_t text_size = image.text.size();
+  if (text_size > kMaxCodeSize) return bad("code too large");
+  if (image.func_offsets.size() != image.func_sizes.size()) return bad("function table sizes differ");
+
+  std::unique_ptr<CodeMemory> cm(new CodeMemory());
+  // Functions: inside the text, ascending and disjoint.
+  uint64_t end_of_prev = 0;
+  for (size_t i = 0; i < image.func_offsets.size(); ++i) {
+    uint64_t start = image.func_offsets[i], size = image.func_sizes[i];
+    if (start < end_of_prev) return bad("function " + std::to_string(i) + " overlaps the previous one");
+    if (start > text_size || size > text_size - start) {
+      return bad("function " + std::to_string(i) + " lies outside the text");
+    }
+    end_of_prev = start + size;
+    if (size != 0) {
+      cm->info_.funcs.push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(start + size),
+                                 environ::FuncIndex(image.num_imported_funcs + static_cast<uint32_t>(i))});
+    }
+  }
+  cm->func_offsets_.assign(image.func_offsets.begin(), image.func_offsets.end());
+  cm->func_sizes_.assign(image.func_sizes.begin(), image.func_sizes.end());
+  for (size_t i = 0; i < image.traps.size(); ++i) {
+    const TrapTableEntry& t = image.traps[i];
+    if (t.offset >= text_size) return bad("trap site outside the text");
+    if (i > 0 && t.offset <= image.traps[i - 1].offset) return bad("trap sites not sorted");
+    if (static_cast<uint32_t>(t.code) >= environ::kNumTrapCodes) return bad("bad trap code");
+  }
+  cm->info_.traps.assign(image.traps.begin(), image.traps.end());
+  for (const LoadRelocation& r : image.relocations) {
+    const uint64_t width = reloc_width(r.kind);
+    if (r.kind != RelocKind::kX86PCRel4 && r.kind != RelocKind::kAbs8) return bad("bad relocation kind");
+    if (text_size < width || r.offset > text_size - width) return bad("relocation outside the text");
+  }
+  cm->load_relocations_.assign(image.relocations.begin(), image.relocations.end());
+  cm->text_size_ = text_size;
+
+  const bool patch = !image.relocations.empty();
+  if (image.file != nullptr && text_size != 0) {
+    // A file on a noexec mount cannot be mapped executable: then the text is copied instead.
+    // Mapped read-only, then read+execute (the probe); made read-write only while load
+    // relocations are patched.
+    Expected<FileCode> mapped = FileCode::map(*image.file, image.file_offset, text_size, false);
+    if (mapped && mapped->make_executable()) {
+      if (patch) KILN_TRY(mapped->make_writable());
+      cm->file_mapping_ = std::move(*mapped);
+      cm->base_ = cm->file_mapping_.data();
+    }
+  }
+  if (cm->base_ == nullptr) {
+    KILN_ASSIGN_OR_RETURN(cm->mapping_, Mmap::allocate(std::max<uint64_t>(text_size, 1)));
+    cm->base_ = cm->mapping_.data();
+    if (text_size != 0) std::memcpy(cm->base_, image.text.data(), text_size);
+  }
+  Resolver resolver{reinterpret_cast<uintptr_t>(cm->base_), cm->func_offsets_, image.builtins};
+  for (const LoadRelocation& r : cm->load_relocations_) {
+    KILN_TRY(resolver.apply(cm->base_ + r.offset, r.kind, r.target, r.addend));
+  }
+  // W^X: writable only while patching (or copying); read+execute from here on.
+  if (!cm->file_mapping_.data()) {
+    KILN_TRY(cm->mapping_.make_executable(0, cm->mapping_.size()));
+    flush_instruction_cache(cm->base_, cm->mapping_.size());
+  } else {
+    KILN_TRY(cm->file_mapping_.make_executable());
+    flush_instruction_cache(cm->base_, cm->file_mapping_.size());
+  }
+  cm->publish(text_size);
+  cm->info_.owner = image.owner;
+  register_code(&cm->info_);
+  cm->registered_ = true;
+  return cm;
+}
+
+std::vector<uint8_t> CodeMemory::relocatable_text() const {
+  std::vector<uint8_t> out(base_, base_ + text_size_);
+  for (const LoadRelocation& r : load_relocations_) {
+    std::memset(out.data() + r.offset, 0, reloc_width(r.kind));
+  }
+  return out;
 }
 
 CodeMemory::~CodeMemory() {

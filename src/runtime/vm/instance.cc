@@ -1,17 +1,17 @@
 // runtime/vm/instance.cc: VMContext allocation and initialisation, and the bulk operations.
 #include "runtime/vm/instance.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "runtime/vm/libcalls.h"
+#include "runtime/vm/memory_image.h"
 
 namespace kiln::runtime::vm {
 
 using environ::TrapCode;
-
-void Instance::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
 
 Expected<std::unique_ptr<Instance>> Instance::create(const InstanceConfig& config,
                                                      const InstanceImports& imports) {
@@ -29,11 +29,10 @@ Expected<std::unique_ptr<Instance>> Instance::create(const InstanceConfig& confi
   inst->config_ = config;
   if (inst->config_.builtins == nullptr) inst->config_.builtins = builtin_table();
 
-  // SAFETY: size is a multiple of 16 (VMOffsets), as aligned_alloc requires.
-  auto* raw = static_cast<uint8_t*>(std::aligned_alloc(16, off.size()));
-  if (raw == nullptr) return Error(ErrorKind::kInstantiate, "failed to allocate VMContext");
-  std::memset(raw, 0, off.size());
-  inst->vmctx_.reset(raw);
+  InstanceAllocator* allocator = config.allocator != nullptr ? config.allocator : &on_demand_allocator();
+  inst->config_.allocator = allocator;
+  KILN_ASSIGN_OR_RETURN(uint8_t* raw, allocator->allocate_vmctx(off.size()));
+  inst->vmctx_ = std::unique_ptr<uint8_t, VMContextDeleter>(raw, VMContextDeleter{allocator, off.size()});
   VMContext* vmctx = inst->vmctx();
 
   *vmctx_at<uint64_t>(vmctx, off.magic()) = environ::kVMContextMagic;
@@ -69,25 +68,33 @@ Expected<std::unique_ptr<Instance>> Instance::create(const InstanceConfig& confi
 
   for (uint32_t i = 0; i < c.num_defined_memories; ++i) {
     const wasm::MemoryType& type = m.memory_types[c.num_imported_memories + i];
-    KILN_ASSIGN_OR_RETURN(auto mem, LinearMemory::create(type, config.tunables, config.max_memory_bytes));
+    const MemoryImage* image = config.images != nullptr && i < config.images->images.size()
+                                   ? config.images->images[i].get()
+                                   : nullptr;
+    KILN_ASSIGN_OR_RETURN(auto mem, allocator->allocate_memory(type, config.tunables, config.max_memory_bytes, image));
     mem->bind(vmctx_at<VMMemoryDefinition>(vmctx, off.defined_memory(environ::DefinedMemoryIndex(i))));
     inst->memories_.push_back(mem.get());
     inst->owned_memories_.push_back(std::move(mem));
   }
   for (uint32_t i = 0; i < c.num_defined_tables; ++i) {
-    KILN_ASSIGN_OR_RETURN(auto table, Table::create(m.tables[i].type, nullptr, config.max_table_elements));
+    KILN_ASSIGN_OR_RETURN(auto table, allocator->allocate_table(m.tables[i].type, config.max_table_elements));
     table->bind(vmctx_at<VMTableDefinition>(vmctx, off.defined_table(environ::DefinedTableIndex(i))));
     inst->tables_.push_back(table.get());
     inst->owned_tables_.push_back(std::move(table));
   }
 
-  for (uint32_t i = 0; i < m.num_defined_funcs(); ++i) {
-    environ::FuncIndex f(c.num_imported_funcs + i);
-    VMFuncRef* ref = vmctx_at<VMFuncRef>(vmctx, off.func_ref(f));
-    ref->array_call = nullptr;
-    ref->wasm_call = config.function_code[i];
-    ref->type_id = config.type_ids != nullptr ? config.type_ids[m.func_types[f.index()]] : 0;
-    ref->vmctx = vmctx;
+  // One VMFuncRef per defined function: the hottest loop of instantiation for big modules
+  // (thousands of functions), so everything it reads is hoisted out of it (stores into the
+  // VMContext could otherwise alias the arrays) and each entry is written whole.
+  {
+    const uint32_t n = m.num_defined_funcs();
+    const void* const* code = config.function_code.data();
+    const uint32_t* func_types = m.func_types.data() + c.num_imported_funcs;
+    const uint32_t* type_ids = config.type_ids;
+    VMFuncRef* refs = vmctx_at<VMFuncRef>(vmctx, off.func_ref(environ::FuncIndex(c.num_imported_funcs)));
+    for (uint32_t i = 0; i < n; ++i) {
+      refs[i] = VMFuncRef{nullptr, code[i], type_ids != nullptr ? type_ids[func_types[i]] : 0, 0, vmctx};
+    }
   }
 
   inst->elems_.resize(m.elems.size());
@@ -151,6 +158,18 @@ std::span<const uint8_t> Instance::data_segment(environ::DataIndex i) const {
 
 void Instance::drop_data(environ::DataIndex i) {
   if (i.index() < data_dropped_.size()) data_dropped_[i.index()] = true;
+}
+
+void Instance::drop_data_where(const std::vector<bool>& dropped) {
+  if (dropped.size() != data_dropped_.size()) return;
+  // At instantiation nothing is dropped yet: a word-wise copy. Otherwise, bit by bit.
+  if (std::find(data_dropped_.begin(), data_dropped_.end(), true) == data_dropped_.end()) {
+    data_dropped_ = dropped;
+    return;
+  }
+  for (size_t i = 0; i < dropped.size(); ++i) {
+    if (dropped[i]) data_dropped_[i] = true;
+  }
 }
 
 std::optional<TrapCode> Instance::memory_fill(environ::MemoryIndex mi, uint64_t dst, uint8_t value,

@@ -16,6 +16,7 @@
 #include "environ/trap_codes.h"
 #include "environ/tunables.h"
 #include "environ/vmoffsets.h"
+#include "runtime/vm/allocator.h"
 #include "runtime/vm/memory.h"
 #include "runtime/vm/table.h"
 #include "runtime/vm/vmcontext.h"
@@ -24,7 +25,16 @@
 
 namespace kiln::runtime::vm {
 
-// Store-level policy for fuel and epochs, implemented by the store.
+struct ModuleMemoryImages;
+
+// What a store's limiter says about a memory or table growth.
+enum class GrowDecision : uint8_t {
+  kAllow,
+  kDeny,  // the growth fails: memory.grow / table.grow return -1
+  kTrap,  // the caller traps with StoreHooks::take_limit_error()
+};
+
+// Store-level policy for fuel, epochs and resource limits, implemented by the store.
 class StoreHooks {
  public:
   virtual ~StoreHooks() = default;
@@ -33,6 +43,18 @@ class StoreHooks {
   virtual bool refuel(VMStoreContext* store) = 0;
   // The epoch deadline passed: the new deadline, or nullopt to trap Interrupt.
   virtual std::optional<uint64_t> new_epoch(VMStoreContext* store) = 0;
+  // memory.grow / table.grow by a nonzero delta from Wasm, before the memory or table grows.
+  // The default allows every growth the memory or table itself allows.
+  virtual GrowDecision memory_growing(const LinearMemory&, uint64_t /*delta_pages*/) {
+    return GrowDecision::kAllow;
+  }
+  virtual GrowDecision table_growing(const Table&, uint64_t /*delta*/) { return GrowDecision::kAllow; }
+  // After kTrap: the error the Wasm caller traps with (nullopt: a generic message).
+  virtual std::optional<Error> take_limit_error() { return std::nullopt; }
+  // Whether engine-canonical type `sub` is `super` or declares it (transitively) as a
+  // supertype: the slow path of call_indirect's signature check (builtin is_subtype). The
+  // default knows no declared supertypes.
+  virtual bool is_subtype(uint32_t sub, uint32_t super) const { return sub == super; }
 };
 
 // What the imports resolved to, in import order per kind. Types were checked by the linker.
@@ -55,12 +77,23 @@ struct InstanceConfig {
   uint64_t max_memory_bytes = UINT64_MAX;        // store limits, per memory / table
   uint64_t max_table_elements = UINT64_MAX;
   StoreHooks* hooks = nullptr;                   // null: out of fuel / epoch always trap
+  InstanceAllocator* allocator = nullptr;        // null: on_demand_allocator(); outlives
+  // Copy-on-write images of the defined memories (null: none); outlives the instance.
+  const ModuleMemoryImages* images = nullptr;
+};
+
+// Gives a VMContext back to the allocator it came from.
+struct VMContextDeleter {
+  InstanceAllocator* allocator = nullptr;
+  size_t size = 0;
+  void operator()(uint8_t* p) const { allocator->deallocate_vmctx(p, size); }
 };
 
 class Instance {
  public:
   // Allocates the VMContext, creates the defined memories and tables (tables filled with null,
-  // globals zeroed), wires the imports and fills every VMFuncRef. Fails with kInstantiate
+  // globals zeroed, memories with an image already holding it), all from config.allocator,
+  // wires the imports and fills every VMFuncRef. Fails with kInstantiate
   // when the import counts do not match the module, or a memory/table cannot be created.
   static Expected<std::unique_ptr<Instance>> create(const InstanceConfig& config,
                                                     const InstanceImports& imports);
@@ -83,6 +116,13 @@ class Instance {
   Table* table(environ::TableIndex i) const;
   VMGlobalDefinition* global(environ::GlobalIndex i) const;
   VMFuncRef* func_ref(environ::FuncIndex i) const;
+  // Without the range check: `i` must be a function index of the module (validated input).
+  VMFuncRef* func_ref_unchecked(environ::FuncIndex i) const {
+    return vmctx_at<VMFuncRef>(vmctx(), config_.offsets->func_ref(i));
+  }
+  // Marks every data segment `dropped[d]` says as dropped (active segments whose bytes a
+  // memory image already holds), in one step.
+  void drop_data_where(const std::vector<bool>& dropped);
 
   // Element segments hold evaluated references (VMFuncRef* or host pointers), set by the
   // instantiator; data segments are the module's bytes. Dropped segments read as empty.
@@ -105,12 +145,8 @@ class Instance {
 
  private:
   Instance() = default;
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const;
-  };
-
   // Declared first so it is destroyed last: owned tables and memories write into it.
-  std::unique_ptr<uint8_t, FreeDeleter> vmctx_;
+  std::unique_ptr<uint8_t, VMContextDeleter> vmctx_;
   InstanceConfig config_;
   std::vector<std::unique_ptr<LinearMemory>> owned_memories_;
   std::vector<std::unique_ptr<Table>> owned_tables_;

@@ -51,13 +51,36 @@ template <typename T>
       [&] { return std::atomic_ref<T>(*p).load(std::memory_order_seq_cst) == expected; }, timeout);
 }
 
+// The store's limiter refused a growth with an error: the Wasm caller (pc, fp: a return address
+// into it and its frame) traps with that error's message. Out of line, so the Error's owner is
+// this frame alone, as in a host function's shim (the moved-from Error owns nothing).
+[[noreturn, gnu::noinline]] void raise_limit_error(Instance* inst, uintptr_t caller_pc, uintptr_t caller_fp) {
+  VMStoreContext* store = inst->store();
+  if (store != nullptr) {
+    store->last_wasm_exit_pc = caller_pc;
+    store->last_wasm_exit_fp = caller_fp;
+  }
+  std::optional<Error> e = inst->hooks()->take_limit_error();
+  raise_host_error(e ? std::move(*e) : Error(ErrorKind::kOther, "resource limit exceeded"), store);
+}
+
 }  // namespace
 
 extern "C" {
 
 i64 kiln_builtin_memory_grow(vmctx v, i32 memory, i64 delta) {
-  LinearMemory* m = instance_of(v)->memory(MemoryIndex(memory));
-  return m != nullptr ? m->grow(delta) : UINT64_MAX;
+  KILN_WASM_CALLER();
+  Instance* inst = instance_of(v);
+  LinearMemory* m = inst->memory(MemoryIndex(memory));
+  if (m == nullptr) return UINT64_MAX;
+  if (delta != 0 && inst->hooks() != nullptr) {
+    switch (inst->hooks()->memory_growing(*m, delta)) {
+      case GrowDecision::kAllow: break;
+      case GrowDecision::kDeny: return UINT64_MAX;
+      case GrowDecision::kTrap: raise_limit_error(inst, caller_pc, caller_fp);
+    }
+  }
+  return m->grow(delta);
 }
 
 none kiln_builtin_memory_fill(vmctx v, i32 memory, i64 dst, i32 byte, i64 len) {
@@ -81,8 +104,18 @@ none kiln_builtin_memory_init(vmctx v, i32 memory, i32 data, i64 dst, i32 src, i
 none kiln_builtin_data_drop(vmctx v, i32 data) { instance_of(v)->drop_data(DataIndex(data)); }
 
 i64 kiln_builtin_table_grow(vmctx v, i32 table, i64 delta, ptr init) {
-  Table* t = instance_of(v)->table(TableIndex(table));
-  return t != nullptr ? t->grow(delta, init) : UINT64_MAX;
+  KILN_WASM_CALLER();
+  Instance* inst = instance_of(v);
+  Table* t = inst->table(TableIndex(table));
+  if (t == nullptr) return UINT64_MAX;
+  if (delta != 0 && inst->hooks() != nullptr) {
+    switch (inst->hooks()->table_growing(*t, delta)) {
+      case GrowDecision::kAllow: break;
+      case GrowDecision::kDeny: return UINT64_MAX;
+      case GrowDecision::kTrap: raise_limit_error(inst, caller_pc, caller_fp);
+    }
+  }
+  return t->grow(delta, init);
 }
 
 none kiln_builtin_table_fill(vmctx v, i32 table, i64 dst, ptr value, i64 len) {
@@ -152,10 +185,23 @@ none kiln_builtin_out_of_gas(vmctx v) {
 i64 kiln_builtin_new_epoch(vmctx v) {
   KILN_WASM_CALLER();
   Instance* inst = instance_of(v);
+  // Compiled code compares with a cached deadline: if the host has since moved the store's
+  // deadline past the current epoch, that is the new one.
+  const uint64_t* epoch = *vmctx_at<const uint64_t*>(v, environ::VMOffsets::epoch_counter());
+  VMStoreContext* store = inst->store();
+  if (epoch != nullptr && store != nullptr &&
+      __atomic_load_n(epoch, __ATOMIC_RELAXED) < store->epoch_deadline) {
+    return store->epoch_deadline;
+  }
   std::optional<uint64_t> deadline;
   if (inst->hooks() != nullptr) deadline = inst->hooks()->new_epoch(inst->store());
   if (!deadline) raise_trap(TrapCode::kInterrupt, caller_pc, caller_fp);
   return *deadline;
+}
+
+i32 kiln_builtin_is_subtype(vmctx v, i32 actual, i32 expected) {
+  StoreHooks* hooks = instance_of(v)->hooks();
+  return hooks != nullptr ? hooks->is_subtype(actual, expected) : actual == expected;
 }
 
 none kiln_builtin_raise_trap(vmctx, i32 code) {

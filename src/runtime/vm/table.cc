@@ -34,7 +34,41 @@ Expected<std::unique_ptr<Table>> Table::create(const wasm::TableType& type, void
   return t;
 }
 
-Table::~Table() { std::free(def_->base); }
+Expected<std::unique_ptr<Table>> Table::create_in_slot(const wasm::TableType& type, void* init,
+                                                       uint64_t store_max_elements, TableSlotOwner* owner,
+                                                       uint32_t slot, void** elements, uint64_t capacity) {
+  std::unique_ptr<Table> t(new Table());
+  t->type_ = type;
+  uint64_t index_limit = type.limits.is64 ? UINT64_MAX : uint64_t{UINT32_MAX};
+  uint64_t max = type.limits.max ? std::min(*type.limits.max, index_limit) : index_limit;
+  t->max_elements_ = std::min({max, store_max_elements, kMaxTableElements, capacity});
+  uint64_t min = type.limits.min;
+  if (min > t->max_elements_) {
+    return Error(ErrorKind::kInstantiate,
+                 "table minimum size of " + std::to_string(min) + " elements exceeds table limits" +
+                     (min <= std::min({max, store_max_elements, kMaxTableElements})
+                          ? " (the pooling allocator's " + std::to_string(capacity) + " elements per table)"
+                          : std::string()));
+  }
+  // The slot is zero (null) everywhere: only a non-null initial value needs writing.
+  if (init != nullptr) {
+    for (uint64_t i = 0; i < min; ++i) elements[i] = init;
+  }
+  t->own_def_.base = elements;
+  t->own_def_.current_elements = min;
+  t->capacity_ = capacity;
+  t->slot_owner_ = owner;
+  t->slot_index_ = slot;
+  return t;
+}
+
+Table::~Table() {
+  if (slot_owner_ != nullptr) {
+    slot_owner_->release_table_slot(slot_index_, def_->current_elements);
+  } else {
+    std::free(def_->base);
+  }
+}
 
 bool Table::reallocate(uint64_t capacity) {
   // capacity <= kMaxTableElements, so the byte count cannot overflow.
@@ -68,6 +102,7 @@ uint64_t Table::grow(uint64_t delta, void* init) {
   if (delta > max_elements_ - old) return UINT64_MAX;
   uint64_t size = old + delta;
   if (size > capacity_) {
+    if (slot_owner_ != nullptr) return UINT64_MAX;  // max_elements_ <= capacity_: unreachable
     // Grow geometrically so repeated table.grow 1 is amortised O(1).
     uint64_t cap = std::max(size, std::min(max_elements_, capacity_ * 2));
     if (!reallocate(cap)) return UINT64_MAX;

@@ -2,7 +2,8 @@
 // VMFuncRef* (null = 0), externref and other reference tables hold opaque host pointers. The
 // elements live in one heap array described by a VMTableDefinition {base, current_elements},
 // which compiled code reads for table.get/set/size and call_indirect; growth may move the
-// array, so compiled code reloads `base` after calls.
+// array, so compiled code reloads `base` after calls. A pooled table's array is a slot of the
+// pooling allocator instead: fixed capacity, never moves, zeroed when given back.
 #pragma once
 
 #include <cstdint>
@@ -17,12 +18,28 @@
 
 namespace kiln::runtime::vm {
 
+// Takes a pooled table's slot back when the table is destroyed (the pooling allocator).
+class TableSlotOwner {
+ public:
+  // The first `used` elements of the slot may be non-null.
+  virtual void release_table_slot(uint32_t slot, uint64_t used) = 0;
+
+ protected:
+  ~TableSlotOwner() = default;
+};
+
 class Table {
  public:
   // Fails (ErrorKind::kInstantiate) when the minimum exceeds the type's maximum, the store's
   // limit or what can be allocated. Every element starts as `init`.
   static Expected<std::unique_ptr<Table>> create(const wasm::TableType& type, void* init = nullptr,
                                                  uint64_t store_max_elements = UINT64_MAX);
+  // A table whose elements live in a pool slot of `capacity` null elements at `elements`,
+  // given back to `owner` on destruction. Fails as create() does, the slot's capacity being
+  // one more limit (the slot is not taken on failure).
+  static Expected<std::unique_ptr<Table>> create_in_slot(const wasm::TableType& type, void* init,
+                                                         uint64_t store_max_elements, TableSlotOwner* owner,
+                                                         uint32_t slot, void** elements, uint64_t capacity);
   ~Table();
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
@@ -56,6 +73,8 @@ class Table {
   wasm::TableType type_;
   uint64_t max_elements_ = 0;
   uint64_t capacity_ = 0;
+  TableSlotOwner* slot_owner_ = nullptr;  // pooled: the elements belong to the slot
+  uint32_t slot_index_ = 0;
   VMTableDefinition own_def_{};
   VMTableDefinition* def_ = &own_def_;
 };

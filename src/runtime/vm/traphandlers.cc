@@ -205,6 +205,10 @@ std::optional<Trap> catch_traps(VMStoreContext* store, uint64_t max_wasm_stack, 
   act.prev = tls_activation;
   act.entry_fp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   act.store = store;
+  // A trap longjmps over the WasmExitScopes of the host calls it unwinds; put back what the
+  // caller of this activation had.
+  const uintptr_t saved_exit_fp = store != nullptr ? store->last_wasm_exit_fp : 0;
+  const uintptr_t saved_exit_pc = store != nullptr ? store->last_wasm_exit_pc : 0;
   if (store != nullptr && store->stack_limit == 0) {
     act.set_stack_limit = true;
     store->stack_limit = act.entry_fp > max_wasm_stack ? act.entry_fp - max_wasm_stack : 1;
@@ -221,6 +225,10 @@ std::optional<Trap> catch_traps(VMStoreContext* store, uint64_t max_wasm_stack, 
   // A trap longjmp'd here; `act` was filled in by its raiser.
   tls_activation = act.prev;
   if (act.set_stack_limit) act.store->stack_limit = 0;
+  if (act.store != nullptr) {
+    act.store->last_wasm_exit_fp = saved_exit_fp;
+    act.store->last_wasm_exit_pc = saved_exit_pc;
+  }
   Trap trap;
   trap.code = act.code;
   trap.pc = act.pc;

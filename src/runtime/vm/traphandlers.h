@@ -104,8 +104,40 @@ bool in_activation();
 // outside an activation is a runtime bug and aborts.
 [[noreturn]] void raise_trap(environ::TrapCode code, uintptr_t pc, uintptr_t fp);
 // Raises a host error from a host function called through a wasm-to-array trampoline; the
-// backtrace starts at `store`'s last_wasm_exit_{pc,fp}. Does not return.
+// backtrace starts at `store`'s last_wasm_exit_{pc,fp} (see enter_host_call). Does not return.
 [[noreturn]] void raise_host_error(Error error, const VMStoreContext* store);
+
+// The Wasm frame that called the host: VMStoreContext::last_wasm_exit_{fp,pc}.
+struct WasmExit {
+  uintptr_t fp = 0;
+  uintptr_t pc = 0;
+};
+
+// Called first thing by a host-call shim: records the Wasm frame that called it as the
+// store's last Wasm exit and returns the previous one, which the shim passes back to
+// leave_host_call when it returns normally (nested host -> wasm -> host calls each see their
+// own exit). `trampoline_fp` is the saved frame pointer slot of the shim's own frame
+// (`*(uintptr_t*)__builtin_frame_address(0)`): the wasm-to-array trampoline keeps a standard
+// rbp frame (codegen/isa/x64/emit.cc) whose [fp] is the Wasm caller's frame pointer and
+// [fp + 8] the return address into it. 0 (a direct call from the host, no Wasm caller)
+// records no exit, so an error raised then has an empty backtrace. When the shim raises
+// instead, catch_traps restores the fields it found on entry. Plain functions, no RAII: the
+// shim's frame must own nothing with a destructor when it raises.
+inline WasmExit enter_host_call(VMStoreContext* store, uintptr_t trampoline_fp) {
+  WasmExit previous{store->last_wasm_exit_fp, store->last_wasm_exit_pc};
+  WasmExit mine;
+  if (trampoline_fp != 0) {
+    const auto* frame = reinterpret_cast<const uintptr_t*>(trampoline_fp);
+    mine = {frame[0], frame[1]};
+  }
+  store->last_wasm_exit_fp = mine.fp;
+  store->last_wasm_exit_pc = mine.pc;
+  return previous;
+}
+inline void leave_host_call(VMStoreContext* store, WasmExit previous) {
+  store->last_wasm_exit_fp = previous.fp;
+  store->last_wasm_exit_pc = previous.pc;
+}
 
 // Walks frame pointers from (pc, fp) over compiled wasm functions, up to max_frames.
 std::vector<BacktraceFrame> capture_backtrace(uintptr_t pc, uintptr_t fp, size_t max_frames = 256);
