@@ -1469,6 +1469,9 @@ class Validator {
         std::string why = check_extern_name(e.name.name);
         if (!why.empty()) return err(why, in.offset);
         KILN_TRY(check_implements(e.name, x.kind, in.offset));
+        // Annotated names of a bag resolve their resource in the enclosing component's export
+        // namespace: a type exported by the bag itself names nothing there.
+        KILN_TRY(check_annotated(e.name.name, x, false, in.offset));
         inst->exports.emplace_back(e.name.name, x);
       }
     }
