@@ -3,6 +3,7 @@
 // one per line; `--bench=REPS` times repeated calls for bench/run.py.
 #include <cstdlib>
 #include <charconv>
+#include <array>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -184,6 +185,20 @@ std::optional<runtime::Val> parse_val(std::string_view s, const wasm::ValType& t
     case wasm::ValKind::kF64:
       if (auto v = parse_float(s)) return runtime::Val::f64(*v);
       return std::nullopt;
+    case wasm::ValKind::kV128: {
+      // The 128-bit value in hex, as results print: "0x" and 1-32 digits, most significant
+      // first (lane 0 is the low end).
+      if (s.size() < 3 || s.size() > 34 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+      std::array<uint8_t, 16> bytes{};
+      size_t digit = 0;  // from the least significant end
+      for (size_t i = s.size(); i-- > 2; ++digit) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return std::nullopt;
+        bytes[digit / 2] |= static_cast<uint8_t>(d << (4 * (digit % 2)));
+      }
+      return runtime::Val::v128(bytes);
+    }
     default:
       return std::nullopt;
   }

@@ -278,6 +278,25 @@ def case_bench_hooks(c: Case) -> None:
     expect_in("error", "bench::start", p.stderr)
 
 
+V128_ADD = r'''
+(module
+  (func (export "add") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+  (func (export "lane") (param v128) (result i32) (i32x4.extract_lane 0 (local.get 0))))
+'''
+
+
+def case_invoke_v128(c: Case) -> None:
+    c.file("v.wat", V128_ADD)
+    # Lane 0 is the low end of the hex number, as results print.
+    p = c.run("run", "--invoke", "add", "v.wat", "0x00000004000000030000000200000001", "0x1000000010")
+    expect_eq("add", p.stdout, "0x00000004000000030000001200000011\n")
+    p = c.run("run", "--invoke", "lane", "v.wat", "0xFFFFFFFF")
+    expect_eq("lane", p.stdout, "-1\n")
+    for bad in ["12", "0x", "0xg1", "0x" + "1" * 33]:
+        p = c.run("run", "--invoke", "lane", "v.wat", bad, status=2)
+        expect_in("bad v128", "is not a valid v128", p.stderr)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
