@@ -36,6 +36,7 @@ bench: build
 	python3 bench/run.py --build $(BUILD)
 	python3 bench/sightglass.py --build $(BUILD)
 	python3 bench/limits.py --build $(BUILD)
+	python3 bench/startup.py --kiln $(BUILD)/kiln
 
 # Differential testing on N random modules from binaryen's fuzzer: Kiln vs Node's V8, and
 # Kiln -O0 vs -O2. Failing modules are kept in $(BUILD)/fuzz-diff-results.
