@@ -75,20 +75,27 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
     for (Block b : rpo) {
       MemState in;
       MemVersion phi = block_version(b);
-      for (size_t c = 0; c < kNumMemCategories; ++c) {
-        MemVersion common = b == entry ? kEntryVersion : kUnchanged;
-        bool conflict = false;
-        for (const BlockPredecessor& p : cfg.preds(b)) {
-          if (!done.contains(p.block)) continue;
-          MemVersion v = exit_state(p.block)[c];
+      // Per category: the one version every visited predecessor passes (besides the block's
+      // own), if there is one. Each predecessor's exit state is computed once for all
+      // categories.
+      MemState common;
+      common.fill(b == entry ? kEntryVersion : kUnchanged);
+      std::array<bool, kNumMemCategories> conflict{};
+      for (const BlockPredecessor& p : cfg.preds(b)) {
+        if (!done.contains(p.block)) continue;
+        const MemState out = exit_state(p.block);
+        for (size_t c = 0; c < kNumMemCategories; ++c) {
+          MemVersion v = out[c];
           if (v == phi) continue;  // a trivial phi operand: the block's own version
-          if (common == kUnchanged) {
-            common = v;
-          } else if (common != v) {
-            conflict = true;
+          if (common[c] == kUnchanged) {
+            common[c] = v;
+          } else if (common[c] != v) {
+            conflict[c] = true;
           }
         }
-        in[c] = conflict || common == kUnchanged ? phi : common;
+      }
+      for (size_t c = 0; c < kNumMemCategories; ++c) {
+        in[c] = conflict[c] || common[c] == kUnchanged ? phi : common[c];
       }
       if (!done.contains(b) || in != entry_[b]) {
         converged = false;

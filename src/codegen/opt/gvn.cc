@@ -59,6 +59,10 @@ bool commutative(Opcode op) {
 // order of insertion (leaving a dominator-tree scope), and that is what makes plain removal
 // correct without tombstones: a present entry probed past a slot only if that slot was taken
 // when it was inserted, by an entry that is older and therefore still present.
+//
+// The present entries are exactly a stack (`entries_`, newest last), so a slot holds only a
+// hash fragment and the entry's index: 8 bytes instead of a whole key, which keeps the table
+// small enough to clear cheaply for every run and to probe within the cache.
 class ScopedTable {
  public:
   explicit ScopedTable(size_t max_entries) {
@@ -69,38 +73,41 @@ class ScopedTable {
   }
   // The instruction recorded for k, or records i for it (fresh = true).
   Inst find_or_insert(const Key& k, Inst i, bool& fresh) {
-    for (size_t s = KeyHash()(k) & mask_;; s = (s + 1) & mask_) {
+    const size_t h = KeyHash()(k);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
       Slot& slot = slots_[s];
-      if (!slot.used) {
-        slot = {k, i, true};
+      if (slot.entry == 0) {
+        entries_.push_back({k, i, s});
+        slot = {tag, static_cast<uint32_t>(entries_.size())};
         fresh = true;
         return i;
       }
-      if (slot.key == k) {
+      if (slot.tag == tag && entries_[slot.entry - 1].key == k) {
         fresh = false;
-        return slot.inst;
+        return entries_[slot.entry - 1].inst;
       }
     }
   }
-  // Removes k, the most recently inserted entry still present.
-  void erase_newest(const Key& k) {
-    for (size_t s = KeyHash()(k) & mask_;; s = (s + 1) & mask_) {
-      Slot& slot = slots_[s];
-      if (!slot.used) return;
-      if (slot.key == k) {
-        slot.used = false;
-        return;
-      }
-    }
+  size_t size() const { return entries_.size(); }
+  // Removes the most recently inserted entry.
+  void pop_newest() {
+    slots_[entries_.back().slot] = Slot{};
+    entries_.pop_back();
   }
 
  private:
   struct Slot {
-    Key key{};
+    uint32_t tag = 0;    // high bits of the key's hash
+    uint32_t entry = 0;  // 1 + index into entries_; 0: empty
+  };
+  struct Entry {
+    Key key;
     Inst inst;
-    bool used = false;
+    size_t slot;
   };
   std::vector<Slot> slots_;
+  std::vector<Entry> entries_;
   size_t mask_ = 0;
 };
 
@@ -125,13 +132,10 @@ class Gvn {
       Frame fr = stack.back();
       stack.pop_back();
       if (fr.leaving) {
-        while (log_.size() > fr.log_size) {
-          table_.erase_newest(log_.back());
-          log_.pop_back();
-        }
+        while (table_.size() > fr.log_size) table_.pop_newest();
         continue;
       }
-      stack.push_back({fr.block, log_.size(), true});
+      stack.push_back({fr.block, table_.size(), true});
       visit_block(fr.block);
       const auto& ch = children[fr.block];
       for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back({*it, 0, false});
@@ -168,10 +172,7 @@ class Gvn {
     }
     bool fresh = false;
     Inst prev = table_.find_or_insert(k, i, fresh);
-    if (fresh) {
-      log_.push_back(k);
-      return;
-    }
+    if (fresh) return;
     if (cond_trap) {
       f_.layout.remove_inst(i);
       changed_ = true;
@@ -190,7 +191,6 @@ class Gvn {
   Function& f_;
   DataFlowGraph& dfg_;
   ScopedTable table_;
-  std::vector<Key> log_;
   bool changed_ = false;
 };
 

@@ -10,6 +10,7 @@
 //
 // Blocks are visited in reverse postorder (dominators first) with one table; an entry is used
 // only if its block dominates the load's block (within a block, entries are earlier).
+#include <cassert>
 #include <vector>
 
 #include "codegen/opt/alias.h"
@@ -51,7 +52,10 @@ struct Available {
 };
 
 // Open addressing with linear probing, sized once for every instruction of the function (at
-// most half full: each load or store adds at most one entry), never shrinking or growing.
+// most half full: each load or store adds at most one entry), never shrinking or growing. A
+// slot holds only a hash fragment and the index of its entry (8 bytes instead of a whole key),
+// which keeps the table cheap to clear for every run and compact to probe; the entries are
+// reserved up front, so references to them stay valid.
 class LoadTable {
  public:
   explicit LoadTable(size_t max_entries) {
@@ -59,32 +63,39 @@ class LoadTable {
     while (cap < 2 * max_entries) cap *= 2;
     slots_.resize(cap);
     mask_ = cap - 1;
+    entries_.reserve(max_entries);
   }
   // The entry for k; a new one (fresh = true) holds `init`.
   Available& find_or_insert(const LoadKey& k, const Available& init, bool& fresh) {
-    for (size_t s = LoadKeyHash()(k) & mask_;; s = (s + 1) & mask_) {
+    const size_t h = LoadKeyHash()(k);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
       Slot& slot = slots_[s];
-      if (!slot.used) {
-        slot.key = k;
-        slot.value = init;
-        slot.used = true;
+      if (slot.entry == 0) {
+        assert(entries_.size() < entries_.capacity());
+        entries_.push_back({k, init});
+        slot = {tag, static_cast<uint32_t>(entries_.size())};
         fresh = true;
-        return slot.value;
+        return entries_.back().value;
       }
-      if (slot.key == k) {
+      if (slot.tag == tag && entries_[slot.entry - 1].key == k) {
         fresh = false;
-        return slot.value;
+        return entries_[slot.entry - 1].value;
       }
     }
   }
 
  private:
   struct Slot {
-    LoadKey key{};
+    uint32_t tag = 0;    // high bits of the key's hash
+    uint32_t entry = 0;  // 1 + index into entries_; 0: empty
+  };
+  struct Entry {
+    LoadKey key;
     Available value;
-    bool used = false;
   };
   std::vector<Slot> slots_;
+  std::vector<Entry> entries_;
   size_t mask_ = 0;
 };
 

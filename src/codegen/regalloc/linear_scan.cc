@@ -69,7 +69,9 @@ struct Interval {
   uint32_t vreg = kNoVReg;
   RegClass cls = RegClass::kInt;
   std::vector<Range> ranges;
-  std::vector<UsePos> uses;  // sorted by pos
+  // Sorted by pos: a piece of the vreg's segment of use_store_, so splitting an interval
+  // divides the view instead of copying the uses after the split position.
+  std::span<const UsePos> uses;
   bool in_reg = false;       // assigned a register (else: the vreg's spill slot)
   bool assigned = false;
   PReg reg;
@@ -192,6 +194,9 @@ class Allocator {
   uint64_t env_mask_[kNumClasses] = {0, 0};
 
   std::deque<Interval> ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
+  // Every vreg's uses, one segment per vreg in ascending order, viewed by its pieces: one
+  // allocation for the whole function instead of a growing vector per interval.
+  std::vector<UsePos> use_store_;
   // The pieces of each vreg sorted by start, as one flat array indexed by child_begin_[v]:
   // built once allocation is done (splitting only appends to ivs_).
   std::vector<uint32_t> child_begin_, child_ids_;
@@ -500,7 +505,22 @@ Expected<void> Allocator::build_intervals() {
     ivs_.back().cls = vclass_[v];
   }
   auto rs = [&](uint32_t v) -> std::vector<Range>& { return ivs_[v].ranges; };
-  auto us = [&](uint32_t v) -> std::vector<UsePos>& { return ivs_[v].uses; };
+  // Each operand and entry live-in adds at most one use to its vreg: segments sized by those
+  // counts, filled from their ends backwards (the walk below goes backwards), so the uses
+  // collected, [use_fill[v], use_end[v]), come out ascending.
+  std::vector<uint32_t> use_end(nv_, 0);
+  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
+    for (const Operand& op : f_.inst_operands(i)) ++use_end[op.vreg.index];
+  }
+  for (const auto& [v, r] : f_.entry_live_ins) ++use_end[v.index];
+  uint32_t total_uses = 0;
+  for (uint32_t v = 0; v < nv_; ++v) {
+    total_uses += use_end[v];
+    use_end[v] = total_uses;
+  }
+  use_store_.resize(total_uses);
+  std::vector<uint32_t> use_fill = use_end;
+  auto add_use = [&](uint32_t v, const UsePos& u) { use_store_[--use_fill[v]] = u; };
   std::vector<uint32_t> tie(nv_, kNoVReg);
   std::vector<PReg> fixed_start(nv_);
   std::vector<uint8_t> stack_start(nv_, 0);
@@ -541,22 +561,22 @@ Expected<void> Allocator::build_intervals() {
         switch (op.constraint) {
           case Constraint::kFixedReg:
             fixed_start[v] = op.fixed;
-            us(v).push_back({pos, UseKind::kFixed, op.fixed});
+            add_use(v, {pos, UseKind::kFixed, op.fixed});
             break;
           case Constraint::kStack:
             stack_start[v] = 1;
             needs_slot_[v] = 1;
             break;
           case Constraint::kAny:
-            us(v).push_back({pos, UseKind::kAny, {}});
+            add_use(v, {pos, UseKind::kAny, {}});
             break;
           case Constraint::kReuse:
             tie[v] = ops[op.reuse_input].vreg.index;
             hint_vreg_[v] = tie[v];
-            us(v).push_back({pos, UseKind::kReg, {}});
+            add_use(v, {pos, UseKind::kReg, {}});
             break;
           default:
-            us(v).push_back({pos, UseKind::kReg, {}});
+            add_use(v, {pos, UseKind::kReg, {}});
             break;
         }
         if (in.is_move && ops.size() == 2) {
@@ -579,21 +599,21 @@ Expected<void> Allocator::build_intervals() {
           if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
         }
         if (reused) {
-          us(v).push_back({early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
+          add_use(v, {early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
           continue;
         }
         switch (op.constraint) {
           case Constraint::kFixedReg:
-            us(v).push_back({early_pos(i), UseKind::kAny, op.fixed});
+            add_use(v, {early_pos(i), UseKind::kAny, op.fixed});
             break;
           case Constraint::kStack:
             needs_slot_[v] = 1;
             break;
           case Constraint::kAny:
-            us(v).push_back({late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
+            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
             break;
           default:
-            us(v).push_back({late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
+            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
             break;
         }
       }
@@ -603,7 +623,7 @@ Expected<void> Allocator::build_intervals() {
       for (const auto& [v, r] : f_.entry_live_ins) {
         define(v.index, 1, bs, 2);
         fixed_start[v.index] = r;
-        us(v.index).push_back({1, UseKind::kFixed, r});
+        add_use(v.index, {1, UseKind::kFixed, r});
       }
     }
     // Block params and the arguments passed to them prefer each other's registers.
@@ -621,15 +641,16 @@ Expected<void> Allocator::build_intervals() {
   for (uint32_t v = 0; v < nv_; ++v) {
     Interval& iv = ivs_[v];
     std::reverse(iv.ranges.begin(), iv.ranges.end());
-    std::reverse(iv.uses.begin(), iv.uses.end());
+    std::span<UsePos> uses(use_store_.data() + use_fill[v], use_end[v] - use_fill[v]);
     // Uses of one instruction were collected defs first: a stable insertion sort fixes those
     // local inversions in linear time.
-    for (size_t k = 1; k < iv.uses.size(); ++k) {
-      UsePos u = iv.uses[k];
+    for (size_t k = 1; k < uses.size(); ++k) {
+      UsePos u = uses[k];
       size_t j = k;
-      for (; j > 0 && iv.uses[j - 1].pos > u.pos; --j) iv.uses[j] = iv.uses[j - 1];
-      iv.uses[j] = u;
+      for (; j > 0 && uses[j - 1].pos > u.pos; --j) uses[j] = uses[j - 1];
+      uses[j] = u;
     }
+    iv.uses = uses;
     iv.tie_vreg = tie[v];
     iv.fixed_start = fixed_start[v];
     iv.stack_start = stack_start[v];
@@ -823,8 +844,9 @@ uint32_t Allocator::split(uint32_t id, uint32_t pos) {
     }
     auto u = std::lower_bound(a.uses.begin(), a.uses.end(), pos,
                               [](const UsePos& x, uint32_t p) { return x.pos < p; });
-    tail.uses.assign(u, a.uses.end());
-    a.uses.erase(u, a.uses.end());
+    const size_t head_uses = static_cast<size_t>(u - a.uses.begin());
+    tail.uses = a.uses.subspan(head_uses);
+    a.uses = a.uses.first(head_uses);
     if (a.cursor > a.ranges.size()) a.cursor = static_cast<uint32_t>(a.ranges.size());
   }
   uint32_t nid = static_cast<uint32_t>(ivs_.size());
@@ -1194,9 +1216,15 @@ uint32_t Allocator::scratch_slot(RegClass cls, int which) {
 
 Allocation Allocator::loc_at(uint32_t v, uint32_t pos) const {
   auto ch = children(v);
-  auto it = std::upper_bound(ch.begin(), ch.end(), pos, [&](uint32_t p, uint32_t id) { return p < ivs_[id].start(); });
-  if (it == ch.begin()) return {};
-  const Interval& iv = ivs_[*(it - 1)];
+  if (ch.empty()) return {};
+  // Most vregs are never split: one piece, no search among the pieces.
+  uint32_t id = ch[0];
+  if (ch.size() > 1) {
+    auto it = std::upper_bound(ch.begin(), ch.end(), pos, [&](uint32_t p, uint32_t c) { return p < ivs_[c].start(); });
+    if (it == ch.begin()) return {};
+    id = *(it - 1);
+  }
+  const Interval& iv = ivs_[id];
   if (!iv.covers(pos)) return {};
   return iv.in_reg ? Allocation::in_reg(iv.reg) : slot_alloc(v);
 }
