@@ -17,6 +17,7 @@ std::string Signature::to_string() const {
   };
   std::string s = "(" + list(params) + ")";
   if (!returns.empty()) s += " -> " + list(returns);
+  if (call_conv == CallConv::kPreserveAll) s += " preserve_all";
   return s;
 }
 

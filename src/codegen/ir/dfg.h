@@ -24,9 +24,17 @@ struct AbiParam {
   bool operator==(const AbiParam&) const = default;
 };
 
+// How a call treats registers. kDefault: the target's C convention (System V on x64).
+// kPreserveAll: the callee preserves every register except those holding its results, so the
+// register allocator keeps values in caller-saved registers across the call (used for the
+// rarely taken slow paths of fuel and epoch checks, whose callees are assembly stubs that save
+// everything around the real C++ function). Printed as a trailing `preserve_all`.
+enum class CallConv : uint8_t { kDefault, kPreserveAll };
+
 struct Signature {
   std::vector<AbiParam> params;
   std::vector<AbiParam> returns;
+  CallConv call_conv = CallConv::kDefault;
   bool operator==(const Signature&) const = default;
   // "(i64 vmctx, i32) -> i32"
   std::string to_string() const;

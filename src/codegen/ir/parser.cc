@@ -408,6 +408,10 @@ class Parser {
       if (*n != f_->dfg.signatures.size()) return err(t, "signatures must be numbered in order");
       KILN_TRY(expect('='));
       KILN_ASSIGN_OR_RETURN(Signature sig, parse_signature());
+      if (is_ident("preserve_all")) {
+        next();
+        sig.call_conv = CallConv::kPreserveAll;
+      }
       f_->import_signature(std::move(sig));
       return {};
     }

@@ -80,10 +80,9 @@ ir::MemFlags store_context_flags() {
 }  // namespace
 
 // The VMStoreContext* and the epoch counter's address are loaded where they are used, without
-// the readonly flag: every instrumented loop contains a slow-path call, so LICM leaves them in
-// the loop instead of hoisting them into registers that must survive that call (which would
-// cost callee-saved registers or spills on every iteration of the hot path). The reloads are
-// L1 hits off the vmctx, which the loop needs anyway.
+// the readonly flag, so LICM leaves them in the loop instead of hoisting them into registers
+// held across the whole loop (the slow-path call preserves all registers, but a hoisted
+// address still takes one from the loop body). The reloads are L1 hits off the vmctx.
 ir::Value FuelEpochInstrumentation::store_context() {
   return fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::store_context()), false);
 }
@@ -119,7 +118,7 @@ void FuelEpochInstrumentation::check_fuel() {
   b_.switch_to_block(slow);
   // out_of_gas refuels the store (fuel_consumed) or traps.
   save_fuel();
-  fe_.call_builtin(environ::BuiltinIndex::kOutOfGas, {}, /*cold=*/true);
+  fe_.call_builtin(environ::BuiltinIndex::kOutOfGasPreserveAll, {}, /*cold=*/true);
   load_fuel();
   b_.jump(cont);
   b_.seal_block(cont);
@@ -145,7 +144,7 @@ void FuelEpochInstrumentation::check_epoch() {
   b_.brif(in_time, cont, {}, slow, {});
   b_.seal_block(slow);
   b_.switch_to_block(slow);
-  ir::Value deadline = *fe_.call_builtin(environ::BuiltinIndex::kNewEpoch, {}, /*cold=*/true);
+  ir::Value deadline = *fe_.call_builtin(environ::BuiltinIndex::kNewEpochPreserveAll, {}, /*cold=*/true);
   b_.def_var(deadline_var_, deadline);
   b_.jump(cont);
   b_.seal_block(cont);

@@ -20,7 +20,10 @@
 // else applies the store's policy (trap Interrupt, or a callback's new deadline).
 //
 // Slow paths are branched to second so that the backend's reverse-postorder layout lets the
-// hot path fall through; they reload what they need from the vmctx (see fuel_epoch.cc).
+// hot path fall through; they reload what they need from the vmctx (see fuel_epoch.cc). They
+// call the preserve-all variants of the builtins (OutOfGasPreserveAll, NewEpochPreserveAll:
+// assembly stubs that save every register but the result), with ir::CallConv::kPreserveAll,
+// so values live across a loop header or function entry stay in caller-saved registers.
 #pragma once
 
 #include <cstdint>

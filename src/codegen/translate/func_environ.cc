@@ -270,6 +270,17 @@ std::vector<Value> FuncEnvironment::call_indirect(uint32_t type_index, uint32_t 
   return call_func_ref(type_index, ref, args, tail);
 }
 
+namespace {
+
+// The builtins whose runtime entry is a stub preserving every register but the result
+// (builtins.def): called with the preserve-all convention.
+bool builtin_preserves_all(environ::BuiltinIndex bi) {
+  return bi == environ::BuiltinIndex::kOutOfGasPreserveAll ||
+         bi == environ::BuiltinIndex::kNewEpochPreserveAll;
+}
+
+}  // namespace
+
 std::optional<Value> FuncEnvironment::call_builtin(environ::BuiltinIndex bi,
                                                    std::span<const Value> args, bool cold) {
   const environ::BuiltinSignature& bs = environ::builtin_signature(bi);
@@ -286,6 +297,7 @@ std::optional<Value> FuncEnvironment::call_builtin(environ::BuiltinIndex bi,
                                                   : ir::ArgumentPurpose::kNormal});
     }
     if (bs.result != environ::BuiltinType::kNone) s.returns.push_back({builtin_ir_type(bs.result)});
+    if (builtin_preserves_all(bi)) s.call_conv = ir::CallConv::kPreserveAll;
     sig = b_.func().import_signature(std::move(s));
     builtin_sigs_.emplace(key, sig);
   }

@@ -64,7 +64,34 @@ template <typename T>
   raise_host_error(e ? std::move(*e) : Error(ErrorKind::kOther, "resource limit exceeded"), store);
 }
 
+// out_of_gas and new_epoch, shared by the plain builtins and the preserve-all stubs' targets.
+void out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
+  Instance* inst = instance_of(v);
+  bool refueled = inst->hooks() != nullptr && inst->hooks()->refuel(inst->store());
+  if (!refueled) raise_trap(TrapCode::kOutOfFuel, caller_pc, caller_fp);
+}
+
+uint64_t new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
+  Instance* inst = instance_of(v);
+  // Compiled code compares with a cached deadline: if the host has since moved the store's
+  // deadline past the current epoch, that is the new one.
+  const uint64_t* epoch = *vmctx_at<const uint64_t*>(v, environ::VMOffsets::epoch_counter());
+  VMStoreContext* store = inst->store();
+  if (epoch != nullptr && store != nullptr &&
+      __atomic_load_n(epoch, __ATOMIC_RELAXED) < store->epoch_deadline) {
+    return store->epoch_deadline;
+  }
+  std::optional<uint64_t> deadline;
+  if (inst->hooks() != nullptr) deadline = inst->hooks()->new_epoch(inst->store());
+  if (!deadline) raise_trap(TrapCode::kInterrupt, caller_pc, caller_fp);
+  return *deadline;
+}
+
 }  // namespace
+
+// The targets of the preserve-all stubs (defined below).
+extern "C" none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
+extern "C" i64 kiln_preserve_all_new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
 
 extern "C" {
 
@@ -177,26 +204,22 @@ i32 kiln_builtin_memory_atomic_wait64(vmctx v, i32 memory, i64 index, i64 offset
 
 none kiln_builtin_out_of_gas(vmctx v) {
   KILN_WASM_CALLER();
-  Instance* inst = instance_of(v);
-  bool refueled = inst->hooks() != nullptr && inst->hooks()->refuel(inst->store());
-  if (!refueled) raise_trap(TrapCode::kOutOfFuel, caller_pc, caller_fp);
+  out_of_gas(v, caller_pc, caller_fp);
 }
 
 i64 kiln_builtin_new_epoch(vmctx v) {
   KILN_WASM_CALLER();
-  Instance* inst = instance_of(v);
-  // Compiled code compares with a cached deadline: if the host has since moved the store's
-  // deadline past the current epoch, that is the new one.
-  const uint64_t* epoch = *vmctx_at<const uint64_t*>(v, environ::VMOffsets::epoch_counter());
-  VMStoreContext* store = inst->store();
-  if (epoch != nullptr && store != nullptr &&
-      __atomic_load_n(epoch, __ATOMIC_RELAXED) < store->epoch_deadline) {
-    return store->epoch_deadline;
-  }
-  std::optional<uint64_t> deadline;
-  if (inst->hooks() != nullptr) deadline = inst->hooks()->new_epoch(inst->store());
-  if (!deadline) raise_trap(TrapCode::kInterrupt, caller_pc, caller_fp);
-  return *deadline;
+  return new_epoch(v, caller_pc, caller_fp);
+}
+
+// Called by the preserve-all stubs (sys/linux/preserve_all_stubs.cc) with the wasm caller's
+// pc and fp, which the stub read from its own frame.
+none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
+  out_of_gas(v, caller_pc, caller_fp);
+}
+
+i64 kiln_preserve_all_new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
+  return new_epoch(v, caller_pc, caller_fp);
 }
 
 i32 kiln_builtin_is_subtype(vmctx v, i32 actual, i32 expected) {

@@ -612,7 +612,9 @@ Expected<void> Lowerer::lower_call(Inst i, bool tail) {
     return ok();
   }
   vc_.outgoing_args = std::max(vc_.outgoing_args, lay.stack_args_size);
-  regalloc::PRegSet clobbers = call_clobbers();
+  // A preserve-all callee keeps every register but its results (which are defs anyway).
+  regalloc::PRegSet clobbers =
+      sig.call_conv == ir::CallConv::kPreserveAll ? regalloc::PRegSet{} : call_clobbers();
   auto results = dfg_.inst_results(i);
   struct AreaResult { VReg v; int32_t offset; ir::Type t; };
   std::vector<AreaResult> area_results;
