@@ -9,8 +9,12 @@
 // defined; block 0 starts at 0, every other block at the early point of its first instruction.
 //
 // Design choices, and why:
-//  - Liveness is an exact backward dataflow over the CFG (bitsets), so loops need no special
-//    extension of intervals and irreducible control flow is handled too.
+//  - Liveness is exact, found per vreg by walking backwards from its upward-exposed uses to its
+//    definition (work proportional to the live sets, no per-block bitsets over all vregs), so
+//    loops need no special extension of intervals and irreducible control flow is handled too.
+//    The live-in and live-out sets are flat per-block arrays.
+//  - Memory: ranges, uses and live sets live in a few per-function arrays that intervals view;
+//    splitting copies at most the tail of one interval's ranges into a chunk that never moves.
 //  - SSA values never change, so a spilled value is stored once, right after its definition,
 //    and every stack-resident piece of it reads that one slot: moving a piece to the stack is
 //    free, only reloads cost (the "spill at definition" of HotSpot's C1).
@@ -26,6 +30,7 @@
 //    on every back edge.
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <span>
 #include <queue>
 #include <string>
@@ -68,7 +73,9 @@ struct Range {
 struct Interval {
   uint32_t vreg = kNoVReg;
   RegClass cls = RegClass::kInt;
-  std::vector<Range> ranges;
+  // Ascending and disjoint: a piece of the function's range store (see Allocator::range_store_),
+  // never shared with another interval.
+  std::span<Range> ranges;
   // Sorted by pos: a piece of the vreg's segment of use_store_, so splitting an interval
   // divides the view instead of copying the uses after the split position.
   std::span<const UsePos> uses;
@@ -154,10 +161,12 @@ class Allocator {
   uint32_t optimal_split_pos(uint32_t lo, uint32_t hi) const;
   uint32_t next_intersection(const Interval& a, const Interval& b) const;
   uint32_t next_fixed_intersection(uint32_t reg_index, const Interval& cur);
+  void advance_fixed_cursor(uint32_t reg_index, uint32_t start);
   bool tie_exempt(const Interval& cur, const Interval& a) const;
   void push_unhandled(uint32_t id);
   void assign_slots();
   Allocation loc_at(uint32_t vreg, uint32_t pos) const;
+  Allocation loc_fwd(uint32_t vreg, uint32_t pos);
   Allocation slot_alloc(uint32_t vreg) const { return Allocation::in_slot(slot_of_[vreg]); }
   uint32_t scratch_slot(RegClass cls, int which);
   Expected<void> resolve();
@@ -188,12 +197,42 @@ class Allocator {
   std::vector<uint8_t> vdefined_;
   std::vector<uint32_t> inst_block_;
   std::vector<uint32_t> loop_depth_;
-  std::vector<std::vector<uint32_t>> preds_;
-  std::vector<std::vector<uint32_t>> live_in_, live_out_;  // per block, ascending vregs
+  // Per block, as flat arrays indexed by block (CSR): ascending vregs live into and out of it.
+  std::vector<uint32_t> live_in_begin_, live_in_vals_, live_out_begin_, live_out_vals_;
+  std::span<const uint32_t> live_in(uint32_t b) const {
+    return {live_in_vals_.data() + live_in_begin_[b], live_in_begin_[b + 1] - live_in_begin_[b]};
+  }
+  std::span<const uint32_t> live_out(uint32_t b) const {
+    return {live_out_vals_.data() + live_out_begin_[b], live_out_begin_[b + 1] - live_out_begin_[b]};
+  }
+  // Predecessors in ascending order, computed from the successor lists (validate() checks that
+  // they match the client's lists), as one flat array.
+  std::vector<uint32_t> pred_begin_, pred_vals_;
+  std::span<const uint32_t> preds(uint32_t b) const {
+    return {pred_vals_.data() + pred_begin_[b], pred_begin_[b + 1] - pred_begin_[b]};
+  }
   std::vector<PReg> env_order_[kNumClasses];
   uint64_t env_mask_[kNumClasses] = {0, 0};
 
   std::deque<Interval> ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
+  // Every interval's ranges: the vregs' first pieces in one array, and the copies made by splits
+  // (the tail of a range cut in two) in chunks that never move, so pieces can view them.
+  std::vector<Range> range_store_;
+  std::vector<std::unique_ptr<Range[]>> range_chunks_;
+  Range* chunk_next_ = nullptr;
+  size_t chunk_left_ = 0;
+  Range* alloc_ranges(size_t n) {
+    if (n > chunk_left_) {
+      size_t size = std::max<size_t>(n, 1024);
+      range_chunks_.push_back(std::make_unique<Range[]>(size));
+      chunk_next_ = range_chunks_.back().get();
+      chunk_left_ = size;
+    }
+    Range* r = chunk_next_;
+    chunk_next_ += n;
+    chunk_left_ -= n;
+    return r;
+  }
   // Every vreg's uses, one segment per vreg in ascending order, viewed by its pieces: one
   // allocation for the whole function instead of a growing vector per interval.
   std::vector<UsePos> use_store_;
@@ -204,6 +243,7 @@ class Allocator {
     return {child_ids_.data() + child_begin_[v], child_begin_[v + 1] - child_begin_[v]};
   }
   void build_children();
+  std::vector<uint32_t> piece_cursor_;  // loc_fwd: per vreg, the index of its current piece
   std::vector<uint32_t> hint_vreg_;
   std::vector<uint32_t> def_pos_;  // kInf: never defined
   std::vector<uint8_t> def_by_inst_;  // defined by an operand (not a block param / live-in)
@@ -216,7 +256,19 @@ class Allocator {
 
   using HeapItem = std::pair<uint64_t, uint32_t>;
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> unhandled_;
-  std::vector<uint32_t> active_[kNumClasses];
+  // Active intervals with their register index and `until`: the end of the range known to
+  // contain the scan position (0: not known yet), so the scan only looks at an active interval
+  // again once it leaves that range.
+  struct ActiveEntry {
+    uint32_t id;
+    uint32_t until;
+    uint32_t reg;
+  };
+  std::vector<ActiveEntry> active_[kNumClasses];
+  void activate(uint32_t id) {
+    const Interval& iv = ivs_[id];
+    active_[static_cast<int>(iv.cls)].push_back({id, 0, iv.reg.index()});
+  }
   // Inactive intervals (in a lifetime hole) per register, ordered by where they resume: the
   // free/blocked computations stop at the first one resuming after the current interval. Few
   // per register, so a flat vector sorted in descending order (the next to resume is last)
@@ -266,27 +318,42 @@ Expected<void> Allocator::validate() {
     }
   }
   inst_block_.assign(ni, 0);
-  preds_.assign(nb, {});
+  std::vector<uint32_t>& pred_begin = pred_begin_;
+  pred_begin.assign(nb + 1, 0);
   uint32_t expect = 0;
   for (uint32_t b = 0; b < nb; ++b) {
     const auto& bl = blocks[b];
     if (bl.first_inst != expect || bl.end_inst <= bl.first_inst || bl.end_inst > ni)
       return fail("block " + std::to_string(b) + ": blocks must cover the instructions in layout order");
     expect = bl.end_inst;
-    for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) inst_block_[i] = b;
+    std::fill(inst_block_.begin() + bl.first_inst, inst_block_.begin() + bl.end_inst, b);
     for (uint32_t s : bl.succs) {
       if (s >= nb) return fail("block " + std::to_string(b) + ": successor out of range");
-      preds_[s].push_back(b);
+      ++pred_begin[s + 1];
     }
   }
   if (expect != ni) return fail("blocks do not cover every instruction");
-  for (uint32_t b = 0; b < nb; ++b) {
-    std::vector<uint32_t> given = blocks[b].preds, computed = preds_[b];
-    std::sort(given.begin(), given.end());
-    std::sort(computed.begin(), computed.end());
-    if (given != computed) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+  for (uint32_t b = 0; b < nb; ++b) pred_begin[b + 1] += pred_begin[b];
+  {
+    std::vector<uint32_t>& computed = pred_vals_;
+    computed.resize(pred_begin[nb]);
+    std::vector<uint32_t> fill(pred_begin.begin(), pred_begin.end() - 1);
+    for (uint32_t b = 0; b < nb; ++b) {
+      for (uint32_t s : blocks[b].succs) computed[fill[s]++] = b;
+    }
+    std::vector<uint32_t> given;
+    for (uint32_t b = 0; b < nb; ++b) {
+      const auto& g = blocks[b].preds;
+      const uint32_t* c = computed.data() + pred_begin[b];
+      const size_t n = pred_begin[b + 1] - pred_begin[b];
+      if (g.size() != n) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+      if (std::equal(g.begin(), g.end(), c)) continue;  // usual: listed in ascending order
+      given = g;
+      std::sort(given.begin(), given.end());
+      if (!std::equal(given.begin(), given.end(), c)) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+    }
   }
-  if (!preds_[0].empty() || !blocks[0].params.empty()) return fail("the entry block must have no predecessors and no params");
+  if (!preds(0).empty() || !blocks[0].params.empty()) return fail("the entry block must have no predecessors and no params");
 
   vclass_.assign(nv_, RegClass::kInt);
   vdefined_.assign(nv_, 0);
@@ -331,8 +398,8 @@ Expected<void> Allocator::validate() {
         for (VReg p : blocks[s].params) {
           if (f_.branch_args[in.first_branch_arg + k++].cls != p.cls) return fail_at(i, "branch argument of the wrong class");
         }
-        if (bl.succs.size() > 1 && preds_[s].size() > 1) return fail_at(i, "critical edge to block " + std::to_string(s) + " not split");
-        if (bl.succs.size() == 1 && preds_[s].size() > 1 && in.num_operands != 0)
+        if (bl.succs.size() > 1 && preds(s).size() > 1) return fail_at(i, "critical edge to block " + std::to_string(s) + " not split");
+        if (bl.succs.size() == 1 && preds(s).size() > 1 && in.num_operands != 0)
           return fail_at(i, "a jump to a block with several predecessors may not have operands");
       }
     } else if (in.num_branch_args != 0) {
@@ -410,8 +477,10 @@ Expected<void> Allocator::compute_liveness() {
     bool param = def_pos[v] == block_start(b) && b != 0;
     return param || def_pos[v] < pos;
   };
-  // Seeds: (vreg, block) where the vreg is live on entry because of a use in the block.
-  std::vector<std::pair<uint32_t, uint32_t>> seeds;
+  // Seeds, bucketed by vreg: (block << 1) | 0 where the vreg is live on entry because of a use
+  // in the block, (block << 1) | 1 where it is a branch argument (live out even when no
+  // successor uses it).
+  std::vector<std::pair<uint32_t, uint32_t>> seeds;  // (vreg, tagged block)
   for (uint32_t b = 0; b < nb; ++b) {
     const auto& bl = f_.blocks[b];
     for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) {
@@ -419,26 +488,39 @@ Expected<void> Allocator::compute_liveness() {
         if (op.kind != OperandKind::kUse) continue;
         uint32_t v = op.vreg.index;
         uint32_t pos = op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i);
-        if (!defined_before(v, b, pos)) seeds.push_back({v, b});
+        if (!defined_before(v, b, pos)) seeds.push_back({v, b << 1});
       }
     }
     const auto& term = f_.insts[bl.end_inst - 1];
     for (uint32_t a = 0; a < term.num_branch_args; ++a) {
       uint32_t v = f_.branch_args[term.first_branch_arg + a].index;
-      if (def_block[v] != b) seeds.push_back({v, b});
+      if (def_block[v] != b) seeds.push_back({v, b << 1});
+      seeds.push_back({v, (b << 1) | 1});
     }
   }
-  std::sort(seeds.begin(), seeds.end());
-  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
-  live_in_.assign(nb, {});
-  live_out_.assign(nb, {});
+  std::vector<uint32_t> seed_begin(nv_ + 1, 0);
+  for (const auto& sd : seeds) ++seed_begin[sd.first + 1];
+  for (uint32_t v = 0; v < nv_; ++v) seed_begin[v + 1] += seed_begin[v];
+  std::vector<uint32_t> by_vreg(seeds.size());
+  {
+    std::vector<uint32_t> fill(seed_begin.begin(), seed_begin.end() - 1);
+    for (const auto& sd : seeds) by_vreg[fill[sd.first]++] = sd.second;
+  }
+  seeds = {};
+  // Vregs are visited in ascending order, so each block's (block, vreg) pairs come out in
+  // ascending vreg order; a stable bucketing by block then gives the sorted per-block sets.
+  std::vector<std::pair<uint32_t, uint32_t>> in_pairs, out_pairs;  // (block, vreg)
   std::vector<uint32_t> in_stamp(nb, kInf), out_stamp(nb, kInf);
   std::vector<uint32_t> work;
-  for (size_t k = 0; k < seeds.size();) {
-    const uint32_t v = seeds[k].first;
-    for (; k < seeds.size() && seeds[k].first == v; ++k) {
-      uint32_t b = seeds[k].second;
-      if (in_stamp[b] != v) {
+  for (uint32_t v = 0; v < nv_; ++v) {
+    for (uint32_t k = seed_begin[v]; k < seed_begin[v + 1]; ++k) {
+      const uint32_t b = by_vreg[k] >> 1;
+      if (by_vreg[k] & 1) {
+        if (out_stamp[b] != v) {
+          out_stamp[b] = v;
+          out_pairs.push_back({b, v});
+        }
+      } else if (in_stamp[b] != v) {
         in_stamp[b] = v;
         work.push_back(b);
       }
@@ -447,11 +529,11 @@ Expected<void> Allocator::compute_liveness() {
       uint32_t b = work.back();
       work.pop_back();
       if (b == 0) return fail("v" + std::to_string(v) + " is used where its definition does not reach");
-      live_in_[b].push_back(v);
-      for (uint32_t p : preds_[b]) {
+      in_pairs.push_back({b, v});
+      for (uint32_t p : preds(b)) {
         if (out_stamp[p] != v) {
           out_stamp[p] = v;
-          live_out_[p].push_back(v);
+          out_pairs.push_back({p, v});
         }
         if (def_block[v] != p && in_stamp[p] != v) {
           in_stamp[p] = v;
@@ -460,13 +542,17 @@ Expected<void> Allocator::compute_liveness() {
       }
     }
   }
-  // Branch arguments are live out of their block even when no successor uses them.
-  for (uint32_t b = 0; b < nb; ++b) {
-    const auto& term = f_.insts[f_.blocks[b].end_inst - 1];
-    for (uint32_t a = 0; a < term.num_branch_args; ++a) live_out_[b].push_back(f_.branch_args[term.first_branch_arg + a].index);
-    std::sort(live_out_[b].begin(), live_out_[b].end());
-    live_out_[b].erase(std::unique(live_out_[b].begin(), live_out_[b].end()), live_out_[b].end());
-  }
+  auto bucket = [nb](const std::vector<std::pair<uint32_t, uint32_t>>& pairs, std::vector<uint32_t>& begin,
+                     std::vector<uint32_t>& vals) {
+    begin.assign(nb + 1, 0);
+    for (const auto& pr : pairs) ++begin[pr.first + 1];
+    for (uint32_t b = 0; b < nb; ++b) begin[b + 1] += begin[b];
+    vals.resize(pairs.size());
+    std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+    for (const auto& pr : pairs) vals[fill[pr.first]++] = pr.second;
+  };
+  bucket(in_pairs, live_in_begin_, live_in_vals_);
+  bucket(out_pairs, live_out_begin_, live_out_vals_);
   return ok();
 }
 
@@ -477,6 +563,8 @@ void Allocator::compute_loop_depth() {
   const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
   std::vector<uint32_t> last_latch(nb, kInf);
   for (uint32_t p = 0; p < nb; ++p) {
+    // A cold block sits after the hot code and jumps back into it: not a loop.
+    if (f_.blocks[p].cold) continue;
     for (uint32_t s : f_.blocks[p].succs) {
       if (s <= p && (last_latch[s] == kInf || last_latch[s] < p)) last_latch[s] = p;
     }
@@ -504,7 +592,14 @@ Expected<void> Allocator::build_intervals() {
     ivs_.back().vreg = v;
     ivs_.back().cls = vclass_[v];
   }
-  auto rs = [&](uint32_t v) -> std::vector<Range>& { return ivs_[v].ranges; };
+  // Ranges are collected per vreg in descending order into one list (`last_range` links a vreg
+  // to its most recent one, which the next range may extend), then placed per vreg ascending.
+  struct RawRange {
+    uint32_t from, to, vreg;
+  };
+  std::vector<RawRange> raw;
+  raw.reserve(f_.insts.size() + nv_);
+  std::vector<uint32_t> last_range(nv_, kInf);
   // Each operand and entry live-in adds at most one use to its vreg: segments sized by those
   // counts, filled from their ends backwards (the walk below goes backwards), so the uses
   // collected, [use_fill[v], use_end[v]), come out ascending.
@@ -527,28 +622,30 @@ Expected<void> Allocator::build_intervals() {
   hint_vreg_.assign(nv_, kNoVReg);
   needs_slot_.assign(nv_, 0);
   auto add_range = [&](uint32_t v, uint32_t from, uint32_t to) {
-    auto& r = rs(v);
-    if (!r.empty() && r.back().from <= to) {
-      r.back().from = std::min(r.back().from, from);
-      r.back().to = std::max(r.back().to, to);
+    uint32_t l = last_range[v];
+    if (l != kInf && raw[l].from <= to) {
+      raw[l].from = std::min(raw[l].from, from);
+      raw[l].to = std::max(raw[l].to, to);
     } else {
-      r.push_back({from, to});
+      last_range[v] = static_cast<uint32_t>(raw.size());
+      raw.push_back({from, to, v});
     }
   };
   // `dead_end`: where the location of a never-used value may be reused; a def written at the
   // late point (reuse defs start early but are written late) keeps it through that point.
   auto define = [&](uint32_t v, uint32_t pos, uint32_t bstart, uint32_t dead_end) {
-    auto& r = rs(v);
-    if (!r.empty() && r.back().from == bstart && r.back().to > pos) {
-      r.back().from = pos;
+    uint32_t l = last_range[v];
+    if (l != kInf && raw[l].from == bstart && raw[l].to > pos) {
+      raw[l].from = pos;
     } else {
-      r.push_back({pos, dead_end});
+      last_range[v] = static_cast<uint32_t>(raw.size());
+      raw.push_back({pos, dead_end, v});
     }
   };
   for (uint32_t b = nb; b-- > 0;) {
     const auto& bl = f_.blocks[b];
     uint32_t bs = block_start(b), be = block_end(b);
-    for (uint32_t v : live_out_[b]) add_range(v, bs, be);
+    for (uint32_t v : live_out(b)) add_range(v, bs, be);
     for (uint32_t i = bl.end_inst; i-- > bl.first_inst;) {
       const auto& in = f_.insts[i];
       auto ops = f_.inst_operands(i);
@@ -637,10 +734,20 @@ Expected<void> Allocator::build_intervals() {
       }
     }
   }
+  {
+    std::vector<uint32_t> range_end(nv_ + 1, 0);
+    for (const RawRange& r : raw) ++range_end[r.vreg + 1];
+    for (uint32_t v = 0; v < nv_; ++v) range_end[v + 1] += range_end[v];
+    range_store_.resize(raw.size());
+    for (uint32_t v = 0; v < nv_; ++v) {
+      ivs_[v].ranges = {range_store_.data() + range_end[v], range_end[v + 1] - range_end[v]};
+    }
+    // Collected in descending order: fill each vreg's segment from its end.
+    for (const RawRange& r : raw) range_store_[--range_end[r.vreg + 1]] = {r.from, r.to};
+  }
   last_reg_.assign(nv_, PReg{});
   for (uint32_t v = 0; v < nv_; ++v) {
     Interval& iv = ivs_[v];
-    std::reverse(iv.ranges.begin(), iv.ranges.end());
     std::span<UsePos> uses(use_store_.data() + use_fill[v], use_end[v] - use_fill[v]);
     // Uses of one instruction were collected defs first: a stable insertion sort fixes those
     // local inversions in linear time.
@@ -679,6 +786,9 @@ Expected<void> Allocator::build_intervals() {
 }
 
 Expected<void> Allocator::build_fixed_blocks() {
+  // Collected in position order up to the order within one instruction, which the insertion
+  // sort below fixes in linear time.
+  for (const auto& [v, r] : f_.entry_live_ins) fixed_[r.index()].push_back({1, 2, v.index});
   for (uint32_t i = 0; i < f_.insts.size(); ++i) {
     const auto& in = f_.insts[i];
     uint64_t late_fixed_defs = 0;
@@ -693,18 +803,22 @@ Expected<void> Allocator::build_fixed_blocks() {
         if (op.pos == OperandPos::kLate) late_fixed_defs |= uint64_t{1} << r;
       }
     }
-    for (uint32_t r = 0; r < 64; ++r) {
-      if ((in.clobbers.bits >> r & 1) && !(late_fixed_defs >> r & 1)) {
-        fixed_[r].push_back({late_pos(i), late_pos(i) + 1, kNoVReg});
-      }
+    for (uint64_t m = in.clobbers.bits & ~late_fixed_defs; m != 0; m &= m - 1) {
+      fixed_[__builtin_ctzll(m)].push_back({late_pos(i), late_pos(i) + 1, kNoVReg});
     }
   }
-  for (const auto& [v, r] : f_.entry_live_ins) fixed_[r.index()].push_back({1, 2, v.index});
   for (uint32_t r = 0; r < 64; ++r) {
     auto& fb = fixed_[r];
-    std::sort(fb.begin(), fb.end(), [](const FixedBlock& a, const FixedBlock& b) {
+    auto before = [](const FixedBlock& a, const FixedBlock& b) {
       return a.from != b.from ? a.from < b.from : a.owner < b.owner;
-    });
+    };
+    for (size_t k = 1; k < fb.size(); ++k) {
+      if (!before(fb[k], fb[k - 1])) continue;
+      FixedBlock x = fb[k];
+      size_t j = k;
+      for (; j > 0 && before(x, fb[j - 1]); --j) fb[j] = fb[j - 1];
+      fb[j] = x;
+    }
     for (size_t k = 1; k < fb.size(); ++k) {
       const FixedBlock& a = fb[k - 1];
       const FixedBlock& b = fb[k];
@@ -729,8 +843,8 @@ void Allocator::push_unhandled(uint32_t id) {
 // prefix of `v`): exponential search, then binary search. Long intervals have many ranges and
 // registers many fixed blocks; this keeps each intersection query logarithmic in the parts it
 // skips instead of linear.
-template <class T, class Before>
-size_t gallop(const std::vector<T>& v, size_t i, Before before) {
+template <class Seq, class Before>
+size_t gallop(const Seq& v, size_t i, Before before) {
   if (i >= v.size() || !before(v[i])) return i;
   size_t lo = i, step = 1;  // before(v[lo])
   while (lo + step < v.size() && before(v[lo + step])) {
@@ -762,12 +876,16 @@ uint32_t Allocator::next_intersection(const Interval& a, const Interval& b) cons
 
 // Fixed blocks are sorted by `from` and span at most two positions, so "ends at or before p"
 // is decided by from + 2 <= p up to the few blocks just before p.
+void Allocator::advance_fixed_cursor(uint32_t r, uint32_t start) {
+  const auto& fb = fixed_[r];
+  uint32_t& c = fixed_cursor_[r];
+  while (c < fb.size() && fb[c].to <= start) ++c;
+}
+
 uint32_t Allocator::next_fixed_intersection(uint32_t r, const Interval& cur) {
   auto& fb = fixed_[r];
-  uint32_t& c = fixed_cursor_[r];
-  uint32_t start = cur.start();
-  while (c < fb.size() && fb[c].to <= start) ++c;
-  size_t k = c, j = 0;
+  advance_fixed_cursor(r, cur.start());
+  size_t k = fixed_cursor_[r], j = 0;
   while (k < fb.size() && j < cur.ranges.size()) {
     const FixedBlock& b = fb[k];
     const Range& y = cur.ranges[j];
@@ -834,13 +952,17 @@ uint32_t Allocator::split(uint32_t id, uint32_t pos) {
                                [](uint32_t p, const Range& r) { return p < r.to; });
     size_t k = static_cast<size_t>(it - a.ranges.begin());
     if (a.ranges[k].from < pos) {
-      tail.ranges.push_back({pos, a.ranges[k].to});
-      tail.ranges.insert(tail.ranges.end(), a.ranges.begin() + static_cast<ptrdiff_t>(k) + 1, a.ranges.end());
+      // The range at `pos` is cut in two: the tail gets a copy of its ranges.
+      const size_t n = a.ranges.size() - k;
+      Range* t = alloc_ranges(n);
+      std::copy(a.ranges.begin() + static_cast<ptrdiff_t>(k), a.ranges.end(), t);
+      t[0].from = pos;
+      tail.ranges = {t, n};
       a.ranges[k].to = pos;
-      a.ranges.resize(k + 1);
+      a.ranges = a.ranges.first(k + 1);
     } else {
-      tail.ranges.assign(a.ranges.begin() + static_cast<ptrdiff_t>(k), a.ranges.end());
-      a.ranges.resize(k);
+      tail.ranges = a.ranges.subspan(k);
+      a.ranges = a.ranges.first(k);
     }
     auto u = std::lower_bound(a.uses.begin(), a.uses.end(), pos,
                               [](const UsePos& x, uint32_t p) { return x.pos < p; });
@@ -892,7 +1014,7 @@ void Allocator::assign_reg(uint32_t id, PReg r) {
   iv.reg = r;
   last_reg_[iv.vreg] = r;
   out_.used_regs.add(r);
-  active_[static_cast<int>(iv.cls)].push_back(id);
+  activate(id);
 }
 
 void Allocator::assign_stack(uint32_t id) {
@@ -923,35 +1045,39 @@ void Allocator::spill_tail(uint32_t id) {
 Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   Interval& cur = ivs_[id];
   const int c = static_cast<int>(cur.cls);
+  // How long each register is free: 0 if an active interval holds it, else up to the first
+  // intersection with its inactive intervals and fixed blocks. Computed only for the registers
+  // the choice below looks at (usually the hint or the first free one in preference order).
   uint32_t free_until[64];
+  uint64_t known = 0;  // registers whose free_until is final
   std::fill(std::begin(free_until), std::end(free_until), 0u);
   for (PReg r : env_order_[c]) free_until[r.index()] = kInf;
   if (cur.fixed_start.is_valid()) free_until[cur.fixed_start.index()] = kInf;
-  for (uint32_t a : active_[c]) {
-    if (!tie_exempt(cur, ivs_[a])) free_until[ivs_[a].reg.index()] = 0;
+  for (const ActiveEntry& e : active_[c]) {
+    if (cur.tie_vreg == kNoVReg || !tie_exempt(cur, ivs_[e.id])) free_until[e.reg] = 0;
+  }
+  for (PReg r : env_order_[c]) {
+    if (free_until[r.index()] != 0) advance_fixed_cursor(r.index(), cur.start());
   }
   const uint32_t cur_end = cur.end();
-  auto scan_inactive = [&](PReg r) {
-    uint32_t& fu = free_until[r.index()];
-    const auto& list = inactive_[r.index()];
+  auto free_until_of = [&](PReg r) {
+    const uint32_t ri = r.index();
+    uint32_t& fu = free_until[ri];
+    if (known >> ri & 1) return fu;
+    known |= uint64_t{1} << ri;
+    const auto& list = inactive_[ri];
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       const auto [from, a] = *it;
       if (fu <= cur.start() || from >= std::min(fu, cur_end)) break;
       fu = std::min(fu, next_intersection(ivs_[a], cur));
     }
+    if (fu != 0) fu = std::min(fu, next_fixed_intersection(ri, cur));
+    return fu;
   };
-  for (PReg r : env_order_[c]) scan_inactive(r);
-  if (cur.fixed_start.is_valid() && !in_env(cur.fixed_start)) scan_inactive(cur.fixed_start);
-  auto apply_fixed = [&](PReg r) {
-    uint32_t& fu = free_until[r.index()];
-    if (fu != 0) fu = std::min(fu, next_fixed_intersection(r.index(), cur));
-  };
-  for (PReg r : env_order_[c]) apply_fixed(r);
 
   if (cur.fixed_start.is_valid()) {
     PReg r = cur.fixed_start;
-    if (!in_env(r)) apply_fixed(r);
-    uint32_t fu = free_until[r.index()];
+    uint32_t fu = free_until_of(r);
     uint32_t inst = cur.start() >= 2 ? (cur.start() - 2) / 2 : 0;
     if (fu <= cur.start()) return fail_at(inst, "fixed register " + std::to_string(r.hw) + " is not available");
     uint32_t until = usable_until(cur, fu);
@@ -965,7 +1091,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
 
   // Effective availability: a register free only up to an odd position can hold the value
   // until the boundary before it.
-  auto eff = [&](PReg r) { return usable_until(cur, free_until[r.index()]); };
+  auto eff = [&](PReg r) { return usable_until(cur, free_until_of(r)); };
   const uint32_t end = cur.end();
   PReg hint;
   for (const UsePos& u : cur.uses) {
@@ -1030,8 +1156,8 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   uint32_t next_use[64], block_pos[64];
   std::fill(std::begin(next_use), std::end(next_use), kInf);
   std::fill(std::begin(block_pos), std::end(block_pos), kInf);
-  for (uint32_t a : active_[c]) {
-    const Interval& iv = ivs_[a];
+  for (const ActiveEntry& e : active_[c]) {
+    const Interval& iv = ivs_[e.id];
     if (tie_exempt(cur, iv)) continue;
     uint32_t& nu = next_use[iv.reg.index()];
     // A fixed-start piece cannot be moved away from its register at its definition.
@@ -1078,9 +1204,9 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   // Evict the holders of `best` that overlap the (possibly shortened) interval.
   auto& act = active_[c];
   for (size_t k = 0; k < act.size();) {
-    uint32_t a = act[k];
+    uint32_t a = act[k].id;
     Interval& iv = ivs_[a];
-    if (!(iv.reg == best) || tie_exempt(ivs_[id], iv)) {
+    if (act[k].reg != ri || tie_exempt(ivs_[id], iv)) {
       ++k;
       continue;
     }
@@ -1137,20 +1263,25 @@ Expected<void> Allocator::allocate() {
         pop_inactive(r);
         Interval& iv = ivs_[a];
         if (iv.end() <= pos) continue;
-        if (iv.covers_advancing(pos)) act.push_back(a);
+        if (iv.covers_advancing(pos)) activate(a);
         else make_inactive(a);
       }
     }
     for (size_t k = 0; k < act.size();) {
-      Interval& a = ivs_[act[k]];
+      if (pos < act[k].until) {
+        ++k;
+        continue;
+      }
+      Interval& a = ivs_[act[k].id];
       if (a.end() <= pos) {
         act[k] = act.back();
         act.pop_back();
       } else if (!a.covers_advancing(pos)) {
-        make_inactive(act[k]);
+        make_inactive(act[k].id);
         act[k] = act.back();
         act.pop_back();
       } else {
+        act[k].until = a.ranges[a.cursor].to;
         ++k;
       }
     }
@@ -1212,6 +1343,23 @@ uint32_t Allocator::scratch_slot(RegClass cls, int which) {
     out_.slot_is_vector.push_back(cls == RegClass::kFloat ? 1 : 0);
   }
   return s;
+}
+
+// loc_at for a walk whose positions do not decrease per vreg (the operands in instruction
+// order): the vreg's piece cursor and the piece's range cursor only move forward, so a query
+// costs O(1) amortized instead of two binary searches. An earlier position falls back to loc_at.
+Allocation Allocator::loc_fwd(uint32_t v, uint32_t pos) {
+  auto ch = children(v);
+  if (ch.empty()) return {};
+  uint32_t& k = piece_cursor_[v];
+  if (k > 0 && pos < ivs_[ch[k]].start()) return loc_at(v, pos);  // an earlier position
+  while (k + 1 < ch.size() && ivs_[ch[k + 1]].start() <= pos) ++k;
+  Interval& iv = ivs_[ch[k]];
+  if (pos < iv.start()) return {};
+  // Ranges before the cursor end at or before the positions queried so far.
+  bool covered = iv.cursor > 0 && iv.ranges[iv.cursor - 1].to > pos ? iv.covers(pos) : iv.covers_advancing(pos);
+  if (!covered) return {};
+  return iv.in_reg ? Allocation::in_reg(iv.reg) : slot_alloc(v);
 }
 
 Allocation Allocator::loc_at(uint32_t v, uint32_t pos) const {
@@ -1297,7 +1445,7 @@ Expected<void> Allocator::resolve() {
   slot_hull_start_.assign(nv_, kInf);
   slot_hull_end_.assign(nv_, kInf);
   for (uint32_t b = 0; b < nb; ++b) {
-    for (uint32_t p : preds_[b]) {
+    for (uint32_t p : preds(b)) {
       uint32_t jump = early_pos(f_.blocks[p].end_inst - 1);
       for (VReg v : f_.blocks[b].params) {
         slot_hull_start_[v.index] = std::min(slot_hull_start_[v.index], jump);
@@ -1341,30 +1489,141 @@ Expected<void> Allocator::resolve() {
   }
 
   // 2. Edge moves: live-through values whose location changes across the edge, and block
-  // params receiving their arguments.
+  // params receiving their arguments. A vreg never split has one location on both sides of
+  // every edge (liveness made its interval cover both): nothing to move, it only occupies its
+  // register. That part depends on the successor alone, so it is computed once per block: the
+  // registers of the unsplit live-ins, and the lists of split ones live in and out of each block
+  // with their locations at its start and end. Those are found per vreg by one walk over its
+  // ranges in position order against its blocks in layout order, instead of a search per edge.
+  // An edge from a block to the next one in layout (its end and the successor's start are
+  // adjacent positions) moves nothing unless a piece of some vreg starts at the successor's
+  // start or the successor has params: a vreg is then in one piece on both sides. Only the
+  // other edges are resolved, and only their blocks get the lists below.
+  std::vector<uint8_t> piece_starts(nb, 0);
+  for (uint32_t v = 0; v < nv_; ++v) {
+    auto ch = children(v);
+    for (size_t k = 1; k < ch.size(); ++k) {
+      const uint32_t st = ivs_[ch[k]].start();
+      if (is_block_start(st)) piece_starts[block_of_pos(st)] = 1;
+    }
+  }
+  auto edge_moves_nothing = [&](uint32_t p, uint32_t s) {
+    return late_pos(f_.blocks[p].end_inst - 1) + 1 == block_start(s) && !piece_starts[s] && f_.blocks[s].params.empty();
+  };
+  std::vector<uint8_t> resolve_in(nb, 0), resolve_out(nb, 0);
+  for (uint32_t p = 0; p < nb; ++p) {
+    for (uint32_t s : f_.blocks[p].succs) {
+      if (edge_moves_nothing(p, s)) continue;
+      resolve_out[p] = 1;
+      resolve_in[s] = 1;
+    }
+  }
+  std::vector<uint64_t> unsplit_occupied(size_t{nb} * kNumClasses, 0);
+  std::vector<uint32_t> split_in_begin(nb + 1, 0), split_in, split_out_begin(nb + 1, 0), split_out;
+  std::vector<Allocation> split_in_loc, split_out_loc;  // parallel to split_in, split_out
+  {
+    // Per vreg: 0 split (or without pieces), 1 unsplit in its slot, 2 unsplit in a register.
+    std::vector<uint8_t> single(nv_, 0);
+    std::vector<PReg> single_reg(nv_);
+    for (uint32_t v = 0; v < nv_; ++v) {
+      auto ch = children(v);
+      if (ch.size() != 1) continue;
+      const Interval& iv = ivs_[ch[0]];
+      single[v] = iv.in_reg ? 2 : 1;
+      single_reg[v] = iv.reg;
+    }
+    for (uint32_t b = 0; b < nb; ++b) {
+      if (!resolve_in[b] && !resolve_out[b]) {
+        split_in_begin[b + 1] = static_cast<uint32_t>(split_in.size());
+        split_out_begin[b + 1] = static_cast<uint32_t>(split_out.size());
+        continue;
+      }
+      uint64_t* occ = &unsplit_occupied[size_t{b} * kNumClasses];
+      if (resolve_in[b]) {
+        for (uint32_t v : live_in(b)) {
+          if (single[v] == 2) {
+            occ[static_cast<int>(single_reg[v].cls)] |= uint64_t{1} << single_reg[v].hw;
+          } else if (single[v] == 0) {
+            split_in.push_back(v);
+          }
+        }
+      }
+      split_in_begin[b + 1] = static_cast<uint32_t>(split_in.size());
+      if (resolve_out[b]) {
+        for (uint32_t v : live_out(b)) {
+          if (single[v] == 0) split_out.push_back(v);
+        }
+      }
+      split_out_begin[b + 1] = static_cast<uint32_t>(split_out.size());
+    }
+    // Per split vreg, the queries (index into the block lists, position) in ascending order.
+    struct Query {
+      uint32_t k, pos;
+    };
+    auto transpose = [&](const std::vector<uint32_t>& begin, const std::vector<uint32_t>& vals, bool at_end,
+                         std::vector<uint32_t>& by_vreg_begin, std::vector<Query>& by_vreg) {
+      by_vreg_begin.assign(nv_ + 1, 0);
+      for (uint32_t v : vals) ++by_vreg_begin[v + 1];
+      for (uint32_t v = 0; v < nv_; ++v) by_vreg_begin[v + 1] += by_vreg_begin[v];
+      by_vreg.resize(vals.size());
+      std::vector<uint32_t> fill(by_vreg_begin.begin(), by_vreg_begin.end() - 1);
+      for (uint32_t b = 0; b < nb; ++b) {
+        const uint32_t pos = at_end ? late_pos(f_.blocks[b].end_inst - 1) : block_start(b);
+        for (uint32_t k = begin[b]; k < begin[b + 1]; ++k) by_vreg[fill[vals[k]]++] = {k, pos};
+      }
+    };
+    std::vector<uint32_t> in_begin, out_begin;
+    std::vector<Query> in_q, out_q;
+    transpose(split_in_begin, split_in, false, in_begin, in_q);
+    transpose(split_out_begin, split_out, true, out_begin, out_q);
+    split_in_loc.resize(split_in.size());
+    split_out_loc.resize(split_out.size());
+    // The vreg's ranges in order with their locations, walked against each query list.
+    struct Seg {
+      uint32_t from, to;
+      Allocation loc;
+    };
+    std::vector<Seg> segs;
+    auto answer = [&](const Query* q, const Query* q_end, std::vector<Allocation>& loc) {
+      size_t k = 0;
+      for (; q != q_end; ++q) {
+        while (k < segs.size() && segs[k].to <= q->pos) ++k;
+        loc[q->k] = k < segs.size() && segs[k].from <= q->pos ? segs[k].loc : Allocation{};
+      }
+    };
+    for (uint32_t v = 0; v < nv_; ++v) {
+      if (in_begin[v] == in_begin[v + 1] && out_begin[v] == out_begin[v + 1]) continue;
+      segs.clear();
+      for (uint32_t ch : children(v)) {
+        const Interval& iv = ivs_[ch];
+        const Allocation a = iv.in_reg ? Allocation::in_reg(iv.reg) : slot_alloc(v);
+        for (const Range& r : iv.ranges) segs.push_back({r.from, r.to, a});
+      }
+      answer(in_q.data() + in_begin[v], in_q.data() + in_begin[v + 1], split_in_loc);
+      answer(out_q.data() + out_begin[v], out_q.data() + out_begin[v + 1], split_out_loc);
+    }
+  }
+  std::vector<Move> moves[kNumClasses];
   for (uint32_t p = 0; p < nb; ++p) {
     const auto& pb = f_.blocks[p];
     const auto& term = f_.insts[pb.end_inst - 1];
     uint32_t pend = late_pos(pb.end_inst - 1);
     uint32_t arg = term.first_branch_arg;
-    std::vector<Move> moves[kNumClasses];
     for (uint32_t s : pb.succs) {
+      if (edge_moves_nothing(p, s)) continue;  // no params: no branch arguments to skip
       const auto& sb = f_.blocks[s];
       uint32_t sstart = block_start(s);
-      uint64_t occupied[kNumClasses] = {0, 0};
+      uint64_t occupied[kNumClasses] = {unsplit_occupied[size_t{s} * kNumClasses],
+                                        unsplit_occupied[size_t{s} * kNumClasses + 1]};
       auto occupy = [&](const Allocation& a) {
         if (a.kind == Allocation::Kind::kReg) occupied[static_cast<int>(a.reg.cls)] |= uint64_t{1} << a.reg.hw;
       };
-      for (uint32_t v : live_in_[s]) {
-        auto ch = children(v);
-        if (ch.size() == 1) {
-          // Never split: one location on both sides of the edge (liveness made the interval
-          // cover both), nothing to move.
-          const Interval& iv = ivs_[ch[0]];
-          if (iv.in_reg) occupied[static_cast<int>(iv.reg.cls)] |= uint64_t{1} << iv.reg.hw;
-          continue;
-        }
-        Allocation from = loc_at(v, pend), to = loc_at(v, sstart);
+      // Every vreg live into `s` is live out of `p`: walk both ascending lists together.
+      uint32_t j = split_out_begin[p];
+      for (uint32_t k = split_in_begin[s]; k < split_in_begin[s + 1]; ++k) {
+        const uint32_t v = split_in[k];
+        while (split_out[j] != v) ++j;
+        Allocation from = split_out_loc[j], to = split_in_loc[k];
         if (from.kind == Allocation::Kind::kNone || to.kind == Allocation::Kind::kNone)
           return fail("internal error: v" + std::to_string(v) + " has no location on edge " + std::to_string(p) + "->" + std::to_string(s));
         occupy(from);
@@ -1402,16 +1661,24 @@ Expected<void> Allocator::resolve() {
     for (VReg p : f_.blocks[b].params) def_store(p.index, f_.blocks[b].first_inst, false, kPrioDefStore);
   }
 
-  // 4. Operand allocations, copies into fixed-use and reused-input registers, def stores.
+  // 4. Operand allocations, copies into fixed-use and reused-input registers, def stores. The
+  // instructions are visited in order, so each vreg is queried at non-decreasing positions
+  // (loc_fwd), and the edits come out sorted: copies before the instruction, then the stores
+  // after it (collected in `stores`).
+  const size_t unsorted_edits = edits_.size();
+  for (Interval& iv : ivs_) iv.cursor = 0;
+  piece_cursor_.assign(nv_, 0);
   out_.allocs.assign(f_.operands.size(), Allocation{});
   std::vector<Move> copies[kNumClasses];
+  std::vector<uint32_t> stores;  // vregs defined here whose slot is written after the instruction
   for (uint32_t i = 0; i < f_.insts.size(); ++i) {
     const auto& in = f_.insts[i];
     auto ops = f_.inst_operands(i);
     copies[0].clear();
     copies[1].clear();
+    stores.clear();
     auto copy_into = [&](uint32_t v, PReg r) {
-      Allocation from = loc_at(v, early_pos(i));
+      Allocation from = loc_fwd(v, early_pos(i));
       Allocation to = Allocation::in_reg(r);
       if (from == to) return;
       for (const Move& m : copies[static_cast<int>(r.cls)]) {
@@ -1426,13 +1693,13 @@ Expected<void> Allocator::resolve() {
       if (op.kind == OperandKind::kDef) {
         bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
         uint32_t pos = early ? early_pos(i) : late_pos(i);
-        a = op.constraint == Constraint::kStack ? slot_alloc(v) : loc_at(v, pos);
+        a = op.constraint == Constraint::kStack ? slot_alloc(v) : loc_fwd(v, pos);
         if (op.constraint == Constraint::kReuse) {
           if (a.kind != Allocation::Kind::kReg) return fail_at(i, "internal error: reuse def not in a register");
           out_.allocs[in.first_operand + op.reuse_input] = a;
           copy_into(ops[op.reuse_input].vreg.index, a.reg);
         }
-        def_store(v, i, true, 0);
+        if (needs_slot_[v] && !ivs_[v].ranges.empty()) stores.push_back(v);
         continue;
       }
       bool reused = false;
@@ -1449,7 +1716,7 @@ Expected<void> Allocator::resolve() {
           a = slot_alloc(v);
           break;
         default:
-          a = loc_at(v, op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i));
+          a = loc_fwd(v, op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i));
           break;
       }
     }
@@ -1461,18 +1728,25 @@ Expected<void> Allocator::resolve() {
     for (int c = 0; c < kNumClasses; ++c) {
       for (const Move& m : copies[c]) add_edit(i, false, kPrioOperandCopy, m, static_cast<RegClass>(c));
     }
+    for (uint32_t v : stores) {
+      Allocation at_def = loc_fwd(v, def_pos_[v]);
+      if (at_def.kind == Allocation::Kind::kReg) add_edit(i, true, 0, {at_def, slot_alloc(v)}, vclass_[v]);
+    }
     if (in.is_move && ops.size() == 2 && ops[0].kind != ops[1].kind &&
         out_.allocs[in.first_operand] == out_.allocs[in.first_operand + 1]) {
       out_.noop_moves.push_back(i);
     }
   }
 
-  std::sort(edits_.begin(), edits_.end(), [](const PendingEdit& a, const PendingEdit& b) {
+  auto edit_before = [](const PendingEdit& a, const PendingEdit& b) {
     if (a.inst != b.inst) return a.inst < b.inst;
     if (a.after != b.after) return a.after < b.after;
     if (a.prio != b.prio) return a.prio < b.prio;
     return a.seq < b.seq;
-  });
+  };
+  const auto mid = edits_.begin() + static_cast<ptrdiff_t>(unsorted_edits);
+  std::sort(edits_.begin(), mid, edit_before);
+  std::inplace_merge(edits_.begin(), mid, edits_.end(), edit_before);
   out_.edits.reserve(edits_.size());
   for (const PendingEdit& e : edits_) {
     const Edit& ed = e.edit;

@@ -110,6 +110,7 @@ struct Function {
     std::vector<uint32_t> succs;
     std::vector<uint32_t> preds;
     std::vector<VReg> params;  // block parameters (defined on entry)
+    bool cold = false;         // a slow path laid out after the hot code (not part of loops)
   };
   std::vector<Block> blocks;
   struct Inst {
