@@ -116,7 +116,7 @@ bool compile_module(const Input& in, int opt_level, Times& t, std::vector<FuncTi
         std::printf("=== optimized IR\n%s", codegen::ir::print_function(o).c_str());
       }
     }
-    auto cc = codegen::pipeline::compile(*ir, options, &dbg);
+    auto cc = codegen::pipeline::compile(std::move(*ir), options, &dbg);  // as the runtime does
     if (!cc) {
       std::fprintf(stderr, "%s: function %u: %s\n", in.name.c_str(), k, cc.error().to_string().c_str());
       return false;

@@ -78,7 +78,7 @@ Expected<environ::CompiledFunction> X64Compiler::compile_function(
   if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);
   auto po = pipeline_options(env.options, true);
   if (!po) return po.error();
-  auto cc = pipeline::compile(*ir, *po);
+  auto cc = pipeline::compile(std::move(*ir), *po);  // the IR is not needed afterwards
   if (!cc) return compile_error("compiling function " + std::to_string(func), cc.error(), func);
   return convert(std::move(*cc), &env.module);
 }
@@ -106,9 +106,21 @@ Expected<std::vector<environ::CompiledFunction>> compile_functions(
     const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads) {
   uint32_t n = env.module.num_defined_funcs();
   std::vector<std::optional<Expected<environ::CompiledFunction>>> results(n);
+  // Largest bodies first: compile time grows with body size, and a big function taken last
+  // would leave the other threads idle while one finishes it. Results go to their own slots,
+  // so the output does not depend on the order or the thread count.
+  std::vector<uint32_t> order(n);
+  for (uint32_t k = 0; k < n; ++k) order[k] = k;
+  const auto& bodies = env.module.bodies;
+  if (bodies.size() == n) {
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return bodies[a].whole.size > bodies[b].whole.size;
+    });
+  }
   std::atomic<uint32_t> next{0};
   auto worker = [&] {
-    for (uint32_t k; (k = next.fetch_add(1)) < n;) {
+    for (uint32_t i; (i = next.fetch_add(1)) < n;) {
+      uint32_t k = order[i];
       results[k].emplace(compiler.compile_function(env, environ::DefinedFuncIndex(k)));
     }
   };

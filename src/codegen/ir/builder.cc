@@ -73,25 +73,23 @@ Value FunctionBuilder::make_zero(Type t, Block b) {
 }
 
 Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
-  enum class Kind { kUseVar, kFinish };
-  struct Call {
-    Kind kind;
-    Block block;
-    Value param;
-  };
-  std::vector<Call> calls{{Kind::kUseVar, start, Value()}};
-  std::vector<Value> results;
+  std::vector<NonlocalCall>& calls = nl_calls_;
+  std::vector<Value>& results = nl_results_;
+  std::vector<Block>& chain = nl_chain_;
+  calls.clear();
+  results.clear();
+  calls.push_back({false, start, Value()});
   auto& defs = defs_[var.index()];
   while (!calls.empty()) {
-    Call c = calls.back();
+    NonlocalCall c = calls.back();
     calls.pop_back();
-    if (c.kind == Kind::kFinish) {
+    if (c.finish) {
       size_t n = preds_[c.block].size();
       // Predecessor k's value was pushed (n - 1 - k) results from the top.
-      std::vector<Value> pred_values(n);
-      for (size_t k = 0; k < n; ++k) pred_values[k] = results[results.size() - 1 - k];
+      nl_pred_values_.resize(n);
+      for (size_t k = 0; k < n; ++k) nl_pred_values_[k] = results[results.size() - 1 - k];
       results.resize(results.size() - n);
-      results.push_back(finish_param(var, c.block, c.param, pred_values));
+      results.push_back(finish_param(var, c.block, c.param, nl_pred_values_));
       continue;
     }
     Block b = c.block;
@@ -101,9 +99,10 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
     }
     // Follow single-predecessor edges while there is no definition; every block on the way
     // gets the value found (Cranelift's find_var). A cycle stops the walk.
-    std::vector<Block> chain{b};
-    EntitySet<Block> visited;
-    visited.insert(b);
+    chain.clear();
+    chain.push_back(b);
+    nl_visited_.clear();
+    nl_visited_.insert(b);
     Block cur = b;
     Value found;
     while (sealed_.contains(cur) && preds_[cur].size() == 1) {
@@ -112,7 +111,7 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
         found = v;
         break;
       }
-      if (!visited.insert(p)) break;
+      if (!nl_visited_.insert(p)) break;
       chain.push_back(p);
       cur = p;
     }
@@ -131,8 +130,8 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
       results.push_back(val);
     } else {
       val = f_.dfg.append_block_param(cur, ty);
-      calls.push_back({Kind::kFinish, cur, val});
-      for (const Pred& p : preds_[cur]) calls.push_back({Kind::kUseVar, p.block, Value()});
+      calls.push_back({true, cur, val});
+      for (const Pred& p : preds_[cur]) calls.push_back({false, p.block, Value()});
     }
     for (Block x : chain) defs[x] = val;
   }
@@ -168,8 +167,21 @@ Value FunctionBuilder::finish_param(Variable var, Block b, Value param,
   }
   const auto& preds = preds_[b];
   for (size_t k = 0; k < preds.size(); ++k) {
-    for (BlockCall* bc : dfg.branch_targets(preds[k].inst)) {
-      if (bc->block == b) bc->args.push(pred_values[k], dfg.pool());
+    auto add = [&](BlockCall& bc) {
+      if (bc.block == b) bc.args.push(pred_values[k], dfg.pool());
+    };
+    InstData& d = dfg[preds[k].inst];
+    switch (d.format()) {
+      case InstFormat::kJump: add(d.dest[0]); break;
+      case InstFormat::kBrif: add(d.dest[0]); add(d.dest[1]); break;
+      case InstFormat::kBranchTable:
+        if (dfg.jump_tables.is_valid(d.jump_table())) {
+          JumpTableData& jt = dfg.jump_tables[d.jump_table()];
+          add(jt.default_target);
+          for (BlockCall& bc : jt.targets) add(bc);
+        }
+        break;
+      default: break;
     }
   }
   return param;

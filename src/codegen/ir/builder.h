@@ -95,6 +95,18 @@ class FunctionBuilder {
   EntitySet<Block> sealed_;
   SecondaryMap<Block, std::vector<Pred>> preds_;
   SecondaryMap<Block, std::vector<std::pair<Variable, Value>>> incomplete_;
+
+  // Scratch of use_var_nonlocal (never re-entered: nothing it calls uses a variable), kept
+  // so that variable lookups allocate nothing once they have grown.
+  struct NonlocalCall {
+    bool finish;  // complete `param` of `block` from the results on top; else look up block
+    Block block;
+    Value param;
+  };
+  std::vector<NonlocalCall> nl_calls_;
+  std::vector<Value> nl_results_, nl_pred_values_;
+  std::vector<Block> nl_chain_;
+  EntitySet<Block> nl_visited_;
 };
 
 }  // namespace kiln::codegen::ir

@@ -32,16 +32,6 @@ Inst DataFlowGraph::make_inst(const InstData& data) {
   return i;
 }
 
-std::span<const Value> DataFlowGraph::fixed_args(Inst i) const {
-  const InstData& d = insts_[i];
-  return {d.args, format_fixed_args(d.format())};
-}
-
-std::span<Value> DataFlowGraph::fixed_args_mut(Inst i) {
-  InstData& d = insts_[i];
-  return {d.args, format_fixed_args(d.format())};
-}
-
 std::vector<Value> DataFlowGraph::inst_values(Inst i) const {
   std::vector<Value> out;
   for (Value v : fixed_args(i)) out.push_back(v);
@@ -72,7 +62,20 @@ std::vector<BlockCall*> DataFlowGraph::branch_targets(Inst i) {
 
 std::vector<const BlockCall*> DataFlowGraph::branch_targets(Inst i) const {
   std::vector<const BlockCall*> out;
-  for (BlockCall* bc : const_cast<DataFlowGraph*>(this)->branch_targets(i)) out.push_back(bc);
+  const InstData& d = insts_[i];
+  switch (d.format()) {
+    case InstFormat::kJump: out.push_back(&d.dest[0]); break;
+    case InstFormat::kBrif: out.push_back(&d.dest[0]); out.push_back(&d.dest[1]); break;
+    case InstFormat::kBranchTable:
+      if (jump_tables.is_valid(d.jump_table())) {
+        const JumpTableData& jt = jump_tables[d.jump_table()];
+        out.reserve(1 + jt.targets.size());
+        out.push_back(&jt.default_target);
+        for (const BlockCall& bc : jt.targets) out.push_back(&bc);
+      }
+      break;
+    default: break;
+  }
   return out;
 }
 
@@ -141,7 +144,8 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
 }
 
 size_t DataFlowGraph::make_inst_results(Inst i) {
-  std::vector<Type> types;
+  // Called for every instruction made: the list's storage is kept per thread.
+  thread_local std::vector<Type> types;
   if (!result_types(i, types)) return 0;
   for (Type t : types) append_result(i, t);
   return types.size();
@@ -174,7 +178,7 @@ void DataFlowGraph::clear_results(Inst i) {
 
 Value DataFlowGraph::make_placeholder() { return values_.push(ValueData{}); }
 
-Value DataFlowGraph::resolve_aliases(Value v) const {
+Value DataFlowGraph::resolve_alias_chain(Value v) const {
   size_t steps = 0;
   while (values_.is_valid(v) && values_[v].kind == ValueKind::kAlias && steps++ < values_.size()) {
     v = Value(values_[v].owner);
@@ -190,18 +194,13 @@ void DataFlowGraph::change_to_alias(Value v, Value dest) {
   vd.type = values_[target].type;
   vd.num = 0;
   vd.owner = target.index();
+  ++aliases_made_;
 }
 
 void DataFlowGraph::resolve_all_aliases() {
   for (Inst i : insts_.keys()) {
     map_values(i, [&](Value& v) { v = resolve_aliases(v); });
   }
-}
-
-Inst DataFlowGraph::value_inst(Value v) const {
-  v = resolve_aliases(v);
-  if (!values_.is_valid(v) || values_[v].kind != ValueKind::kResult) return Inst();
-  return Inst(values_[v].owner);
 }
 
 Block DataFlowGraph::make_block() { return blocks_.push(ValueList()); }

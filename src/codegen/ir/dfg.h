@@ -83,8 +83,14 @@ class DataFlowGraph {
   bool inst_is_valid(Inst i) const { return insts_.is_valid(i); }
 
   // Fixed operands (args[0..n) for the format) and variable operands.
-  std::span<const Value> fixed_args(Inst i) const;
-  std::span<Value> fixed_args_mut(Inst i);
+  std::span<const Value> fixed_args(Inst i) const {
+    const InstData& d = insts_[i];
+    return {d.args, format_fixed_args(d.format())};
+  }
+  std::span<Value> fixed_args_mut(Inst i) {
+    InstData& d = insts_[i];
+    return {d.args, format_fixed_args(d.format())};
+  }
   std::span<const Value> var_args(Inst i) const { return insts_[i].vargs.as_slice(pool_); }
   // All value operands, branch arguments included, in printing order.
   std::vector<Value> inst_values(Inst i) const;
@@ -120,13 +126,24 @@ class DataFlowGraph {
   void set_value_type(Value v, Type t) { values_[v].type = t; }
   // Follows aliases to the value that is really defined. Alias cycles (never created by the
   // API) end the walk after num_values steps.
-  Value resolve_aliases(Value v) const;
+  Value resolve_aliases(Value v) const {
+    // Most values are not aliases: answer them without the out-of-line walk.
+    if (!values_.is_valid(v) || values_[v].kind != ValueKind::kAlias) return v;
+    return resolve_alias_chain(v);
+  }
   // Makes `v` an alias of `dest` (same type): every use of v now means dest.
   void change_to_alias(Value v, Value dest);
+  // How many times change_to_alias has been called: a pass that finds the count unchanged
+  // since it last resolved its operands knows no new alias can be among them.
+  uint64_t aliases_made() const { return aliases_made_; }
   // Rewrites the operands of every instruction to resolved values.
   void resolve_all_aliases();
   // The instruction defining v (after alias resolution), or invalid for block parameters.
-  Inst value_inst(Value v) const;
+  Inst value_inst(Value v) const {
+    v = resolve_aliases(v);
+    if (!values_.is_valid(v) || values_[v].kind != ValueKind::kResult) return Inst();
+    return Inst(values_[v].owner);
+  }
 
   // --- blocks ---
   Block make_block();
@@ -151,6 +168,10 @@ class DataFlowGraph {
   PrimaryMap<Constant, V128Bytes> constants;
 
  private:
+  Value resolve_alias_chain(Value v) const;
+
+  uint64_t aliases_made_ = 0;
+
   PrimaryMap<Inst, InstData> insts_;
   SecondaryMap<Inst, ValueList> results_;
   PrimaryMap<Value, ValueData> values_;
@@ -163,8 +184,21 @@ void DataFlowGraph::map_values(Inst i, F&& f) {
   for (Value& v : fixed_args_mut(i)) f(v);
   InstData& d = insts_[i];
   for (Value& v : d.vargs.as_mut_slice(pool_)) f(v);
-  for (BlockCall* bc : branch_targets(i)) {
-    for (Value& v : bc->args.as_mut_slice(pool_)) f(v);
+  // The branch targets, as branch_targets() lists them, without building the list.
+  auto args = [&](BlockCall& bc) {
+    for (Value& v : bc.args.as_mut_slice(pool_)) f(v);
+  };
+  switch (d.format()) {
+    case InstFormat::kJump: args(d.dest[0]); break;
+    case InstFormat::kBrif: args(d.dest[0]); args(d.dest[1]); break;
+    case InstFormat::kBranchTable:
+      if (jump_tables.is_valid(d.jump_table())) {
+        JumpTableData& jt = jump_tables[d.jump_table()];
+        args(jt.default_target);
+        for (BlockCall& bc : jt.targets) args(bc);
+      }
+      break;
+    default: break;
   }
 }
 

@@ -39,9 +39,7 @@ constexpr const char* kTrapNames[] = {
 }  // namespace
 
 std::string_view opcode_name(Opcode op) { return kOpcodes[static_cast<size_t>(op)].name; }
-InstFormat opcode_format(Opcode op) { return kOpcodes[static_cast<size_t>(op)].format; }
 TypeShape opcode_shape(Opcode op) { return kOpcodes[static_cast<size_t>(op)].shape; }
-uint8_t opcode_flags(Opcode op) { return kOpcodes[static_cast<size_t>(op)].flags; }
 
 std::optional<Opcode> parse_opcode(std::string_view s) {
   for (size_t i = 0; i < kNumOpcodes; ++i) {
@@ -68,30 +66,6 @@ bool has_explicit_type(Opcode op) {
       return true;
     default:
       return false;
-  }
-}
-
-uint32_t format_fixed_args(InstFormat f) {
-  switch (f) {
-    case InstFormat::kUnary:
-    case InstFormat::kLoad:
-    case InstFormat::kStackStore:
-    case InstFormat::kBrif:
-    case InstFormat::kBranchTable:
-    case InstFormat::kCondTrap:
-    case InstFormat::kExtractLane:
-      return 1;
-    case InstFormat::kBinary:
-    case InstFormat::kIntCompare:
-    case InstFormat::kFloatCompare:
-    case InstFormat::kStore:
-    case InstFormat::kIntAddTrap:
-    case InstFormat::kInsertLane:
-      return 2;
-    case InstFormat::kTernary:
-      return 3;
-    default:
-      return 0;
   }
 }
 

@@ -68,11 +68,22 @@ enum OpcodeFlags : uint8_t {
   kTerm = 1, kBranch = 2, kCall = 4, kTraps = 8, kLoads = 16, kStores = 32,
 };
 
+// Per-opcode format and flags, inline: every pass and the lowering ask for them on every
+// instruction they visit.
+inline constexpr InstFormat kOpcodeFormats[] = {
+#define KILN_IR_OPCODE(name, text, format, shape, flags) InstFormat::format,
+#include "codegen/ir/opcodes.def"
+};
+inline constexpr uint8_t kOpcodeFlags[] = {
+#define KILN_IR_OPCODE(name, text, format, shape, flags) static_cast<uint8_t>(flags),
+#include "codegen/ir/opcodes.def"
+};
+
 std::string_view opcode_name(Opcode op);
 std::optional<Opcode> parse_opcode(std::string_view s);
-InstFormat opcode_format(Opcode op);
+inline InstFormat opcode_format(Opcode op) { return kOpcodeFormats[static_cast<size_t>(op)]; }
 TypeShape opcode_shape(Opcode op);
-uint8_t opcode_flags(Opcode op);
+inline uint8_t opcode_flags(Opcode op) { return kOpcodeFlags[static_cast<size_t>(op)]; }
 inline bool is_terminator(Opcode op) { return opcode_flags(op) & kTerm; }
 inline bool is_branch(Opcode op) { return opcode_flags(op) & kBranch; }
 inline bool is_call(Opcode op) { return opcode_flags(op) & kCall; }
@@ -83,7 +94,29 @@ inline bool can_store(Opcode op) { return opcode_flags(op) & kStores; }
 // from the operands.
 bool has_explicit_type(Opcode op);
 // Number of fixed value operands (args[]) of a format.
-uint32_t format_fixed_args(InstFormat f);
+inline uint32_t format_fixed_args(InstFormat f) {
+  switch (f) {
+    case InstFormat::kUnary:
+    case InstFormat::kLoad:
+    case InstFormat::kStackStore:
+    case InstFormat::kBrif:
+    case InstFormat::kBranchTable:
+    case InstFormat::kCondTrap:
+    case InstFormat::kExtractLane:
+      return 1;
+    case InstFormat::kBinary:
+    case InstFormat::kIntCompare:
+    case InstFormat::kFloatCompare:
+    case InstFormat::kStore:
+    case InstFormat::kIntAddTrap:
+    case InstFormat::kInsertLane:
+      return 2;
+    case InstFormat::kTernary:
+      return 3;
+    default:
+      return 0;
+  }
+}
 // Bytes a load/store opcode accesses for controlling/stored type t (narrow ops: 1, 2, 4).
 uint32_t mem_access_bytes(Opcode op, Type t);
 // True for sload8/16/32.

@@ -19,6 +19,11 @@ class Layout {
   Block last_block() const { return last_block_; }
   Block next_block(Block b) const { return blocks_[b].next; }
   Block prev_block(Block b) const { return blocks_[b].prev; }
+  // Cold blocks (slow paths: fuel and epoch refills, rare builtin calls) are laid out after
+  // all other code by the backend, so the hot path falls through. A hint only: it never changes
+  // what the function computes. May be set before the block is inserted.
+  void set_cold(Block b, bool cold = true) { blocks_[b].cold = cold; }
+  bool is_cold(Block b) const { return blocks_[b].cold; }
 
   // --- instructions ---
   void append_inst(Inst i, Block b);
@@ -60,6 +65,7 @@ class Layout {
     Block prev, next;
     Inst first_inst, last_inst;
     bool inserted = false;
+    bool cold = false;
   };
   struct InstNode {
     Block block;

@@ -24,12 +24,6 @@ const TypeInfo& info(Type t) { return kInfo[t.code()]; }
 
 }  // namespace
 
-uint32_t Type::lane_bits() const { return info(*this).lane_bits; }
-uint32_t Type::lane_count() const { return info(*this).lanes; }
-bool Type::is_int() const { return info(*this).cls == kInt && lane_count() == 1; }
-bool Type::is_float() const { return info(*this).cls == kFloat && lane_count() == 1; }
-bool Type::is_int_lanes() const { return info(*this).cls == kInt; }
-bool Type::is_float_lanes() const { return info(*this).cls == kFloat; }
 
 Type Type::lane_type() const {
   if (!is_vector()) return *this;

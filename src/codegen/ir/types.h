@@ -40,7 +40,7 @@ class Type {
   constexpr Code code() const { return code_; }
   bool is_valid() const { return code_ != kInvalid; }
   // Bits of one lane (the whole type for scalars).
-  uint32_t lane_bits() const;
+  uint32_t lane_bits() const;   // inline below
   uint32_t lane_count() const;
   uint32_t bits() const { return lane_bits() * lane_count(); }
   uint32_t bytes() const { return bits() / 8; }
@@ -67,6 +67,36 @@ class Type {
  private:
   Code code_ = kInvalid;
 };
+
+// Lane width, lane count and class of every type code, inline: the passes and the lowering
+// ask for them on every value they look at.
+namespace type_detail {
+enum Class : uint8_t { kNone, kInt, kFloat };
+struct Props {
+  uint8_t lane_bits_div8;
+  uint8_t lanes;
+  Class cls;
+};
+inline constexpr Props kProps[] = {
+    {0, 1, kNone},
+#define X(code, name, lane_bits, lanes, cls) {lane_bits / 8, lanes, cls},
+    KILN_IR_TYPES(X)
+#undef X
+};
+}  // namespace type_detail
+
+inline uint32_t Type::lane_bits() const { return type_detail::kProps[code_].lane_bits_div8 * 8u; }
+inline uint32_t Type::lane_count() const { return type_detail::kProps[code_].lanes; }
+inline bool Type::is_int() const {
+  return type_detail::kProps[code_].cls == type_detail::kInt && lane_count() == 1;
+}
+inline bool Type::is_float() const {
+  return type_detail::kProps[code_].cls == type_detail::kFloat && lane_count() == 1;
+}
+inline bool Type::is_int_lanes() const { return type_detail::kProps[code_].cls == type_detail::kInt; }
+inline bool Type::is_float_lanes() const {
+  return type_detail::kProps[code_].cls == type_detail::kFloat;
+}
 
 inline constexpr Type kI8{Type::kI8}, kI16{Type::kI16}, kI32{Type::kI32}, kI64{Type::kI64},
     kI128{Type::kI128}, kF32{Type::kF32}, kF64{Type::kF64}, kI8x16{Type::kI8x16},

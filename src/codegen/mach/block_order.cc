@@ -1,4 +1,4 @@
-// codegen/mach/block_order.cc: reverse postorder with critical-edge splitting.
+// codegen/mach/block_order.cc: reverse postorder with cold blocks last and critical edges split.
 #include "codegen/mach/block_order.h"
 
 namespace kiln::codegen::mach {
@@ -9,7 +9,16 @@ void BlockOrder::compute(const ir::Function& f, const ir::ControlFlowGraph& cfg,
   blocks_.clear();
   index_ = SecondaryMap<ir::Block, uint32_t>(UINT32_MAX);
   succs_ = {};
-  const auto& rpo = domtree.rpo();
+  // Reverse postorder with the cold blocks moved to the end (stable on both sides).
+  std::vector<ir::Block> rpo;
+  rpo.reserve(domtree.rpo().size());
+  for (ir::Block b : domtree.rpo()) {
+    if (!f.layout.is_cold(b) || b == f.layout.entry_block()) rpo.push_back(b);
+  }
+  const size_t num_hot = rpo.size();
+  for (ir::Block b : domtree.rpo()) {
+    if (f.layout.is_cold(b) && b != f.layout.entry_block()) rpo.push_back(b);
+  }
   // Predecessor edges are counted per branch target occurrence: `brif v, b1, b1` or a
   // br_table naming b1 twice gives b1 two incoming edges, each needing its own moves.
   SecondaryMap<ir::Block, uint32_t> in_edges;
@@ -41,6 +50,7 @@ void BlockOrder::compute(const ir::Function& f, const ir::ControlFlowGraph& cfg,
     ir::Block b = rpo[k];
     uint32_t self = pos++;
     blocks_[self].ir_block = b;
+    blocks_[self].cold = k >= num_hot;
     ir::Inst term = f.layout.last_inst(b);
     if (!term.is_valid()) continue;
     auto targets = f.dfg.branch_targets(term);
@@ -53,6 +63,7 @@ void BlockOrder::compute(const ir::Function& f, const ir::ControlFlowGraph& cfg,
         LoweredBlock& eb = blocks_[e];
         eb.edge_from = b;
         eb.edge_call = bc;
+        eb.cold = k >= num_hot || f.layout.is_cold(bc->block);
         eb.succs.push_back(index_[bc->block]);
         succs.push_back({e, false});
       } else {

@@ -17,10 +17,14 @@ struct LoweredBlock {
   const ir::BlockCall* edge_call = nullptr;  // the branch target this edge block stands for
   std::vector<uint32_t> succs;               // lowered block indices, in branch order
   std::vector<uint32_t> preds;
+  bool cold = false;  // a cold IR block, or an edge block into or out of one
 };
 
 // Blocks in reverse postorder (entry first; unreachable blocks are dropped), each edge block
-// placed right after its source so that a fallthrough into it is likely.
+// placed right after its source so that a fallthrough into it is likely. Cold IR blocks
+// (Layout::is_cold) and the edge blocks after them go last, in reverse postorder among
+// themselves, so the hot path through a check falls through instead of jumping over its slow
+// path (which reverse postorder alone would put between the check and its continuation).
 class BlockOrder {
  public:
   void compute(const ir::Function& f, const ir::ControlFlowGraph& cfg,

@@ -40,22 +40,21 @@ class BranchFold {
     // Invariant between the steps below: every operand in the layout is a resolved value
     // (merging and constant parameters make aliases and resolve them at once; bypassing
     // substitutes resolved values), and cfg_/domtree_ describe the function when `fresh`.
-    if (!cache_.operands_resolved) resolve_aliases_in_layout(f_);
-    cache_.operands_resolved = true;
+    cache_.resolve_operands(f_);
     bool fresh = cache_.valid;
     for (int round = 0; round < kMaxRounds; ++round) {
       if (!fresh) {
         cfg_.compute(f_);
-        domtree_.compute(f_, cfg_);
+        domtree_.compute_order(f_, cfg_);
       }
       bool changed = fold_branches();
       collect_calls();  // after fold_branches, which drops branch targets
       changed |= remove_constant_params();
       changed |= merge_blocks();
       if (changed) {
-        resolve_aliases_in_layout(f_);
+        cache_.resolve_operands(f_);
         cfg_.compute(f_);
-        domtree_.compute(f_, cfg_);
+        domtree_.compute_order(f_, cfg_);
         collect_calls();
       }
       bool bypassed = bypass_forwarding_blocks();
@@ -70,11 +69,13 @@ class BranchFold {
 
  private:
   // Every branch target naming each block (jump table entries once even if shared), from all
-  // blocks: branches in unreachable blocks must stay consistent with their targets too.
+  // blocks: branches in unreachable blocks must stay consistent with their targets too. Kept
+  // as one singly linked list per block in a flat array (no allocation per block).
   void collect_calls() {
-    // Emptied, not destroyed: the lists keep their storage from round to round.
-    for (size_t k = 0; k < calls_.size(); ++k) calls_[Block::from_index(k)].clear();
-    for (size_t k = 0; k < branch_insts_.size(); ++k) branch_insts_[Block::from_index(k)].clear();
+    const size_t n = dfg_.num_blocks();
+    head_.assign(n, kNone);
+    tail_.assign(n, kNone);
+    refs_.clear();
     seen_tables_.clear();
     for (Block b : f_.layout.blocks()) {
       Inst last = f_.layout.last_inst(b);
@@ -83,10 +84,24 @@ class BranchFold {
         continue;
       }
       for_each_block_call(dfg_, last, [&](BlockCall& bc) {
-        calls_[bc.block].push_back(&bc);
-        branch_insts_[bc.block].push_back(last);
+        const uint32_t r = static_cast<uint32_t>(refs_.size());
+        refs_.push_back({&bc, last, kNone});
+        const size_t t = bc.block.index();
+        if (head_[t] == kNone) {
+          head_[t] = r;
+        } else {
+          refs_[tail_[t]].next = r;
+        }
+        tail_[t] = r;
       });
     }
+  }
+
+  // Calls f(const CallRef&) for each branch target naming b.
+  template <typename F>
+  void for_each_call(Block b, F&& f) const {
+    if (b.index() >= head_.size()) return;
+    for (uint32_t r = head_[b.index()]; r != kNone; r = refs_[r].next) f(refs_[r]);
   }
 
   bool same_call(const BlockCall& a, const BlockCall& b) const {
@@ -134,13 +149,14 @@ class BranchFold {
     Block entry = f_.layout.entry_block();
     for (Block b : domtree_.rpo()) {
       if (b == entry) continue;
-      const auto& calls = calls_[b];
+      const uint32_t first = b.index() < head_.size() ? head_[b.index()] : kNone;
       auto params = dfg_.block_params(b);
       for (size_t k = params.size(); k-- > 0;) {
         Value p = dfg_.block_params(b)[k];
         Value same;
         bool constant = true;
-        for (const BlockCall* bc : calls) {
+        for (uint32_t r = first; r != kNone; r = refs_[r].next) {
+          const BlockCall* bc = refs_[r].call;
           Value a = dfg_.resolve_aliases(bc->args.as_slice(dfg_.pool())[k]);
           if (a == p) continue;
           if (same && a != same) {
@@ -150,7 +166,7 @@ class BranchFold {
           same = a;
         }
         if (!constant || !same) continue;
-        for (BlockCall* bc : calls_[b]) bc->args.remove(k, dfg_.pool());
+        for_each_call(b, [&](const CallRef& c) { c.call->args.remove(k, dfg_.pool()); });
         dfg_.remove_block_param(p);
         dfg_.change_to_alias(p, same);
         changed = true;
@@ -164,20 +180,20 @@ class BranchFold {
     Block entry = f_.layout.entry_block();
     // Predecessor counts stay valid while merging: when c is merged into b, c's successors
     // trade predecessor c for b, and b (which only jumped to c) had no edge to them.
-    std::vector<Block> order = domtree_.rpo();
-    for (Block b : order) {
+    // The order is not recomputed while merging (merged blocks are skipped below).
+    for (Block b : domtree_.rpo()) {
       if (!f_.layout.is_block_inserted(b)) continue;
       for (;;) {
         Inst last = f_.layout.last_inst(b);
         if (dfg_[last].opcode != Opcode::kJump) break;
         Block c = dfg_[last].dest[0].block;
         if (c == b || c == entry || cfg_.preds(c).size() != 1) break;
-        std::vector<Value> args;
-        for (Value a : dfg_[last].dest[0].args.as_slice(dfg_.pool())) args.push_back(a);
-        std::vector<Value> params(dfg_.block_params(c).begin(), dfg_.block_params(c).end());
-        for (size_t k = params.size(); k-- > 0;) {
-          dfg_.remove_block_param(params[k]);
-          dfg_.change_to_alias(params[k], args[k]);
+        auto jargs = dfg_[last].dest[0].args.as_slice(dfg_.pool());
+        args_.assign(jargs.begin(), jargs.end());
+        params_.assign(dfg_.block_params(c).begin(), dfg_.block_params(c).end());
+        for (size_t k = params_.size(); k-- > 0;) {
+          dfg_.remove_block_param(params_[k]);
+          dfg_.change_to_alias(params_[k], args_[k]);
         }
         f_.layout.remove_inst(last);
         while (Inst i = f_.layout.first_inst(c)) {
@@ -236,32 +252,40 @@ class BranchFold {
       auto params = dfg_.block_params(b);
       bool ok = true;
       for (Value p : params) ok = ok && !used_elsewhere.contains(p);
-      for (Inst pi : branch_insts_[b]) {
-        for_each_block_call(dfg_, pi, [&](BlockCall& bc) { ok = ok && bc.block != c; });
-      }
+      for_each_call(b, [&](const CallRef& ref) {
+        for_each_block_call(dfg_, ref.inst, [&](BlockCall& bc) { ok = ok && bc.block != c; });
+      });
       if (!ok) continue;
-      std::vector<Value> fwd(dfg_[jmp].dest[0].args.as_slice(dfg_.pool()).begin(),
-                             dfg_[jmp].dest[0].args.as_slice(dfg_.pool()).end());
-      std::vector<Value> ps(params.begin(), params.end());
-      for (BlockCall* bc : calls_[b]) {
+      auto jargs = dfg_[jmp].dest[0].args.as_slice(dfg_.pool());
+      args_.assign(jargs.begin(), jargs.end());
+      params_.assign(params.begin(), params.end());
+      for_each_call(b, [&](const CallRef& ref) {
+        BlockCall* bc = ref.call;
         auto in = bc->args.as_slice(dfg_.pool());
-        std::vector<Value> out;
-        for (Value a : fwd) {
+        out_.clear();
+        for (Value a : args_) {
           Value r = dfg_.resolve_aliases(a);
-          for (size_t k = 0; k < ps.size(); ++k) {
-            if (ps[k] == r) r = in[k];
+          for (size_t k = 0; k < params_.size(); ++k) {
+            if (params_[k] == r) r = in[k];
           }
-          out.push_back(r);
+          out_.push_back(r);
         }
         bc->args.clear(dfg_.pool());
-        bc->args = dfg_.make_list(out);
+        bc->args = dfg_.make_list(out_);
         bc->block = c;
+      });
+      // Each redirected branch now reaches c: later bypasses into c must see it (b's list
+      // moves to the end of c's).
+      const size_t bi = b.index(), ci = c.index();
+      if (head_[bi] != kNone) {
+        if (head_[ci] == kNone) {
+          head_[ci] = head_[bi];
+        } else {
+          refs_[tail_[ci]].next = head_[bi];
+        }
+        tail_[ci] = tail_[bi];
+        head_[bi] = tail_[bi] = kNone;
       }
-      // Each redirected branch instruction now reaches c: later bypasses into c must see it.
-      for (Inst pi : branch_insts_[b]) branch_insts_[c].push_back(pi);
-      for (BlockCall* bc : calls_[b]) calls_[c].push_back(bc);
-      calls_[b].clear();
-      branch_insts_[b].clear();
       f_.layout.remove_inst(jmp);
       f_.layout.remove_block(b);
       changed = true;
@@ -274,9 +298,18 @@ class BranchFold {
   CfgCache& cache_;
   ControlFlowGraph& cfg_;
   DominatorTree& domtree_;
-  SecondaryMap<Block, std::vector<BlockCall*>> calls_;
-  SecondaryMap<Block, std::vector<Inst>> branch_insts_;
+  // One branch target naming a block: the target, its branch instruction and the next
+  // target naming the same block (kNone: last).
+  struct CallRef {
+    BlockCall* call;
+    Inst inst;
+    uint32_t next;
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> head_, tail_;  // by block index: first and last CallRef, or kNone
+  std::vector<CallRef> refs_;
   EntitySet<JumpTable> seen_tables_;
+  std::vector<Value> args_, params_, out_;  // scratch
 };
 
 }  // namespace

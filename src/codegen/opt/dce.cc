@@ -14,7 +14,7 @@ using namespace ir;
 namespace cached {
 
 bool eliminate_dead_code(Function& f, CfgCache& cache) {
-  cache.ensure(f);
+  cache.ensure_order(f);
   const DominatorTree& domtree = cache.domtree;
   bool changed = false;
 

@@ -118,7 +118,7 @@ class Gvn {
   // Removes only pure instructions and conditional traps: the CFG stays as it is.
   bool run(CfgCache& cache) {
     cache.ensure(f_);
-    auto children = domtree_children(cache.domtree);
+    const DominatorTree& domtree = cache.domtree;
     Block entry = f_.layout.entry_block();
     if (!entry) return false;
     // Explicit stack of (block, log size at entry); a negative-marked entry means "leave".
@@ -137,10 +137,10 @@ class Gvn {
       }
       stack.push_back({fr.block, table_.size(), true});
       visit_block(fr.block);
-      const auto& ch = children[fr.block];
+      auto ch = domtree.children(fr.block);
       for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back({*it, 0, false});
     }
-    if (changed_) resolve_aliases_in_layout(f_);
+    if (changed_) cache.resolve_operands(f_);
     return changed_;
   }
 

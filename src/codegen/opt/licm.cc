@@ -41,7 +41,7 @@ class Licm {
     cache_.ensure(f_);
     loops_.compute(f_, cfg_, domtree_);
     for (Loop l : loops_.inner_to_outer()) changed |= hoist_loop(l);
-    if (changed) resolve_aliases_in_layout(f_);
+    if (changed) cache_.resolve_operands(f_);
     return changed;
   }
 

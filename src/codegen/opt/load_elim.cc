@@ -119,7 +119,7 @@ class LoadElim {
         i = next;
       }
     }
-    if (changed_) resolve_aliases_in_layout(f_);
+    if (changed_) cache_.resolve_operands(f_);
     return changed_;
   }
 

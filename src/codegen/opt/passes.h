@@ -15,17 +15,29 @@ namespace kiln::codegen::opt {
 // rewrite or move non-terminator instructions keep it valid.
 struct CfgCache {
   ir::ControlFlowGraph cfg;
+  // Its order (rpo, reachability) is valid whenever `valid`; its tree only once ensure()
+  // computed it for the current order (domtree.has_tree()).
   ir::DominatorTree domtree;
   bool valid = false;
-  // Every operand in the layout is a resolved value (no alias). The pipeline sets it once
-  // aliases have been resolved; every pass that makes aliases resolves them before it
-  // returns, so it stays true, and passes may then skip their own initial resolution.
-  bool operands_resolved = false;
+  // Rewrites every operand in the layout to a resolved value (no alias), unless that was
+  // last done when dfg.aliases_made() had its current value: operands are only ever written
+  // with resolved values, so only a new alias can make one stale. Every pass that makes
+  // aliases calls it before it returns (passes may then rely on resolved operands).
+  void resolve_operands(ir::Function& f);
+  uint64_t resolved_at_aliases = UINT64_MAX;  // aliases_made() at the last resolution
 
+  // The CFG, the reverse postorder and the dominator tree.
   void ensure(const ir::Function& f) {
+    ensure_order(f);
+    if (!domtree.has_tree()) domtree.compute_tree(cfg);
+  }
+  // The CFG and the reverse postorder (reachability) only: passes that need no dominance
+  // leave the tree to be computed by the next pass that does (often after the CFG changed
+  // again, so it never is).
+  void ensure_order(const ir::Function& f) {
     if (valid) return;
     cfg.compute(f);
-    domtree.compute(f, cfg);
+    domtree.compute_order(f, cfg);
     valid = true;
   }
 };
@@ -65,8 +77,9 @@ bool eliminate_redundant_loads(ir::Function& f, CfgCache& cache);
 bool fold_branches(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
-// What optimize() did: how many rounds of the main loop ran, and (when `timed`) the thread
-// CPU time spent in each pass, in nanoseconds (compile-speed measurements).
+// What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
+// spent in each pass, in nanoseconds (compile-speed measurements; wall-clock, see
+// optimize.cc).
 struct OptimizeStats {
   uint32_t rounds = 0;
   bool timed = false;

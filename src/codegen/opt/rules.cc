@@ -8,6 +8,7 @@
 // Rules apply to scalar integer types up to 64 bits (iconst cannot make i128 or vectors).
 #include "codegen/opt/rules.h"
 
+#include <array>
 #include <bit>
 #include <cassert>
 
@@ -591,6 +592,21 @@ constexpr Rule kRules[] = {
     {Opcode::kTrapnz, "trapnz_test", test_of_nonzero},
 };
 
+// The span of kRules holding each opcode's rules (first == end: none), so that an
+// instruction is matched against its own rules only, in table order.
+struct RuleRange {
+  uint16_t first = 0, end = 0;
+};
+constexpr auto kRuleRanges = [] {
+  std::array<RuleRange, kNumOpcodes> r{};
+  for (size_t k = std::size(kRules); k-- > 0;) {
+    RuleRange& e = r[static_cast<size_t>(kRules[k].op)];
+    if (e.end == 0) e.end = static_cast<uint16_t>(k + 1);
+    e.first = static_cast<uint16_t>(k);
+  }
+  return r;
+}();
+
 // Opcodes whose rules need a scalar integer result (the others check their own types).
 bool needs_scalar_int_result(Opcode op) {
   switch (op) {
@@ -607,6 +623,8 @@ bool needs_scalar_int_result(Opcode op) {
 
 bool apply_rules(Function& f, Inst i) {
   Opcode op = f.dfg[i].opcode;
+  const RuleRange range = kRuleRanges[static_cast<size_t>(op)];
+  if (range.first == range.end) return false;  // most opcodes have no rules
   if (needs_scalar_int_result(op)) {
     auto results = f.dfg.inst_results(i);
     if (results.size() != 1 || !scalar_int(f.dfg.value_type(results[0]))) return false;
@@ -615,7 +633,8 @@ bool apply_rules(Function& f, Inst i) {
       if (!scalar_int(f.dfg.value_type(f.dfg.resolve_aliases(a)))) return false;
     }
   }
-  for (const Rule& r : kRules) {
+  for (uint32_t k = range.first; k < range.end; ++k) {
+    const Rule& r = kRules[k];
     if (r.op != op) continue;
     Ctx c(f, i);
     if (r.fn(c)) return true;

@@ -20,7 +20,7 @@ class Simplifier {
   Simplifier(Function& f, CfgCache& cache) : f_(f), dfg_(f.dfg), cache_(cache) {}
 
   bool run() {
-    cache_.ensure(f_);
+    cache_.ensure_order(f_);
     // Reverse postorder: operands are simplified before their uses (except across back edges).
     // A copy: folding a branch leaves the cache stale (edges go away), not the walk.
     rpo_ = cache_.domtree.rpo();
@@ -32,7 +32,7 @@ class Simplifier {
         i = next;
       }
     }
-    if (changed_) resolve_aliases_in_layout(f_);
+    if (changed_) cache_.resolve_operands(f_);
     if (cfg_changed_) cache_.valid = false;
     return changed_;
   }
@@ -104,17 +104,19 @@ class Simplifier {
     if (results.size() == 1 && foldable_type(dfg_.value_type(results[0])) && can_fold(op)) {
       // Constant folding: every operand constant.
       auto args = dfg_.fixed_args(i);
-      std::vector<DataValue> vals;
+      DataValue vals[3];  // at most three fixed operands (kTernary)
+      size_t n = 0;
       for (Value a : args) {
         auto c = constant_of(dfg_, a);
         if (!c) break;
-        vals.push_back(*c);
+        vals[n++] = *c;
       }
-      if (!args.empty() && vals.size() == args.size()) {
+      if (!args.empty() && n == args.size()) {
         Type rt = dfg_.value_type(results[0]);
         DataValue out[2];
         TrapCode trap;
-        if (eval_pure(d, std::span<const Type>(&rt, 1), vals, out, trap) == EvalStatus::kOk) {
+        if (eval_pure(d, std::span<const Type>(&rt, 1), std::span<const DataValue>(vals, n), out,
+                      trap) == EvalStatus::kOk) {
           replace_with_constant(i, out[0]);
         }
         return;

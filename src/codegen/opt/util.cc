@@ -1,6 +1,8 @@
 // codegen/opt/util.cc: helpers shared by the mid-end passes (see util.h).
 #include "codegen/opt/util.h"
 
+#include "codegen/opt/passes.h"
+
 #include <cassert>
 
 namespace kiln::codegen::opt {
@@ -21,9 +23,15 @@ std::optional<DataValue> constant_of(const DataFlowGraph& dfg, Value v) {
 }
 
 std::optional<int64_t> int_constant_of(const DataFlowGraph& dfg, Value v) {
-  auto c = constant_of(dfg, v);
-  if (!c || !c->type.is_int() || c->type.bits() > 64) return std::nullopt;
-  return c->as_i64();
+  // constant_of(...)->as_i64() for integer constants, without building the DataValue (the
+  // rules ask this of most operands they look at). Only iconst defines integer values.
+  Inst def = dfg.value_inst(v);
+  if (!def || dfg[def].opcode != Opcode::kIconst) return std::nullopt;
+  Type t = dfg.value_type(dfg.resolve_aliases(v));
+  if (!t.is_int() || t.bits() > 64 || t.bits() == 0) return std::nullopt;
+  // The immediate masked to the width, then sign-extended from it (DataValue::make, as_i64).
+  const unsigned unused = 64 - t.bits();
+  return static_cast<int64_t>(static_cast<uint64_t>(dfg[def].imm) << unused) >> unused;
 }
 
 bool is_pure(Opcode op) {
@@ -73,47 +81,57 @@ void replace_inst_with_value(Function& f, Inst i, Value v) {
 void resolve_aliases_in_layout(Function& f) {
   // Path compression first: every alias points straight at its final value, so later
   // resolve_aliases calls (here and in the passes) take one step instead of a chain walk.
+  // Most aliases already do (chains of one step are skipped at once).
   DataFlowGraph& dfg = f.dfg;
+  const size_t n = dfg.num_values();
   std::vector<Value> path;
-  for (size_t n = 0; n < dfg.num_values(); ++n) {
-    Value v = Value::from_index(n);
+  for (size_t k = 0; k < n; ++k) {
+    Value v = Value::from_index(k);
+    if (dfg.value_data(v).kind != ValueKind::kAlias) continue;
+    Value next(dfg.value_data(v).owner);
+    if (dfg.value_data(next).kind != ValueKind::kAlias) continue;
     path.clear();
-    while (dfg.value_data(v).kind == ValueKind::kAlias && path.size() <= dfg.num_values()) {
+    while (dfg.value_data(v).kind == ValueKind::kAlias && path.size() <= n) {
       path.push_back(v);
       v = Value(dfg.value_data(v).owner);
     }
-    if (path.size() < 2) continue;
     for (Value p : path) {
       if (Value(dfg.value_data(p).owner) != v) dfg.change_to_alias(p, v);
     }
   }
+  auto resolve = [&](Value& v) {
+    if (v && dfg.value_data(v).kind == ValueKind::kAlias) v = Value(dfg.value_data(v).owner);
+  };
   for (Block b : f.layout.blocks()) {
     for (Inst i : f.layout.insts(b)) {
-      for_each_operand(dfg, i, [&](Value& v) {
-        if (v && dfg.value_data(v).kind == ValueKind::kAlias) v = dfg.resolve_aliases(v);
+      InstData& d = dfg[i];
+      for (Value& v : dfg.fixed_args_mut(i)) resolve(v);
+      if (!d.vargs.is_empty()) {
+        for (Value& v : d.vargs.as_mut_slice(dfg.pool())) resolve(v);
+      }
+      for_each_block_call(dfg, i, [&](BlockCall& bc) {
+        for (Value& v : bc.args.as_mut_slice(dfg.pool())) resolve(v);
       });
     }
   }
 }
 
-SecondaryMap<Block, std::vector<Block>> domtree_children(const DominatorTree& domtree) {
-  SecondaryMap<Block, std::vector<Block>> children;
-  const auto& rpo = domtree.rpo();
-  for (size_t k = 1; k < rpo.size(); ++k) children[domtree.idom(rpo[k])].push_back(rpo[k]);
-  return children;
+void CfgCache::resolve_operands(Function& f) {
+  if (resolved_at_aliases == f.dfg.aliases_made()) return;
+  resolve_aliases_in_layout(f);
+  resolved_at_aliases = f.dfg.aliases_made();
 }
 
 std::vector<Block> domtree_preorder(const Function& f, const DominatorTree& domtree) {
   std::vector<Block> out;
   Block entry = f.layout.entry_block();
   if (!entry || !domtree.is_reachable(entry)) return out;
-  auto children = domtree_children(domtree);
   std::vector<Block> stack{entry};
   while (!stack.empty()) {
     Block b = stack.back();
     stack.pop_back();
     out.push_back(b);
-    const auto& ch = children[b];
+    auto ch = domtree.children(b);
     for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back(*it);
   }
   return out;

@@ -1,6 +1,6 @@
 // codegen/opt/util.h: small helpers shared by the mid-end passes: constants of values,
 // instruction classification (pure, may trap), inserting and replacing instructions, and
-// dominator-tree children. Internal to codegen/opt.
+// dominator-tree preorder. Internal to codegen/opt.
 #pragma once
 
 #include <optional>
@@ -68,10 +68,6 @@ void replace_inst_with_value(ir::Function& f, ir::Inst i, ir::Value v);
 // Rewrites the operands of the instructions in the layout to resolved values (cheaper than
 // DataFlowGraph::resolve_all_aliases, which also visits removed instructions).
 void resolve_aliases_in_layout(ir::Function& f);
-
-// The children of every block in the dominator tree, in reverse postorder.
-SecondaryMap<ir::Block, std::vector<ir::Block>> domtree_children(
-    const ir::DominatorTree& domtree);
 
 // Blocks of the dominator tree in preorder (a parent before its children).
 std::vector<ir::Block> domtree_preorder(const ir::Function& f, const ir::DominatorTree& domtree);

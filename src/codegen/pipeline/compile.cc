@@ -24,7 +24,8 @@ uint64_t thread_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Adds the time since construction (or the last lap) to a counter, when timing is on.
+// Adds the time since construction (or the last lap) to a counter, when timing is on. The
+// clock is a system call (~1 us): skip() is called only after work that is left out.
 class Lap {
  public:
   explicit Lap(bool on) : on_(on), t_(on ? thread_ns() : 0) {}
@@ -45,8 +46,11 @@ class Lap {
 
 }  // namespace
 
-Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOptions& options,
-                                     CompileDebug* debug) {
+namespace {
+
+// `owned`: the function to optimize in place (it is `input`), or null to work on a copy.
+Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Function* owned,
+                                          const CompileOptions& options, CompileDebug* debug) {
   PhaseStats scratch;
   PhaseStats& st = debug ? debug->stats : scratch;
   if (debug) st.ir_insts = static_cast<uint32_t>(input.dfg.num_insts());
@@ -55,13 +59,16 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
   std::optional<ir::Function> optimized;
   const ir::Function* f = &input;
   if (options.opt_level > 0) {
-    optimized = input;
+    ir::Function* target = owned;
+    if (!target) target = &optimized.emplace(input);
     st.opt.timed = debug != nullptr;
-    opt::optimize(*optimized, &st.opt);
+    opt::optimize(*target, &st.opt);
     lap.to(st.optimize_ns);
-    if (options.verify) KILN_TRY(ir::verify_function(*optimized));
-    lap.skip();
-    f = &*optimized;
+    if (options.verify) {
+      KILN_TRY(ir::verify_function(*target));
+      lap.skip();
+    }
+    f = target;
   } else {
     // Machine code needs an entry block nobody branches to (its parameters arrive in argument
     // registers). The optimizer guarantees that through its preheaders; at -O0 an entry block
@@ -69,12 +76,15 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
     ir::ControlFlowGraph cfg;
     cfg.compute(input);
     if (!cfg.preds(input.layout.entry_block()).empty()) {
-      optimized = input;
-      opt::ensure_preheaders(*optimized);
+      ir::Function* target = owned;
+      if (!target) target = &optimized.emplace(input);
+      opt::ensure_preheaders(*target);
       lap.to(st.optimize_ns);
-      if (options.verify) KILN_TRY(ir::verify_function(*optimized));
-      lap.skip();
-      f = &*optimized;
+      if (options.verify) {
+        KILN_TRY(ir::verify_function(*target));
+        lap.skip();
+      }
+      f = target;
     } else {
       lap.to(st.optimize_ns);
     }
@@ -86,15 +96,19 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
   lap.to(st.lower_ns);
   if (debug) {
     st.vcode_insts = static_cast<uint32_t>(vcode.insts.size());
-    if (debug->want_vcode) debug->vcode = x64::print_vcode(vcode);
+    if (debug->want_vcode) {
+      debug->vcode = x64::print_vcode(vcode);
+      lap.skip();
+    }
   }
-  lap.skip();
   regalloc::Function rf = vcode.to_regalloc();
   regalloc::Options ro;
   KILN_ASSIGN_OR_RETURN(regalloc::Output ra, regalloc::run(rf, x64::machine_env(), ro));
   lap.to(st.regalloc_ns);
-  if (options.check_regalloc) KILN_TRY(regalloc::check(rf, x64::machine_env(), ra));
-  lap.skip();
+  if (options.check_regalloc) {
+    KILN_TRY(regalloc::check(rf, x64::machine_env(), ra));
+    lap.skip();
+  }
   x64::EmitOptions eo;
   eo.cpu = options.cpu;
   eo.relax_branches = options.relax_branches;
@@ -102,6 +116,18 @@ Expected<mach::CompiledCode> compile(const ir::Function& input, const CompileOpt
   lap.to(st.emit_ns);
   if (debug) st.code_bytes = static_cast<uint32_t>(cc.code.size());
   return cc;
+}
+
+}  // namespace
+
+Expected<mach::CompiledCode> compile(const ir::Function& f, const CompileOptions& options,
+                                     CompileDebug* debug) {
+  return compile_impl(f, nullptr, options, debug);
+}
+
+Expected<mach::CompiledCode> compile(ir::Function&& f, const CompileOptions& options,
+                                     CompileDebug* debug) {
+  return compile_impl(f, &f, options, debug);
 }
 
 }  // namespace kiln::codegen::pipeline

@@ -68,6 +68,7 @@ regalloc::Function VCode::to_regalloc() const {
     rb.succs = b.succs;
     rb.preds = b.preds;
     rb.params = b.params;
+    rb.cold = b.cold;
     f.blocks.push_back(std::move(rb));
   }
   f.insts.reserve(insts.size());

@@ -102,6 +102,7 @@ struct VBlock {
   uint32_t first = 0, end = 0;  // instruction range
   std::vector<uint32_t> succs, preds;
   std::vector<regalloc::VReg> params;
+  bool cold = false;  // laid out after the hot code (mach::LoweredBlock::cold)
 };
 
 // Lowered code: instructions in final order grouped by block, plus what the emitter needs.

@@ -215,6 +215,8 @@ class Lowerer {
     return group_.back();
   }
   static uint8_t opnd(MInst& m, Operand o) {
+    // Most instructions have two to four operands: one allocation instead of three.
+    if (m.ops.capacity() == 0) m.ops.reserve(4);
     m.ops.push_back(o);
     return static_cast<uint8_t>(m.ops.size() - 1);
   }
@@ -306,7 +308,6 @@ class Lowerer {
   Expected<void> lower_int(Inst i);
   Expected<void> lower_convert(Inst i);
   void add_branch_args(MInst& m, Inst i);
-  void finish_block(uint32_t lblock);
   void compute_aliases();
 
   const ir::Function& f_;
@@ -322,9 +323,12 @@ class Lowerer {
   SecondaryMap<Value, uint32_t> uses_;
   ir::Block cur_block_;
   VReg ret_area_ptr_;
-  std::vector<MInst> group_;                     // instructions of the IR inst being lowered
-  std::vector<std::vector<MInst>> block_groups_;  // groups of the current block, backward
-  std::vector<std::vector<MInst>> lowered_;       // per lowered block, forward
+  std::vector<MInst> group_;  // instructions of the IR inst being lowered (storage reused)
+  // All lowered instructions in reverse order (blocks and instructions are lowered backward):
+  // run() moves them into vc_.insts in forward order once, instead of collecting per-group
+  // and per-block vectors. Lowered block k ends at rev_end_[k] in rev_.
+  std::vector<MInst> rev_;
+  std::vector<uint32_t> rev_end_;
 };
 
 Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
@@ -460,14 +464,29 @@ void Lowerer::compute_aliases() {
 
 void Lowerer::add_branch_args(MInst& m, Inst i) {
   const auto& succs = order_.succs_of(cur_block_);
-  auto targets = dfg_.branch_targets(i);
-  for (size_t k = 0; k < targets.size(); ++k) {
-    if (!succs[k].pass_args) continue;
-    for (Value v : targets[k]->args.as_slice(dfg_.pool())) {
-      const auto& r = regs(v);
-      m.branch_args.push_back(r[0]);
-      if (r[1].is_valid()) m.branch_args.push_back(r[1]);
+  // The branch targets in branch_targets() order (the successors' order), without the list.
+  size_t k = 0;
+  auto add = [&](const ir::BlockCall& bc) {
+    if (succs[k++].pass_args) {
+      for (Value v : bc.args.as_slice(dfg_.pool())) {
+        const auto& r = regs(v);
+        m.branch_args.push_back(r[0]);
+        if (r[1].is_valid()) m.branch_args.push_back(r[1]);
+      }
     }
+  };
+  const ir::InstData& d = dfg_[i];
+  switch (d.format()) {
+    case ir::InstFormat::kJump: add(d.dest[0]); break;
+    case ir::InstFormat::kBrif: add(d.dest[0]); add(d.dest[1]); break;
+    case ir::InstFormat::kBranchTable:
+      if (dfg_.jump_tables.is_valid(d.jump_table())) {
+        const ir::JumpTableData& jt = dfg_.jump_tables[d.jump_table()];
+        add(jt.default_target);
+        for (const ir::BlockCall& bc : jt.targets) add(bc);
+      }
+      break;
+    default: break;
   }
 }
 
@@ -1438,17 +1457,10 @@ Expected<void> Lowerer::lower_inst(Inst i) {
   return lower_int(i);
 }
 
-void Lowerer::finish_block(uint32_t lblock) {
-  std::vector<MInst>& out = lowered_[lblock];
-  for (auto it = block_groups_.rbegin(); it != block_groups_.rend(); ++it) {
-    for (MInst& m : *it) out.push_back(std::move(m));
-  }
-  block_groups_.clear();
-}
-
 Expected<VCode> Lowerer::run() {
   cfg_.compute(f_);
-  domtree_.compute(f_, cfg_);
+  // Only the reverse postorder is used (block order, walks): no dominator tree.
+  domtree_.compute_order(f_, cfg_);
   order_.compute(f_, cfg_, domtree_);
   KILN_ASSIGN_OR_RETURN(sig_, layout_signature(f_.signature));
   vc_.incoming_args = sig_.stack_args_size;
@@ -1465,7 +1477,9 @@ Expected<VCode> Lowerer::run() {
   if (sig_.has_ret_area) ret_area_ptr_ = new_vreg(RegClass::kInt);
 
   const auto& blocks = order_.blocks();
-  lowered_.assign(blocks.size(), {});
+  rev_.clear();
+  rev_.reserve(f_.dfg.num_insts() + blocks.size());
+  rev_end_.assign(blocks.size(), 0);
   for (size_t k = blocks.size(); k-- > 0;) {
     const mach::LoweredBlock& lb = blocks[k];
     if (lb.edge_call) {
@@ -1478,7 +1492,8 @@ Expected<VCode> Lowerer::run() {
         m.branch_args.push_back(r[0]);
         if (r[1].is_valid()) m.branch_args.push_back(r[1]);
       }
-      lowered_[k].push_back(std::move(m));
+      rev_.push_back(std::move(m));
+      rev_end_[k] = static_cast<uint32_t>(rev_.size());
       continue;
     }
     cur_block_ = lb.ir_block;
@@ -1495,10 +1510,9 @@ Expected<VCode> Lowerer::run() {
       }
       group_.clear();
       KILN_TRY(lower_inst(i));
-      block_groups_.push_back(std::move(group_));
-      group_ = {};
+      for (auto it = group_.rbegin(); it != group_.rend(); ++it) rev_.push_back(std::move(*it));
     }
-    finish_block(static_cast<uint32_t>(k));
+    rev_end_[k] = static_cast<uint32_t>(rev_.size());
   }
 
   // Entry: parameters arrive in registers (live-ins) or in the incoming stack area.
@@ -1552,15 +1566,21 @@ Expected<VCode> Lowerer::run() {
   }
   // Entry parameters that the prologue loads must be defined before anything uses them. The
   // vmctx register is read by the prologue before any allocation, so it needs no vreg.
-  lowered_[0].insert(lowered_[0].begin(), std::make_move_iterator(prologue.begin()),
-                     std::make_move_iterator(prologue.end()));
+  const size_t total = rev_.size();
+  vc_.insts.reserve(prologue.size() + total);
+  for (MInst& m : prologue) vc_.insts.push_back(std::move(m));
+  for (size_t p = total; p-- > 0;) vc_.insts.push_back(std::move(rev_[p]));
+  const uint32_t shift = static_cast<uint32_t>(prologue.size() + total);
 
   for (size_t k = 0; k < blocks.size(); ++k) {
     VBlock vb;
-    vb.first = static_cast<uint32_t>(vc_.insts.size());
-    for (MInst& m : lowered_[k]) vc_.insts.push_back(std::move(m));
-    vb.end = static_cast<uint32_t>(vc_.insts.size());
+    // Block k is rev_[start, rev_end_[k]), start being where block k + 1 ended; the prologue
+    // belongs to block 0.
+    const uint32_t start = k + 1 < blocks.size() ? rev_end_[k + 1] : 0;
+    vb.first = k == 0 ? 0 : shift - rev_end_[k];
+    vb.end = shift - start;
     vb.succs = blocks[k].succs;
+    vb.cold = blocks[k].cold;
     vb.preds = blocks[k].preds;
     if (!blocks[k].edge_call && k != 0) {
       for (Value p : dfg_.block_params(blocks[k].ir_block)) {
