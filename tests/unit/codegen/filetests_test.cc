@@ -24,75 +24,16 @@
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/passes.h"
+#include "filetest_text.h"
 
 namespace kiln::codegen::ir {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace filetest;
 
-std::vector<std::string> list_files() {
-  std::vector<std::string> out;
-  fs::path root = fs::path(KILN_SOURCE_DIR) / "tests" / "filetests";
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".kir") {
-      out.push_back(fs::relative(e.path(), root).string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> list_files() { return list_kir_files(); }
 
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string line;
-  while (std::getline(ss, line)) out.push_back(line);
-  return out;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-// Splits "a, b, c" at top-level commas.
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',') {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!trim(cur).empty()) out.push_back(trim(cur));
-  return out;
-}
-
-std::optional<DataValue> parse_data_value(const std::string& s, Type t) {
-  if (t == kF32) {
-    if (auto b = parse_f32_literal(s)) return DataValue::make(kF32, *b);
-  } else if (t == kF64) {
-    if (auto b = parse_f64_literal(s)) return DataValue::make(kF64, *b);
-  } else if (t.is_int() && t.bits() <= 64) {
-    if (auto b = parse_int_of_width(s, t.bits())) return DataValue::make(t, *b);
-  } else if (t.is_valid()) {
-    if (auto v = parse_v128_literal(s)) {
-      U128 bits = 0;
-      for (int i = 15; i >= 0; --i) bits = (bits << 8) | (*v)[i];
-      return DataValue::make(t, bits);
-    }
-    if (auto i = parse_int_literal(s)) {  // sign-extended to the full width
-      return DataValue::make(t, static_cast<U128>(static_cast<__int128>(*i)));
-    }
-  }
-  return std::nullopt;
-}
 
 class FileTest : public ::testing::TestWithParam<std::string> {};
 

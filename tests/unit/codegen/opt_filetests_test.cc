@@ -23,13 +23,17 @@
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/loops.h"
+#include "filetest_text.h"
 #include "codegen/opt/passes.h"
 
 namespace kiln::codegen::opt {
 namespace {
 
 using namespace ir;
+using namespace filetest;
 namespace fs = std::filesystem;
+
+std::vector<std::string> list_files() { return list_kir_files("opt_"); }
 
 const std::map<std::string, std::function<bool(Function&)>>& pass_table() {
   static const std::map<std::string, std::function<bool(Function&)>> t = {
@@ -42,61 +46,6 @@ const std::map<std::string, std::function<bool(Function&)>>& pass_table() {
       {"preheaders", ensure_preheaders},
   };
   return t;
-}
-
-std::vector<std::string> list_files() {
-  std::vector<std::string> out;
-  fs::path root = fs::path(KILN_SOURCE_DIR) / "tests" / "filetests";
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::directory_iterator(root)) {
-    std::string name = e.path().filename().string();
-    if (e.is_regular_file() && name.rfind("opt_", 0) == 0 && e.path().extension() == ".kir") {
-      out.push_back(name);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string line;
-  while (std::getline(ss, line)) out.push_back(line);
-  return out;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',') {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!trim(cur).empty()) out.push_back(trim(cur));
-  return out;
-}
-
-std::optional<DataValue> parse_value(const std::string& s, Type t) {
-  if (t == kF32) {
-    if (auto b = parse_f32_literal(s)) return DataValue::make(kF32, *b);
-  } else if (t == kF64) {
-    if (auto b = parse_f64_literal(s)) return DataValue::make(kF64, *b);
-  } else if (t.is_int() && t.bits() <= 64) {
-    if (auto b = parse_int_of_width(s, t.bits())) return DataValue::make(t, *b);
-  }
-  return std::nullopt;
 }
 
 // The outcome of one call, as text ("trap int_divz", "[1, 2]") plus the final heap.
@@ -129,7 +78,7 @@ Outcome run_call(const std::string& spec, const std::vector<Function>& funcs) {
   if (text.size() != f->signature.params.size()) return {"error: argument count", {}, {}};
   std::vector<DataValue> args;
   for (size_t k = 0; k < text.size(); ++k) {
-    auto v = parse_value(text[k], f->signature.params[k].type);
+    auto v = parse_data_value(text[k], f->signature.params[k].type);
     if (!v) return {"error: bad argument " + text[k], {}, {}};
     args.push_back(*v);
   }
@@ -155,7 +104,7 @@ std::string check_expectation(const std::string& spec, const Outcome& o) {
   std::vector<std::string> w = split_commas(want);
   if (w.size() != o.values.size()) return "expected " + want + ", got " + got;
   for (size_t k = 0; k < w.size(); ++k) {
-    auto v = parse_value(w[k], o.values[k].type);
+    auto v = parse_data_value(w[k], o.values[k].type);
     if (!v || !v->same_as(o.values[k])) return "expected " + want + ", got " + got;
   }
   return "";

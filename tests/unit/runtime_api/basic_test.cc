@@ -2,6 +2,7 @@
 // instantiate, call exports, globals, memories, tables, multiple instances.
 #include <gtest/gtest.h>
 
+#include "compile_wat.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -10,13 +11,7 @@
 namespace kiln::runtime {
 namespace {
 
-Module compile(const Engine& engine, std::string_view text) {
-  auto bytes = wat::parse_module(text);
-  EXPECT_TRUE(bytes.ok()) << (bytes.ok() ? "" : bytes.error().to_string());
-  auto m = Module::from_binary(engine, bytes.ok() ? *bytes : std::vector<uint8_t>{});
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
-  return m.ok() ? *m : Module();
-}
+using testing::compile;
 
 TEST(RuntimeApi, AddTwoNumbers) {
   Engine engine;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compile_wat.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -15,13 +16,7 @@
 namespace kiln::runtime {
 namespace {
 
-Module compile(const Engine& engine, std::string_view text) {
-  auto bytes = wat::parse_module(text);
-  EXPECT_TRUE(bytes.ok()) << (bytes.ok() ? "" : bytes.error().to_string());
-  auto m = Module::from_binary(engine, bytes.ok() ? *bytes : std::vector<uint8_t>{});
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
-  return m.ok() ? *m : Module();
-}
+using testing::compile;
 
 constexpr std::string_view kReexport = R"((module
   (import "host" "add" (func $add (param i32 i32) (result i32)))

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "compile_wat.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -18,13 +19,7 @@
 namespace kiln::runtime {
 namespace {
 
-Module compile(const Engine& engine, std::string_view text) {
-  auto bytes = wat::parse_module(text);
-  EXPECT_TRUE(bytes.ok()) << (bytes.ok() ? "" : bytes.error().to_string());
-  auto m = Module::from_binary(engine, bytes.ok() ? *bytes : std::vector<uint8_t>{});
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
-  return m.ok() ? *m : Module();
-}
+using testing::compile;
 
 Config pooling_config(uint32_t instances = 4, uint32_t memories = 4, uint32_t tables = 4) {
   Config c;

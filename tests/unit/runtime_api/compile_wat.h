@@ -1,0 +1,25 @@
+// tests/unit/runtime_api/compile_wat.h: the embedding-API tests' way to make a Module from
+// WebAssembly text; a parse or compile error fails the current test (and yields an empty
+// Module, whose use fails it again rather than crashing).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string_view>
+#include <vector>
+
+#include "runtime/engine.h"
+#include "runtime/module.h"
+#include "wat/wat.h"
+
+namespace kiln::runtime::testing {
+
+inline Module compile(const Engine& engine, std::string_view text) {
+  auto bytes = wat::parse_module(text);
+  EXPECT_TRUE(bytes.ok()) << (bytes.ok() ? "" : bytes.error().to_string());
+  auto m = Module::from_binary(engine, bytes.ok() ? *bytes : std::vector<uint8_t>{});
+  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
+  return m.ok() ? *m : Module();
+}
+
+}  // namespace kiln::runtime::testing
