@@ -6,7 +6,7 @@
 # interleaved round by round so a busy machine slows all of them alike.
 """Kiln execution-limit overhead.
 
-Usage: python3 bench/limits.py [--build BUILD] [--kernels a,b] [--reps N] [--rounds R] [--scale S]
+Usage: python3 bench/limits.py [--build BUILD] [--kernels a,b] [--reps N] [--rounds R] [--scale S] [--cpu]
 
 Needs BUILD/kiln and BUILD/bench/kernels/*.wasm (ninja -C BUILD kiln bench_kernels). Every
 mode must return the same checksum; a disagreement or failure makes the exit status 1.
@@ -43,6 +43,8 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=2, help="processes per kernel and mode")
     p.add_argument("--scale", type=float, default=0.5, help="multiplies each kernel's size")
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--cpu", action="store_true",
+                   help="compare the calls' thread CPU time instead of wall time (steadier on a busy machine)")
     args = p.parse_args()
     args.kiln = args.kiln or os.path.join(args.build, "kiln")
     args.kernels = [k for k in args.kernels.split(",") if k]
@@ -67,7 +69,7 @@ def run_once(args, mode, wasm, n):
         raise RuntimeError(f"timed out: {' '.join(cmd)}")
     if proc.returncode != 0:
         raise RuntimeError(f"exit status {proc.returncode}: {' '.join(cmd)}\n    {proc.stderr.strip()[-400:]}")
-    times = [float(t) for t in re.findall(r"^KILN_BENCH call (\S+)$", proc.stderr, re.M)]
+    times = [float(t) for t in re.findall(rf"^KILN_BENCH {'call-cpu' if args.cpu else 'call'} (\S+)$", proc.stderr, re.M)]
     if len(times) != args.reps:
         raise RuntimeError(f"expected {args.reps} KILN_BENCH call lines from {' '.join(cmd)}")
     lines = [l for l in proc.stdout.splitlines() if l.strip()]

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/io.h"
+#include "cli/wasm_options.h"
 #include "runtime/module.h"
 #include "wasm/validator.h"
 
@@ -16,22 +17,10 @@ namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: kiln compile [-O0|-O2|-Os] [-j N] [--target-features=SPEC] [--bench] FILE.wasm|FILE.wat "
-    "[-o OUT.cwasm]\n";
-
-bool parse_opt_level(std::string_view v, environ::OptLevel& out) {
-  if (v.starts_with("opt-level=")) v.remove_prefix(10);
-  if (v == "0") {
-    out = environ::OptLevel::kNone;
-  } else if (v == "1" || v == "2") {
-    out = environ::OptLevel::kSpeed;
-  } else if (v == "s") {
-    out = environ::OptLevel::kSpeedAndSize;
-  } else {
-    return false;
-  }
-  return true;
-}
+    "usage: kiln compile [-O0|-O2|-Os] [-j N] [--target-features=SPEC] [-W KEY=VALUE] [--bench] "
+    "FILE.wasm|FILE.wat [-o OUT.cwasm]\n"
+    "  -W takes the options of `kiln run` (see its --help); those that change the code (fuel,\n"
+    "  epoch-interruption, timeout) must match the run that loads the artifact.\n";
 
 std::string default_output(const std::string& input) {
   for (std::string_view ext : {".wasm", ".wat"}) {
@@ -47,6 +36,7 @@ int run_compile(const CommandContext& ctx) {
   runtime::Config config;
   unsigned threads = 0;
   bool bench = false;
+  WasmOptions wasm;
   for (size_t i = 0; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
     auto next = [&]() -> std::optional<std::string_view> {
@@ -78,6 +68,20 @@ int run_compile(const CommandContext& ctx) {
       threads = n;
     } else if (a.starts_with("--target-features=")) {
       config.target_features = std::string(a.substr(18));
+    } else if (a.starts_with("-W")) {
+      std::string_view spec = a.substr(2);
+      if (spec.empty()) {
+        auto v = next();
+        if (!v) {
+          ctx.err << kUsage;
+          return kExitUsage;
+        }
+        spec = *v;
+      }
+      if (Expected<void> r = parse_wasm_option(spec, wasm); !r) {
+        ctx.err << "kiln compile: " << r.error().message() << "\n";
+        return kExitUsage;
+      }
     } else if (a == "--bench") {
       bench = true;
     } else if (a.size() > 1 && a.front() == '-') {
@@ -95,6 +99,10 @@ int run_compile(const CommandContext& ctx) {
     return kExitUsage;
   }
   if (!output) output = default_output(*input);
+  if (Expected<void> r = apply_wasm_options(wasm, config); !r) {
+    ctx.err << "kiln compile: " << r.error().message() << "\n";
+    return kExitUsage;
+  }
 
   runtime::Engine engine(config);
   const wasm::Features& features = engine.config().features;

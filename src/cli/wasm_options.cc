@@ -151,6 +151,20 @@ Expected<void> parse_wasm_option(std::string_view spec, WasmOptions& out) {
 
 std::string_view wasm_options_help() { return kHelp; }
 
+bool parse_opt_level(std::string_view v, environ::OptLevel& out) {
+  if (v.starts_with("opt-level=")) v.remove_prefix(10);
+  if (v == "0") {
+    out = environ::OptLevel::kNone;
+  } else if (v == "1" || v == "2") {
+    out = environ::OptLevel::kSpeed;
+  } else if (v == "s") {
+    out = environ::OptLevel::kSpeedAndSize;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 Expected<void> apply_wasm_options(const WasmOptions& opts, runtime::Config& config) {
   if (opts.print_fuel && !opts.fuel) {
     return Error(ErrorKind::kOther, "-W print-fuel needs -W fuel=N");

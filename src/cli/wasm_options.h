@@ -34,6 +34,9 @@ struct WasmOptions {
   std::optional<uint64_t> max_wasm_stack;            // bytes
 };
 
+// Parses an optimization level: 0, 1, 2 or s, optionally spelled opt-level=N (-O).
+bool parse_opt_level(std::string_view v, environ::OptLevel& out);
+
 // Parses the value of one -W: KEY[=VALUE], or several separated by commas. Unknown keys and
 // malformed values are errors naming them.
 [[nodiscard]] Expected<void> parse_wasm_option(std::string_view spec, WasmOptions& out);

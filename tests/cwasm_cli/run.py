@@ -156,6 +156,27 @@ def mismatch(c):
 
 
 @case
+def limits_flags(c):
+    # `kiln compile -W` builds the fuel and epoch checks into the artifact, as `kiln run -W`
+    # would; an artifact without them is refused by a run that needs them, naming the setting.
+    spin = c.write("spin.wat", '(module (func (export "spin") (loop $l (br $l))))')
+    c.run("compile", "-W", "epoch-interruption", spin, "-o", c.path("spin_epoch.cwasm"))
+    p = c.run("run", "--allow-precompiled", "-W", "timeout=50ms", "--invoke", "spin",
+              c.path("spin_epoch.cwasm"), expect=134)
+    check("interrupt" in p.stderr, p.stderr)
+    c.run("compile", "-Wfuel=1000", spin, "-o", c.path("spin_fuel.cwasm"))
+    p = c.run("run", "--allow-precompiled", "-W", "fuel=1000", "--invoke", "spin",
+              c.path("spin_fuel.cwasm"), expect=134)
+    check("all fuel consumed" in p.stderr, p.stderr)
+    c.run("compile", spin, "-o", c.path("spin_plain.cwasm"))
+    p = c.run("run", "--allow-precompiled", "-W", "timeout=50ms", "--invoke", "spin",
+              c.path("spin_plain.cwasm"), expect=1)
+    check("epoch" in p.stderr, p.stderr)
+    p = c.run("compile", "-W", "no-such-option", spin, expect=2)
+    check("no-such-option" in p.stderr, p.stderr)
+
+
+@case
 def corrupt_artifact(c):
     c.run("compile", c.write("hello.wat", HELLO), "-o", c.path("h.cwasm"))
     data = bytearray(open(c.path("h.cwasm"), "rb").read())
