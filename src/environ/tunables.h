@@ -27,8 +27,8 @@ struct Tunables {
   uint64_t max_wasm_stack = 512 * 1024;
   // Compiled code counts fuel in VMStoreContext::fuel_consumed and calls out_of_gas.
   bool consume_fuel = false;
-  // Compiled code checks the engine's epoch against VMStoreContext::epoch_deadline at function
-  // entries and loop headers, and calls new_epoch.
+  // Compiled code checks the engine's epoch against the vmctx's copy of the store's deadline
+  // (VMOffsets::epoch_deadline) at function entries and loop headers, and calls new_epoch.
   bool epoch_interruption = false;
   // NaN results of float arithmetic, rounding, min/max, promotion and demotion (scalar and
   // vector) are replaced by the canonical NaN (codegen/translate/nan_canonicalize.h), so they

@@ -4,7 +4,8 @@
 //
 // Layout of one instance's VMContext (see vmcontext.def for the fields):
 //
-//   header          magic | store_context | builtins | type_ids | epoch_counter | instance
+//   header          magic | store_context | builtins | type_ids | epoch_counter | epoch_deadline |
+//                   instance
 //   imported_functions[num_imported_funcs]      VMFunctionImport  {wasm_call, array_call, vmctx}
 //   imported_tables[num_imported_tables]        VMTableDefinition*
 //   imported_memories[num_imported_memories]    VMMemoryDefinition*
@@ -71,7 +72,7 @@ class VMOffsets {
   uint32_t size() const { return size_; }
 
   // ---- Header fields: magic(), store_context(), builtins(), type_ids(), epoch_counter(),
-  // instance(). Constant for every module.
+  // epoch_deadline(), instance(). Constant for every module.
   enum HeaderOffset : uint32_t {
 #define KILN_VMCTX_FIELD(name, bytes) kHeader_##name, kHeaderEnd_##name = kHeader_##name + (bytes) - 1,
 #include "environ/vmcontext.def"

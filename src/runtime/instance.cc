@@ -310,12 +310,14 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
     if (!m.tables[i].init) continue;
     environ::TableIndex ti(m.num_imported_tables + static_cast<uint32_t>(i));
     KILN_ASSIGN_OR_RETURN(Val v, eval_const(m, vmi, sd.engine, *m.tables[i].init, m.tables[i].type.elem));
-    vm::Table* t = vmi.table(ti);
-    if (auto code = t->fill(0, v.ref_ptr(), t->size())) return trap_error(*code, trap);
+    vmi.init_table(ti, v.ref_ptr());
   }
   // Element segments: evaluate every segment's items, then apply the active ones in order.
   // Active and declarative segments of plain function indices are not materialised: the
-  // former are written straight into their table below, the latter only dropped.
+  // former go straight to their table below, the latter are only dropped. A defined table of
+  // function references is initialised lazily: its active segments are bounds-checked here
+  // (in order, so a trap leaves exactly the earlier ones applied) but only recorded; each
+  // entry is written when first read (vm::Table).
   for (size_t e = 0; e < m.elems.size(); ++e) {
     const wasm::ElemSegment& seg = m.elems[e];
     if (!seg.uses_exprs && seg.mode != wasm::SegmentMode::kPassive) continue;
@@ -340,24 +342,7 @@ Expected<Instance> Instance::create(Store& store, const Module& module, std::spa
     environ::ElemIndex ei(static_cast<uint32_t>(e));
     if (seg.mode == wasm::SegmentMode::kActive) {
       KILN_ASSIGN_OR_RETURN(Val off, eval_const(m, vmi, sd.engine, seg.offset, wasm::ValType::i32()));
-      std::optional<TrapCode> code;
-      if (seg.uses_exprs) {
-        code = vmi.table_init(environ::TableIndex(seg.table), ei, offset_value(off), 0, seg.count());
-      } else {
-        // table.init's checks (all bounds before any write), then the function references.
-        vm::Table* t = vmi.table(environ::TableIndex(seg.table));
-        const uint64_t dst = offset_value(off);
-        if (t == nullptr || !vm::range_in_bounds(dst, seg.func_indices.size(), t->size())) {
-          code = TrapCode::kTableOutOfBounds;
-        } else {
-          // Validation guarantees the function indices; the range was checked above.
-          void** slots = t->definition()->base + dst;
-          for (size_t i = 0; i < seg.func_indices.size(); ++i) {
-            slots[i] = vmi.func_ref_unchecked(FuncIndex(seg.func_indices[i]));
-          }
-        }
-      }
-      if (code) {
+      if (auto code = vmi.init_active_elem(ei, offset_value(off))) {
         KILN_TRY(unwind_images(m, vmi, images, 0));
         return trap_error(*code, trap);
       }

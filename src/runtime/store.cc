@@ -180,7 +180,7 @@ Expected<uint64_t> Store::get_fuel() const {
 }
 
 void Store::set_epoch_deadline(uint64_t ticks) {
-  data_->context.epoch_deadline = saturating_add(data_->engine.current_epoch(), ticks);
+  data_->set_epoch_deadline(saturating_add(data_->engine.current_epoch(), ticks));
 }
 
 void Store::epoch_deadline_trap() { data_->epoch_callback = nullptr; }
@@ -227,8 +227,16 @@ std::optional<uint64_t> StoreData::new_epoch(vm::VMStoreContext* store) {
   if (!epoch_callback) return std::nullopt;
   std::optional<uint64_t> ticks = epoch_callback(*owner);
   if (!ticks) return std::nullopt;
-  store->epoch_deadline = saturating_add(engine.current_epoch(), *ticks);
-  return store->epoch_deadline;
+  (void)store;  // this store's context
+  set_epoch_deadline(saturating_add(engine.current_epoch(), *ticks));
+  return context.epoch_deadline;
+}
+
+void StoreData::set_epoch_deadline(uint64_t deadline) {
+  context.epoch_deadline = deadline;
+  for (InstanceData& inst : instances) {
+    if (inst.vm) inst.vm->set_epoch_deadline(deadline);
+  }
 }
 
 std::optional<Error> StoreData::take_limit_error() {

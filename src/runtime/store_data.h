@@ -93,6 +93,10 @@ struct StoreData final : vm::StoreHooks {
   vm::GrowDecision memory_growing(const vm::LinearMemory& memory, uint64_t delta_pages) override;
   vm::GrowDecision table_growing(const vm::Table& table, uint64_t delta) override;
 
+  // Sets the absolute epoch deadline in the store context and in every instance's vmctx,
+  // where compiled code compares the engine's epoch with it (O(instances in the store)).
+  void set_epoch_deadline(uint64_t deadline);
+
   // vm::StoreHooks
   bool refuel(vm::VMStoreContext* store) override;
   std::optional<uint64_t> new_epoch(vm::VMStoreContext* store) override;

@@ -25,7 +25,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x1c
 ;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x30]
+;;   12: mov rcx, qword ptr [rdi + 0x38]
 ;;   16: mov eax, dword ptr [rcx + rax + 0x10]
 ;;   1a: pop rbp
 ;;   1b: ret
@@ -40,7 +40,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x20
 ;;   10: mov eax, edx
-;;   12: mov rdx, qword ptr [rdi + 0x30]
+;;   12: mov rdx, qword ptr [rdi + 0x38]
 ;;   16: mov qword ptr [rdx + rax + 0x1000], rcx
 ;;   1e: pop rbp
 ;;   1f: ret
@@ -55,7 +55,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x25
 ;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x30]
+;;   12: mov rcx, qword ptr [rdi + 0x38]
 ;;   16: movsx edx, byte ptr [rcx + rax + 1]
 ;;   1b: movzx eax, word ptr [rcx + rax + 2]
 ;;   20: lea eax, [rdx + rax]
@@ -73,7 +73,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x1d
 ;;   10: lea eax, [rdx + rcx*4]
-;;   13: mov rcx, qword ptr [rdi + 0x30]
+;;   13: mov rcx, qword ptr [rdi + 0x38]
 ;;   17: mov eax, dword ptr [rcx + rax + 8]
 ;;   1b: pop rbp
 ;;   1c: ret
@@ -88,7 +88,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x22
 ;;   10: mov eax, ecx
-;;   12: mov rcx, qword ptr [rdi + 0x30]
+;;   12: mov rcx, qword ptr [rdi + 0x38]
 ;;   16: mov eax, dword ptr [rcx + rax + 4]
 ;;   1a: mov edx, edx
 ;;   1c: mov dword ptr [rcx + rdx + 8], eax

@@ -1,6 +1,8 @@
-;; call_indirect: table bounds check (undefined element), null check (uninitialized element)
-;; and the signature check comparing canonical type ids (fast path: one cmp), then the call
-;; through VMFuncRef::wasm_call with the callee's vmctx.
+;; call_indirect: table bounds check (undefined element); the entry check (fast path: one cmp
+;; with 1 and a branch not taken; entries 0 = not yet initialised and 1 = null go out of line to
+;; the table_get_lazy_init builtin, then the null check: uninitialized element); the signature
+;; check comparing canonical type ids (fast path: one cmp), then the call through
+;; VMFuncRef::wasm_call with the callee's vmctx.
 (module
   (type $bin (func (param i32 i32) (result i32)))
   (table 4 funcref)
@@ -13,35 +15,54 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x4e
-;;   10: mov eax, edx
-;;   12: mov rdx, qword ptr [rdi + 0x38]
-;;   16: cmp rax, rdx
-;;   19: jae 0x54
-;;   1b: mov rdx, qword ptr [rdi + 0x30]
-;;   1f: mov rax, qword ptr [rdx + rax*8]
-;;   23: test rax, rax
-;;   26: je 0x50
-;;   28: mov rdx, qword ptr [rdi + 0x18]
-;;   2c: mov edx, dword ptr [rdx]
-;;   2e: mov esi, dword ptr [rax + 0x10]
-;;   31: cmp esi, edx
-;;   33: jne 0x52
-;;   35: mov r9, qword ptr [rax + 8]
-;;   39: mov rax, qword ptr [rax + 0x18]
-;;   3d: mov rsi, rdi
-;;   40: mov rdx, rcx
-;;   43: mov rdi, rax
-;;   46: mov rcx, r8
-;;   49: call r9
-;;   4c: pop rbp
-;;   4d: ret
-;;   4e: ud2
-;;   50: ud2
-;;   52: ud2
-;;   54: ud2
-;;   trap 0x4e: StackOverflow
-;;   trap 0x50: IndirectCallToNull
-;;   trap 0x52: BadSignature
-;;   trap 0x54: UndefinedElement
+;;    b: add r11, 0x10
+;;    f: cmp rbp, r11
+;;   12: jb 0x8c
+;;   18: push rbx
+;;   19: sub rsp, 8
+;;   1d: mov edx, edx
+;;   1f: mov rax, qword ptr [rdi + 0x40]
+;;   23: cmp rdx, rax
+;;   26: jae 0x92
+;;   28: mov r9, qword ptr [rdi + 0x38]
+;;   2c: mov rax, qword ptr [r9 + rdx*8]
+;;   30: cmp rax, 1
+;;   34: jbe 0x67
+;;   36: mov rdx, qword ptr [rdi + 0x18]
+;;   3a: mov edx, dword ptr [rdx]
+;;   3c: mov esi, dword ptr [rax + 0x10]
+;;   3f: cmp esi, edx
+;;   41: jne 0x90
+;;   43: mov r9, qword ptr [rax + 8]
+;;   47: mov rax, qword ptr [rax + 0x18]
+;;   4b: mov r10, rdi
+;;   4e: mov rbx, rcx
+;;   51: mov rdi, rax
+;;   54: mov rsi, r10
+;;   57: mov rdx, rbx
+;;   5a: mov rcx, r8
+;;   5d: call r9
+;;   60: add rsp, 8
+;;   64: pop rbx
+;;   65: pop rbp
+;;   66: ret
+;;   67: mov r10, rdi
+;;   6a: mov rbx, rcx
+;;   6d: xor esi, esi
+;;   6f: mov rax, qword ptr [r10 + 0x10]
+;;   73: mov rax, qword ptr [rax + 0x90]
+;;   7a: mov rdi, r10
+;;   7d: call rax
+;;   7f: test rax, rax
+;;   82: je 0x8e
+;;   84: mov rdi, r10
+;;   87: mov rcx, rbx
+;;   8a: jmp 0x2c
+;;   8c: ud2
+;;   8e: ud2
+;;   90: ud2
+;;   92: ud2
+;;   trap 0x8c: StackOverflow
+;;   trap 0x8e: IndirectCallToNull
+;;   trap 0x90: BadSignature
+;;   trap 0x92: UndefinedElement

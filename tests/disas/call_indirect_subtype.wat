@@ -15,41 +15,49 @@
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: add r11, 0x10
 ;;    f: cmp rbp, r11
-;;   12: jb 0x68
-;;   14: push rbx
-;;   15: sub rsp, 8
-;;   19: mov qword ptr [rsp], rdi
-;;   1d: mov eax, edx
-;;   1f: mov rcx, qword ptr [rdi + 0x38]
-;;   23: cmp rax, rcx
-;;   26: jae 0x6e
-;;   28: mov rcx, qword ptr [rdi + 0x30]
-;;   2c: mov rbx, qword ptr [rcx + rax*8]
-;;   30: test rbx, rbx
-;;   33: je 0x6a
-;;   35: mov rax, qword ptr [rdi + 0x18]
-;;   39: mov edx, dword ptr [rax]
-;;   3b: mov esi, dword ptr [rbx + 0x10]
-;;   3e: cmp esi, edx
-;;   40: je 0x53
-;;   42: mov rax, qword ptr [rdi + 0x10]
-;;   46: mov rax, qword ptr [rax + 0x80]
-;;   4d: call rax
-;;   4f: test eax, eax
-;;   51: je 0x6c
-;;   53: mov rax, qword ptr [rbx + 8]
-;;   57: mov rdi, qword ptr [rbx + 0x18]
-;;   5b: mov rsi, qword ptr [rsp]
-;;   5f: call rax
-;;   61: add rsp, 8
-;;   65: pop rbx
-;;   66: pop rbp
-;;   67: ret
-;;   68: ud2
-;;   6a: ud2
-;;   6c: ud2
-;;   6e: ud2
-;;   trap 0x68: StackOverflow
-;;   trap 0x6a: IndirectCallToNull
-;;   trap 0x6c: BadSignature
-;;   trap 0x6e: UndefinedElement
+;;   12: jb 0x84
+;;   18: push rbx
+;;   19: sub rsp, 8
+;;   1d: mov qword ptr [rsp], rdi
+;;   21: mov edx, edx
+;;   23: mov rax, qword ptr [rdi + 0x40]
+;;   27: cmp rdx, rax
+;;   2a: jae 0x8a
+;;   2c: mov rcx, qword ptr [rdi + 0x38]
+;;   30: mov rbx, qword ptr [rcx + rdx*8]
+;;   34: cmp rbx, 1
+;;   38: jbe 0x6a
+;;   3a: mov rax, qword ptr [rdi + 0x18]
+;;   3e: mov edx, dword ptr [rax]
+;;   40: mov esi, dword ptr [rbx + 0x10]
+;;   43: cmp esi, edx
+;;   45: je 0x55
+;;   47: mov rax, qword ptr [rdi + 0x10]
+;;   4b: mov rax, qword ptr [rax + 0x70]
+;;   4f: call rax
+;;   51: test eax, eax
+;;   53: je 0x88
+;;   55: mov rax, qword ptr [rbx + 8]
+;;   59: mov rdi, qword ptr [rbx + 0x18]
+;;   5d: mov rsi, qword ptr [rsp]
+;;   61: call rax
+;;   63: add rsp, 8
+;;   67: pop rbx
+;;   68: pop rbp
+;;   69: ret
+;;   6a: xor esi, esi
+;;   6c: mov rdi, qword ptr [rsp]
+;;   70: mov rax, qword ptr [rdi + 0x10]
+;;   74: mov rax, qword ptr [rax + 0x90]
+;;   7b: call rax
+;;   7d: test rax, rax
+;;   80: je 0x86
+;;   82: jmp 0x30
+;;   84: ud2
+;;   86: ud2
+;;   88: ud2
+;;   8a: ud2
+;;   trap 0x84: StackOverflow
+;;   trap 0x86: IndirectCallToNull
+;;   trap 0x88: BadSignature
+;;   trap 0x8a: UndefinedElement

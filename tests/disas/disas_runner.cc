@@ -6,6 +6,7 @@
 // File format:
 //   ;; <free text describing the test>
 //   ;; opt: O0 O2            (optional; the levels to compile at, in order; default O2)
+//   ;; limits: fuel epoch     (optional; compile with fuel metering / epoch interruption)
 //   (module ...)              (everything up to the expectation marker is the source)
 //   ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 //   ;; ... one comment line per output line ...
@@ -45,6 +46,7 @@ struct TestFile {
   std::string expected;              // the comment lines after it, "
   bool has_expectation = false;
   std::vector<environ::OptLevel> levels;
+  environ::Tunables tunables;        // `;; limits:` on top of the defaults
 };
 
 std::string_view trim(std::string_view s) {
@@ -68,6 +70,20 @@ Expected<TestFile> parse_file(const std::string& text) {
     std::string_view l = trim(line);
     if (!l.starts_with(";;")) continue;
     l = trim(l.substr(2));
+    if (l.starts_with("limits:")) {
+      std::istringstream items{std::string(l.substr(7))};
+      std::string item;
+      while (items >> item) {
+        if (item == "fuel") {
+          t.tunables.consume_fuel = true;
+        } else if (item == "epoch") {
+          t.tunables.epoch_interruption = true;
+        } else {
+          return Error(ErrorKind::kOther, "unknown limit '" + item + "' in `;; limits:` (fuel, epoch)");
+        }
+      }
+      continue;
+    }
     if (!l.starts_with("opt:")) continue;
     std::istringstream items{std::string(l.substr(4))};
     std::string item;
@@ -123,6 +139,7 @@ Expected<std::string> compile_and_print(const TestFile& t) {
   for (environ::OptLevel level : t.levels) {
     environ::CompilerOptions opts;
     opts.opt_level = level;
+    opts.tunables = t.tunables;
     opts.verify = true;
     opts.target_features = std::string(kTargetFeatures);
     environ::ModuleEnv env{m, features, offsets, opts};

@@ -45,7 +45,7 @@
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x20
-;;   10: mov rax, qword ptr [rdi + 0x30]
+;;   10: mov rax, qword ptr [rdi + 0x38]
 ;;   14: mov rcx, qword ptr [rax]
 ;;   17: lea rcx, [rcx + rdx]
 ;;   1b: mov qword ptr [rax], rcx

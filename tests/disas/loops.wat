@@ -61,7 +61,7 @@
 ;;   18: mov rax, rcx
 ;;   1b: mov rcx, rsi
 ;;   1e: mov esi, ecx
-;;   20: mov r8, qword ptr [rdi + 0x30]
+;;   20: mov r8, qword ptr [rdi + 0x38]
 ;;   24: mov rsi, qword ptr [r8 + rsi]
 ;;   28: lea rdx, [rdx + rsi]
 ;;   2c: lea ecx, [rcx + 8]
@@ -100,7 +100,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x3b
 ;;   10: xor eax, eax
-;;   12: mov rsi, qword ptr [rdi + 0x30]
+;;   12: mov rsi, qword ptr [rdi + 0x38]
 ;;   16: mov rdi, rdx
 ;;   19: mov rdx, rax
 ;;   1c: mov rax, rcx

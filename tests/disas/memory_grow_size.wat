@@ -31,7 +31,7 @@
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x1a
-;;   10: mov rax, qword ptr [rdi + 0x38]
+;;   10: mov rax, qword ptr [rdi + 0x40]
 ;;   14: shr rax, 0x10
 ;;   18: pop rbp
 ;;   19: ret

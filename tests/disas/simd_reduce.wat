@@ -93,7 +93,7 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x23
 ;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x30]
+;;   12: mov rcx, qword ptr [rdi + 0x38]
 ;;   16: movsd xmm0, qword ptr [rcx + rax + 0x10]
 ;;   1c: pmovzxbw xmm0, xmm0
 ;;   21: pop rbp

@@ -555,7 +555,12 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
 
     // ---- tables
     case Opcode::kTableGet: {
-      Value addr = fe_.table_elem_addr(imm.index, pop(), TrapCode::kTableOutOfBounds);
+      Value index = fe_.to_i64(pop());
+      Value addr = fe_.table_elem_addr(imm.index, index, TrapCode::kTableOutOfBounds);
+      if (fe_.is_func_table(imm.index)) {
+        push(fe_.table_load_funcref(imm.index, index, addr, std::nullopt));
+        break;
+      }
       ir::MemFlags tf = ir::MemFlags::trusted();
       tf.set_region(ir::AliasRegion::kTable);
       push(b_.load(IO::kLoad, ir::kI64, tf, addr, 0));
@@ -563,7 +568,12 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
     }
     case Opcode::kTableSet: {
       Value v = pop();
-      Value addr = fe_.table_elem_addr(imm.index, pop(), TrapCode::kTableOutOfBounds);
+      Value index = fe_.to_i64(pop());
+      Value addr = fe_.table_elem_addr(imm.index, index, TrapCode::kTableOutOfBounds);
+      if (fe_.is_func_table(imm.index)) {
+        fe_.table_store_funcref(imm.index, index, addr, v);
+        break;
+      }
       ir::MemFlags tf = ir::MemFlags::trusted();
       tf.set_region(ir::AliasRegion::kTable);
       b_.store(IO::kStore, tf, v, addr, 0);

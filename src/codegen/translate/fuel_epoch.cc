@@ -106,12 +106,12 @@ void FuelEpochInstrumentation::flush_fuel() {
   pending_fuel_ = 0;
 }
 
-// The checks branch to the continuation first: the backend lays blocks out in reverse
-// postorder, which places the first target right after the check, so the hot path falls
-// through and the slow path lands after the loop body.
+// The slow paths are cold blocks (ir::Layout::set_cold): the backend lays them out after the
+// function's hot code, so a passing check falls through to its continuation.
 void FuelEpochInstrumentation::check_fuel() {
   ir::Value left = b_.icmp(ir::IntCC::kSlt, b_.use_var(fuel_var_), b_.iconst(ir::kI64, 0));
   ir::Block slow = b_.create_block();
+  b_.func().layout.set_cold(slow);
   ir::Block cont = b_.create_block();
   b_.brif(left, cont, {}, slow, {});
   b_.seal_block(slow);
@@ -125,27 +125,28 @@ void FuelEpochInstrumentation::check_fuel() {
   b_.switch_to_block(cont);
 }
 
-void FuelEpochInstrumentation::load_epoch_deadline() {
-  ir::Value v = b_.load(ir::Opcode::kLoad, ir::kI64, store_context_flags(), store_context(),
-                        static_cast<int32_t>(environ::VMStoreContextLayout::epoch_deadline()));
-  b_.def_var(deadline_var_, v);
-}
-
 void FuelEpochInstrumentation::check_epoch() {
+  // The counter's address never changes: LICM hoists its load out of loops.
   ir::Value counter =
-      fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::epoch_counter()), false);
+      fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::epoch_counter()), true);
   // Another thread increments the epoch: the load has no alias region and no readonly flag,
   // so it is neither hoisted out of loops nor merged with an earlier load (the slow path's
   // call inside every checked loop also gives the loop header its own memory version).
   ir::Value epoch = b_.load(ir::Opcode::kLoad, ir::kI64, ir::MemFlags::trusted(), counter, 0);
-  ir::Value in_time = b_.icmp(ir::IntCC::kUlt, epoch, b_.use_var(deadline_var_));
+  // The store mirrors its deadline into the vmctx. Reading it from memory at each check, not
+  // caching it in a variable, keeps it out of registers and out of the loops' block
+  // parameters; only calls (the slow path's or the host's) change it.
+  ir::Value deadline = b_.load(ir::Opcode::kLoad, ir::kI64, store_context_flags(), fe_.vmctx(),
+                               static_cast<int32_t>(environ::VMOffsets::epoch_deadline()));
+  ir::Value in_time = b_.icmp(ir::IntCC::kUlt, epoch, deadline);
   ir::Block slow = b_.create_block();
+  b_.func().layout.set_cold(slow);
   ir::Block cont = b_.create_block();
   b_.brif(in_time, cont, {}, slow, {});
   b_.seal_block(slow);
   b_.switch_to_block(slow);
-  ir::Value deadline = *fe_.call_builtin(environ::BuiltinIndex::kNewEpochPreserveAll, {}, /*cold=*/true);
-  b_.def_var(deadline_var_, deadline);
+  // new_epoch moves the deadline (in the store and every vmctx) or traps.
+  fe_.call_builtin(environ::BuiltinIndex::kNewEpochPreserveAll, {}, /*cold=*/true);
   b_.jump(cont);
   b_.seal_block(cont);
   b_.switch_to_block(cont);
@@ -157,11 +158,7 @@ void FuelEpochInstrumentation::function_entry() {
     load_fuel();
     check_fuel();
   }
-  if (epoch_) {
-    deadline_var_ = b_.declare_var(ir::kI64);
-    load_epoch_deadline();
-    check_epoch();
-  }
+  if (epoch_) check_epoch();
 }
 
 void FuelEpochInstrumentation::before_op(Opcode op) {
@@ -173,9 +170,8 @@ void FuelEpochInstrumentation::before_op(Opcode op) {
 
 void FuelEpochInstrumentation::after_op(Opcode op) {
   if (!returns_here(op)) return;
-  // The callee charged its own fuel in the store and may have moved the epoch deadline.
+  // The callee charged its own fuel in the store.
   if (fuel_) load_fuel();
-  if (epoch_) load_epoch_deadline();
 }
 
 void FuelEpochInstrumentation::loop_header() {

@@ -13,14 +13,16 @@
 // graph passes a loop header or a function entry, so a guest runs at most one straight-line
 // run of code past its budget.
 //
-// Epochs. At function entry and at every loop header the engine's epoch counter is compared
-// with the store's deadline, cached in a variable (loaded at entry and after calls, since a
-// host call may move it). When the epoch has reached the cached deadline the slow path calls
-// new_epoch, which returns the store's current deadline when the host already extended it,
-// else applies the store's policy (trap Interrupt, or a callback's new deadline).
+// Epochs. At function entry and at every loop header the engine's epoch counter (through its
+// address in the vmctx, which LICM hoists) is compared with the store's deadline, which the
+// store mirrors into every instance's vmctx (VMOffsets::epoch_deadline) and which is loaded
+// at each check rather than kept in a variable: no register and no loop block parameter hold
+// it. When the epoch has reached the deadline the slow path calls new_epoch, which returns at
+// once when the host already extended the deadline, else applies the store's policy (trap
+// Interrupt, or a callback's new deadline, written back to the store and every vmctx).
 //
-// Slow paths are branched to second so that the backend's reverse-postorder layout lets the
-// hot path fall through; they reload what they need from the vmctx (see fuel_epoch.cc). They
+// Slow paths are cold blocks (ir::Layout::set_cold), laid out after the hot code so that a
+// passing check falls through; they reload what they need from the vmctx. They
 // call the preserve-all variants of the builtins (OutOfGasPreserveAll, NewEpochPreserveAll:
 // assembly stubs that save every register but the result), with ir::CallConv::kPreserveAll,
 // so values live across a loop header or function entry stay in caller-saved registers.
@@ -67,7 +69,6 @@ class FuelEpochInstrumentation {
   void save_fuel();
   void load_fuel();
   void check_fuel();
-  void load_epoch_deadline();
   void check_epoch();
 
   const bool fuel_;
@@ -75,7 +76,6 @@ class FuelEpochInstrumentation {
   ir::FunctionBuilder& b_;
   FuncEnvironment& fe_;
   ir::Variable fuel_var_;
-  ir::Variable deadline_var_;
   uint64_t pending_fuel_ = 0;
 };
 

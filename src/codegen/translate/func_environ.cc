@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "environ/func_table.h"
+
 namespace kiln::codegen::translate {
 
 using environ::TrapCode;
@@ -144,6 +146,78 @@ Value FuncEnvironment::table_elem_addr(uint32_t table, Value index, TrapCode oob
   return b_.binary(ir::Opcode::kIadd, table_base(table), scaled);
 }
 
+bool FuncEnvironment::is_func_table(uint32_t table) const {
+  return environ::is_func_table(env_.module, env_.module.table_types[table]);
+}
+
+Value FuncEnvironment::table_load_funcref(uint32_t table, Value index, Value addr,
+                                          std::optional<TrapCode> null_trap) {
+  ir::MemFlags tf = ir::MemFlags::trusted();
+  tf.set_region(ir::AliasRegion::kTable);
+  // Fast path: the load, one compare and a branch not taken; the slow block is laid out after
+  // the function's hot code.
+  ir::Block slow = b_.create_block();
+  b_.func().layout.set_cold(slow);
+  if (null_trap) {
+    // The value is never null here, and a non-null result of the builtin has been written
+    // into the entry: the slow path traps or jumps back to the load, so the loaded value is
+    // the result on both paths (no block parameter, nothing to move on the hot path).
+    ir::Block load = b_.create_block();
+    ir::Block done = b_.create_block();
+    b_.jump(load);
+    b_.switch_to_block(load);
+    Value raw = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
+    Value is_ref = b_.icmp(ir::IntCC::kUgt, raw, iconst64(environ::kFuncTableEntryNull));
+    b_.brif(is_ref, done, {}, slow, {});
+    b_.seal_block(slow);
+    b_.switch_to_block(slow);
+    Value args[] = {iconst32(table), index};
+    Value resolved = *call_builtin(environ::BuiltinIndex::kTableGetLazyInit, args, /*cold=*/true);
+    trapz(resolved, *null_trap);
+    b_.jump(load);
+    b_.seal_block(load);
+    b_.seal_block(done);
+    b_.switch_to_block(done);
+    return raw;
+  }
+  Value raw = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
+  ir::Block done = b_.create_block();
+  Value ref = b_.append_block_param(done, ir::kI64);
+  Value is_ref = b_.icmp(ir::IntCC::kUgt, raw, iconst64(environ::kFuncTableEntryNull));
+  Value raw_arg[] = {raw};
+  b_.brif(is_ref, done, raw_arg, slow, {});
+  b_.seal_block(slow);
+  b_.switch_to_block(slow);
+  Value args[] = {iconst32(table), index};
+  Value resolved = *call_builtin(environ::BuiltinIndex::kTableGetLazyInit, args, /*cold=*/true);
+  Value resolved_arg[] = {resolved};
+  b_.jump(done, resolved_arg);
+  b_.seal_block(done);
+  b_.switch_to_block(done);
+  return ref;
+}
+
+void FuncEnvironment::table_store_funcref(uint32_t table, Value index, Value addr, Value value) {
+  ir::Block store = b_.create_block();
+  ir::Block null = b_.create_block();
+  b_.func().layout.set_cold(null);
+  ir::Block done = b_.create_block();
+  b_.brif(value, store, {}, null, {});
+  b_.seal_block(store);
+  b_.seal_block(null);
+  b_.switch_to_block(store);
+  ir::MemFlags tf = ir::MemFlags::trusted();
+  tf.set_region(ir::AliasRegion::kTable);
+  b_.store(ir::Opcode::kStore, tf, value, addr, 0);
+  b_.jump(done);
+  b_.switch_to_block(null);
+  Value args[] = {iconst32(table), to_i64(index), value, iconst64(1)};
+  call_builtin(environ::BuiltinIndex::kTableFill, args, /*cold=*/true);
+  b_.jump(done);
+  b_.seal_block(done);
+  b_.switch_to_block(done);
+}
+
 // ---- globals
 
 Value FuncEnvironment::global_addr(uint32_t global, int32_t* offset) {
@@ -238,11 +312,9 @@ std::vector<Value> FuncEnvironment::call_func_ref(uint32_t type_index, Value ref
 std::vector<Value> FuncEnvironment::call_indirect(uint32_t type_index, uint32_t table,
                                                   Value index, std::span<const Value> args,
                                                   bool tail) {
-  Value addr = table_elem_addr(table, index, TrapCode::kUndefinedElement);
-  ir::MemFlags tf = ir::MemFlags::trusted();
-  tf.set_region(ir::AliasRegion::kTable);
-  Value ref = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
-  trapz(ref, TrapCode::kIndirectCallToNull);
+  Value idx = to_i64(index);
+  Value addr = table_elem_addr(table, idx, TrapCode::kUndefinedElement);
+  Value ref = table_load_funcref(table, idx, addr, TrapCode::kIndirectCallToNull);
   // Signature check against the engine-canonical id of the expected type. Equal ids are the
   // fast path. A final expected type (every type without GC subtyping) has no subtypes, so
   // any other id traps; for a non-final one the is_subtype builtin walks the callee type's
@@ -276,7 +348,8 @@ namespace {
 // (builtins.def): called with the preserve-all convention.
 bool builtin_preserves_all(environ::BuiltinIndex bi) {
   return bi == environ::BuiltinIndex::kOutOfGasPreserveAll ||
-         bi == environ::BuiltinIndex::kNewEpochPreserveAll;
+         bi == environ::BuiltinIndex::kNewEpochPreserveAll ||
+         bi == environ::BuiltinIndex::kTableGetLazyInit;
 }
 
 }  // namespace

@@ -48,6 +48,18 @@ class FuncEnvironment {
   ir::Value table_length(uint32_t table);  // i64 elements
   // Address of element `index` (i32 or i64) after a bounds check trapping with `oob`.
   ir::Value table_elem_addr(uint32_t table, ir::Value index, environ::TrapCode oob);
+  // Whether `table` holds function references in the encoding of environ/func_table.h.
+  bool is_func_table(uint32_t table) const;
+  // The VMFuncRef* (null = 0) of element `index` (i64) of function table `table`, whose entry
+  // is at `addr`: an entry above 1 is the reference; 0 (not yet initialised) and 1 (null)
+  // take a cold path through the table_get_lazy_init builtin. With `null_trap`, null traps
+  // with it (the result is never null) and the cold path, which has resolved and recorded
+  // the entry, loads it again.
+  ir::Value table_load_funcref(uint32_t table, ir::Value index, ir::Value addr,
+                               std::optional<environ::TrapCode> null_trap);
+  // table.set of function table `table`: non-null references are stored as they are, null
+  // through the table_fill builtin (the table picks its encoding).
+  void table_store_funcref(uint32_t table, ir::Value index, ir::Value addr, ir::Value value);
 
   // ---- globals: the address and offset of a global's storage.
   ir::Value global_addr(uint32_t global, int32_t* offset);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "environ/func_table.h"
 #include "runtime/vm/libcalls.h"
 #include "runtime/vm/memory_image.h"
 
@@ -40,6 +41,7 @@ Expected<std::unique_ptr<Instance>> Instance::create(const InstanceConfig& confi
   *vmctx_at<const void* const*>(vmctx, off.builtins()) = inst->config_.builtins;
   *vmctx_at<const uint32_t*>(vmctx, off.type_ids()) = config.type_ids;
   *vmctx_at<const uint64_t*>(vmctx, off.epoch_counter()) = config.epoch_counter;
+  *vmctx_at<uint64_t>(vmctx, off.epoch_deadline()) = config.store != nullptr ? config.store->epoch_deadline : UINT64_MAX;
   *vmctx_at<Instance*>(vmctx, off.instance()) = inst.get();
 
   for (uint32_t i = 0; i < c.num_imported_funcs; ++i) {
@@ -202,6 +204,46 @@ std::optional<TrapCode> Instance::memory_init(environ::MemoryIndex mi, environ::
   }
   if (len != 0) std::memcpy(mem->base() + dst, seg.data() + src, len);
   return std::nullopt;
+}
+
+VMFuncRef* Instance::func_refs() const {
+  if (offsets().counts().num_funcs == 0) return nullptr;
+  return vmctx_at<VMFuncRef>(vmctx(), offsets().func_ref(environ::FuncIndex(0)));
+}
+
+Table* Instance::lazy_table(environ::TableIndex ti, void* init) {
+  const wasm::Module& m = module();
+  if (ti.index() < m.num_imported_tables || ti.index() >= m.table_types.size() ||
+      !environ::is_func_table(m, m.table_types[ti.index()])) {
+    return nullptr;
+  }
+  Table* t = table(ti);
+  if (t != nullptr && !t->is_lazy()) t->enable_lazy_init(func_refs(), init);
+  return t;
+}
+
+void Instance::init_table(environ::TableIndex ti, void* init) {
+  if (lazy_table(ti, init) != nullptr) return;
+  if (Table* t = table(ti)) t->fill(0, init, t->size());
+}
+
+std::optional<TrapCode> Instance::init_active_elem(environ::ElemIndex ei, uint64_t dst) {
+  const wasm::Module& m = module();
+  if (ei.index() >= m.elems.size()) return TrapCode::kTableOutOfBounds;
+  const wasm::ElemSegment& seg = m.elems[ei.index()];
+  environ::TableIndex ti(seg.table);
+  Table* t = table(ti);
+  if (t == nullptr) return TrapCode::kTableOutOfBounds;
+  // Deferred only into this instance's own lazily initialised tables; an imported table
+  // (lazy or not) is written now.
+  const bool defer = lazy_table(ti, nullptr) != nullptr;
+  if (!seg.uses_exprs) return t->init_active(dst, seg.func_indices, func_refs(), defer);
+  // Checked here too so that a trapping segment keeps its items (it is not dropped).
+  if (!range_in_bounds(dst, seg.exprs.size(), t->size())) return TrapCode::kTableOutOfBounds;
+  std::vector<void*> items = std::move(elems_[ei.index()]);
+  elems_[ei.index()].clear();
+  if (items.size() != seg.exprs.size()) return TrapCode::kTableOutOfBounds;  // not evaluated
+  return t->init_active(dst, std::move(items), defer);
 }
 
 std::optional<TrapCode> Instance::table_init(environ::TableIndex ti, environ::ElemIndex ei,

@@ -109,6 +109,11 @@ class Instance {
   const wasm::Module& module() const { return *config_.module; }
   const environ::VMOffsets& offsets() const { return *config_.offsets; }
   VMStoreContext* store() const { return config_.store; }
+  // The store's epoch deadline as this instance's compiled code sees it (the store writes it
+  // into every instance whenever it changes, VMStoreContext::epoch_deadline being the source).
+  void set_epoch_deadline(uint64_t deadline) {
+    *reinterpret_cast<uint64_t*>(vmctx_.get() + environ::VMOffsets::epoch_deadline()) = deadline;
+  }
   StoreHooks* hooks() const { return config_.hooks; }
 
   // By module-wide index; null when out of range.
@@ -143,8 +148,25 @@ class Instance {
   std::optional<environ::TrapCode> table_init(environ::TableIndex t, environ::ElemIndex e,
                                               uint64_t dst, uint64_t src, uint64_t len);
 
+  // Instantiation, which calls these in the spec's order before anything else writes the
+  // defined tables. A defined table of function references (environ::is_func_table) is
+  // initialised lazily (Table::enable_lazy_init): its initial value and active segments are
+  // recorded, not written. Others are written now.
+  //
+  // Every element of table `t` becomes `init` (its explicit initialiser).
+  void init_table(environ::TableIndex t, void* init);
+  // Active element segment `e` at `dst` of its table: table.init's bounds check, then the
+  // segment's items (set_elem_segment, for expression segments) or functions are written or
+  // recorded. The TrapCode on failure (nothing written or recorded). The caller drops the
+  // segment.
+  std::optional<environ::TrapCode> init_active_elem(environ::ElemIndex e, uint64_t dst);
+
  private:
   Instance() = default;
+  // The VMFuncRef array (func_ref(0)); null when the module has no functions.
+  VMFuncRef* func_refs() const;
+  // Table `t` if it is lazily initialised (enabling that first), else null.
+  Table* lazy_table(environ::TableIndex t, void* init);
   // Declared first so it is destroyed last: owned tables and memories write into it.
   std::unique_ptr<uint8_t, VMContextDeleter> vmctx_;
   InstanceConfig config_;

@@ -64,7 +64,7 @@ template <typename T>
   raise_host_error(e ? std::move(*e) : Error(ErrorKind::kOther, "resource limit exceeded"), store);
 }
 
-// out_of_gas and new_epoch, shared by the plain builtins and the preserve-all stubs' targets.
+// out_of_gas and new_epoch, behind the preserve-all stubs.
 void out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
   Instance* inst = instance_of(v);
   bool refueled = inst->hooks() != nullptr && inst->hooks()->refuel(inst->store());
@@ -73,8 +73,8 @@ void out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
 
 uint64_t new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
   Instance* inst = instance_of(v);
-  // Compiled code compares with a cached deadline: if the host has since moved the store's
-  // deadline past the current epoch, that is the new one.
+  // The host may have moved the store's deadline past the current epoch since the check (or
+  // a race with the epoch's increment): then that deadline stands.
   const uint64_t* epoch = *vmctx_at<const uint64_t*>(v, environ::VMOffsets::epoch_counter());
   VMStoreContext* store = inst->store();
   if (epoch != nullptr && store != nullptr &&
@@ -89,9 +89,6 @@ uint64_t new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
 
 }  // namespace
 
-// The targets of the preserve-all stubs (defined below).
-extern "C" none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
-extern "C" i64 kiln_preserve_all_new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
 
 extern "C" {
 
@@ -202,16 +199,6 @@ i32 kiln_builtin_memory_atomic_wait64(vmctx v, i32 memory, i64 index, i64 offset
   return wait_on<uint64_t>(m, ea, expected, static_cast<int64_t>(timeout));
 }
 
-none kiln_builtin_out_of_gas(vmctx v) {
-  KILN_WASM_CALLER();
-  out_of_gas(v, caller_pc, caller_fp);
-}
-
-i64 kiln_builtin_new_epoch(vmctx v) {
-  KILN_WASM_CALLER();
-  return new_epoch(v, caller_pc, caller_fp);
-}
-
 // Called by the preserve-all stubs (sys/linux/preserve_all_stubs.cc) with the wasm caller's
 // pc and fp, which the stub read from its own frame.
 none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
@@ -220,6 +207,14 @@ none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller
 
 i64 kiln_preserve_all_new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp) {
   return new_epoch(v, caller_pc, caller_fp);
+}
+
+// Behind the preserve-all stub kiln_builtin_table_get_lazy_init (sys/linux/preserve_all_stubs.cc),
+// which passes the builtin's arguments through. Never traps.
+ptr kiln_preserve_all_table_get_lazy_init(vmctx v, i32 table, i64 index) {
+  Table* t = instance_of(v)->table(TableIndex(table));
+  std::optional<void*> value = t != nullptr ? t->get(index) : std::nullopt;
+  return value ? *value : nullptr;
 }
 
 i32 kiln_builtin_is_subtype(vmctx v, i32 actual, i32 expected) {

@@ -31,5 +31,10 @@ extern "C" {
 #define KILN_BUILTIN(Name, name, result, ...) result kiln_builtin_##name(__VA_ARGS__);
 #include "environ/builtins.def"
 #undef KILN_BUILTIN
+// The C++ functions behind the preserve-all stubs (sys/linux/preserve_all_stubs.cc), which
+// pass the Wasm caller's pc and fp for trap backtraces.
+none kiln_preserve_all_out_of_gas(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
+i64 kiln_preserve_all_new_epoch(vmctx v, uintptr_t caller_pc, uintptr_t caller_fp);
+ptr kiln_preserve_all_table_get_lazy_init(vmctx v, i32 table, i64 index);
 }
 }  // namespace kiln::runtime::vm::builtins

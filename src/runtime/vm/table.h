@@ -4,12 +4,21 @@
 // which compiled code reads for table.get/set/size and call_indirect; growth may move the
 // array, so compiled code reloads `base` after calls. A pooled table's array is a slot of the
 // pooling allocator instead: fixed capacity, never moves, zeroed when given back.
+//
+// Lazy initialisation (as Wasmtime's): a defined function table's active element segments are
+// bounds-checked at instantiation but not written. The table records them (TableLazyInit) and
+// its entries use the encoding of environ/func_table.h: 0 = not yet written, 1 = null, else
+// the VMFuncRef*. An entry is resolved on first read (by compiled code through the
+// table_get_lazy_init builtin, or by the accessors below) and the result recorded. Every
+// accessor here takes and returns plain values (null = nullptr) whatever the encoding; only
+// definition()->base shows the raw entries.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "environ/trap_codes.h"
 #include "runtime/vm/vmcontext.h"
@@ -26,6 +35,26 @@ class TableSlotOwner {
 
  protected:
   ~TableSlotOwner() = default;
+};
+
+// What the entries of a lazily initialised table not yet written hold: the table's active
+// element segments, applied in order (so the last one covering an entry wins), over the
+// table's initial value.
+struct TableLazyInit {
+  struct Segment {
+    uint64_t offset = 0;
+    uint64_t count = 0;
+    // One of the two: function indices (into func_refs; the module's, which outlives the
+    // instance) or the evaluated items (owned).
+    const uint32_t* func_indices = nullptr;
+    std::vector<void*> items;
+  };
+  VMFuncRef* func_refs = nullptr;  // the instance's VMFuncRef array (vmctx + func_ref(0))
+  void* init = nullptr;            // entries no segment covers
+  uint64_t size = 0;               // entries [0, size) may be unwritten (the initial size)
+  std::vector<Segment> segments;   // in application order
+
+  void* value_at(uint64_t index) const;
 };
 
 class Table {
@@ -66,15 +95,51 @@ class Table {
   // As LinearMemory::bind: the definition moves into the defining instance's VMContext.
   void bind(VMTableDefinition* slot);
 
+  // ---- lazy initialisation (instantiation of the defining instance only)
+  //
+  // Makes every entry read as `init` until written, and the table record the active segments
+  // given to init_lazily instead of writing them. Only for a function table whose entries
+  // are all still unwritten (as created with a null initial value); `func_refs` is the
+  // defining instance's VMFuncRef array (null if the module has no functions).
+  void enable_lazy_init(VMFuncRef* func_refs, void* init);
+  bool is_lazy() const { return lazy_ != nullptr; }
+  // An active segment at `dst`: of function indices (`funcs`, which index func_refs) or of
+  // evaluated items. The spec's bounds check, then written as table.init writes, or, with
+  // `defer` (only by the instance that enabled lazy initialisation, on its own table, with its
+  // own func_refs; `funcs` must then stay alive), recorded. The TrapCode on failure (nothing
+  // written or recorded).
+  std::optional<environ::TrapCode> init_active(uint64_t dst, std::span<const uint32_t> funcs,
+                                               VMFuncRef* func_refs, bool defer);
+  std::optional<environ::TrapCode> init_active(uint64_t dst, std::vector<void*> items, bool defer);
+  // Writes every entry not written yet (the eager initialisation, done late).
+  void materialize_all() const;
+  // Above this many recorded segments, the first unwritten entry read writes the whole table
+  // (a read would otherwise walk them all).
+  static constexpr size_t kMaxLazySegmentWalk = 8;
+
  private:
   Table() = default;
   bool reallocate(uint64_t capacity);
+  // The raw entry for plain value `value` (for a lazy table null is kFuncTableEntryNull).
+  void* encode(void* value) const {
+    return value == nullptr && lazy_ != nullptr ? reinterpret_cast<void*>(uintptr_t{1}) : value;
+  }
+  // The plain value of entry `index` (< size()), resolving and recording it if unwritten.
+  void* read(uint64_t index) const {
+    void* raw = def_->base[index];
+    if (lazy_ == nullptr || reinterpret_cast<uintptr_t>(raw) > 1) return raw;
+    return raw == nullptr ? resolve(index) : nullptr;
+  }
+  void* resolve(uint64_t index) const;
+  // Resolves the unwritten entries of [start, start + len) (in bounds).
+  void materialize(uint64_t start, uint64_t len) const;
 
   wasm::TableType type_;
   uint64_t max_elements_ = 0;
   uint64_t capacity_ = 0;
   TableSlotOwner* slot_owner_ = nullptr;  // pooled: the elements belong to the slot
   uint32_t slot_index_ = 0;
+  std::unique_ptr<TableLazyInit> lazy_;
   VMTableDefinition own_def_{};
   VMTableDefinition* def_ = &own_def_;
 };

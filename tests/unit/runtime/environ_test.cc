@@ -74,8 +74,9 @@ TEST(VMOffsets, HeaderAndArraysAreLaidOutInOrder) {
   EXPECT_EQ(VMOffsets::builtins(), 16u);
   EXPECT_EQ(VMOffsets::type_ids(), 24u);
   EXPECT_EQ(VMOffsets::epoch_counter(), 32u);
-  EXPECT_EQ(VMOffsets::instance(), 40u);
-  EXPECT_EQ(VMOffsets::header_size(), 48u);
+  EXPECT_EQ(VMOffsets::epoch_deadline(), 40u);
+  EXPECT_EQ(VMOffsets::instance(), 48u);
+  EXPECT_EQ(VMOffsets::header_size(), 56u);
 
   VMCounts c;
   c.num_imported_funcs = 3;
@@ -88,10 +89,10 @@ TEST(VMOffsets, HeaderAndArraysAreLaidOutInOrder) {
   c.num_funcs = 5;
   auto o = VMOffsets::create(c);
   ASSERT_TRUE(o.ok());
-  EXPECT_EQ(o->imported_functions_begin(), 48u);
-  EXPECT_EQ(o->imported_function(FuncIndex(2)), 48u + 2 * 24);
-  EXPECT_EQ(o->imported_function_vmctx(FuncIndex(1)), 48u + 24 + 16);
-  EXPECT_EQ(o->imported_tables_begin(), 48u + 3 * 24);
+  EXPECT_EQ(o->imported_functions_begin(), 56u);
+  EXPECT_EQ(o->imported_function(FuncIndex(2)), 56u + 2 * 24);
+  EXPECT_EQ(o->imported_function_vmctx(FuncIndex(1)), 56u + 24 + 16);
+  EXPECT_EQ(o->imported_tables_begin(), 56u + 3 * 24);
   EXPECT_EQ(o->imported_memories_begin(), o->imported_tables_begin() + 8);
   EXPECT_EQ(o->imported_memory(MemoryIndex(1)), o->imported_memories_begin() + 8);
   EXPECT_EQ(o->imported_globals_begin(), o->imported_memories_begin() + 16);
@@ -110,7 +111,7 @@ TEST(VMOffsets, HeaderAndArraysAreLaidOutInOrder) {
 TEST(VMOffsets, EmptyModuleIsJustTheHeader) {
   auto o = VMOffsets::create(VMCounts{});
   ASSERT_TRUE(o.ok());
-  EXPECT_EQ(o->size(), 48u);
+  EXPECT_EQ(o->size(), 64u);  // the 56-byte header, rounded to 16
 }
 
 TEST(VMOffsets, RefusesLayoutsBeyondDisp32) {

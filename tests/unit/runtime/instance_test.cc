@@ -359,17 +359,17 @@ TEST(Libcalls, FuelAndEpochsAskTheStore) {
   ASSERT_TRUE(inst);
   VMContext* v = inst->vmctx();
   auto run = [&](auto body) { return catch_traps(&store, 1 << 20, body); };
-  EXPECT_FALSE(run([&] { kiln_builtin_out_of_gas(v); }));
+  EXPECT_FALSE(run([&] { kiln_preserve_all_out_of_gas(v, 0, 0); }));
   EXPECT_EQ(store.fuel_consumed, -100);
-  auto trap = run([&] { kiln_builtin_out_of_gas(v); });
+  auto trap = run([&] { kiln_preserve_all_out_of_gas(v, 0, 0); });
   ASSERT_TRUE(trap);
   EXPECT_EQ(trap->code, TrapCode::kOutOfFuel);
   EXPECT_EQ(trap->message(), "all fuel consumed");
   hooks.refuels_left = 1;
   uint64_t deadline = 0;
-  EXPECT_FALSE(run([&] { deadline = kiln_builtin_new_epoch(v); }));
+  EXPECT_FALSE(run([&] { deadline = kiln_preserve_all_new_epoch(v, 0, 0); }));
   EXPECT_EQ(deadline, 42u);
-  trap = run([&] { kiln_builtin_new_epoch(v); });
+  trap = run([&] { kiln_preserve_all_new_epoch(v, 0, 0); });
   ASSERT_TRUE(trap);
   EXPECT_EQ(trap->code, TrapCode::kInterrupt);
 }
@@ -380,8 +380,8 @@ TEST(Libcalls, WithoutHooksFuelAndEpochsTrap) {
   auto inst = instantiate(tm, p);
   ASSERT_TRUE(inst);
   VMContext* v = inst->vmctx();
-  auto t1 = catch_traps(nullptr, 0, [&] { kiln_builtin_out_of_gas(v); });
-  auto t2 = catch_traps(nullptr, 0, [&] { kiln_builtin_new_epoch(v); });
+  auto t1 = catch_traps(nullptr, 0, [&] { kiln_preserve_all_out_of_gas(v, 0, 0); });
+  auto t2 = catch_traps(nullptr, 0, [&] { kiln_preserve_all_new_epoch(v, 0, 0); });
   ASSERT_TRUE(t1 && t2);
   EXPECT_EQ(t1->code, TrapCode::kOutOfFuel);
   EXPECT_EQ(t2->code, TrapCode::kInterrupt);

@@ -319,6 +319,48 @@ TEST_P(LimitsTest, EpochCallbackDecidesToContinueOrTrap) {
   EXPECT_EQ(call(inst, "answer").size(), 1u);
 }
 
+// Compiled code reads the deadline from its own vmctx: every instance of the store, created
+// before or after a change, and changed by the host or by a deadline callback running under
+// another instance, must see the store's current deadline.
+TEST_P(LimitsTest, EpochDeadlineIsSharedByEveryInstanceOfTheStore) {
+  Engine engine = make_engine({.epochs = true});
+  Store store(engine);
+  Linker linker;
+  ASSERT_TRUE(linker.func_wrap(store, "host", "tick", [] {}).ok());
+  Module m = compile(engine, kLoops);
+  store.set_epoch_deadline(5);
+  Instance a = instantiate(store, m, &linker);
+  Instance b = instantiate(store, m, &linker);
+  EXPECT_EQ(call(a, "answer").size(), 1u);
+  EXPECT_EQ(call(b, "answer").size(), 1u);
+
+  store.set_epoch_deadline(0);  // reached now: every instance traps at its next check
+  EXPECT_EQ(trap_of(a, "answer").message, "interrupt");
+  EXPECT_EQ(trap_of(b, "answer").message, "interrupt");
+  Instance c = instantiate(store, m, &linker);  // created past the deadline
+  EXPECT_EQ(trap_of(c, "answer").message, "interrupt");
+
+  // A callback under `a` moves the deadline far ahead: `b` and `c` see it too.
+  store.set_epoch_deadline(1);
+  uint64_t calls = 0;
+  store.epoch_deadline_callback([&](Store&) -> std::optional<uint64_t> {
+    ++calls;
+    return 1000;
+  });
+  engine.increment_epoch();  // the deadline is reached
+  EXPECT_EQ(call(a, "answer").size(), 1u);
+  EXPECT_EQ(calls, 1u);
+  EXPECT_EQ(call(b, "count", {Val::i32(1000)}).size(), 1u);
+  EXPECT_EQ(call(c, "answer").size(), 1u);
+  EXPECT_EQ(calls, 1u);  // no instance saw a stale deadline
+
+  store.epoch_deadline_trap();
+  store.set_epoch_deadline(0);
+  EXPECT_EQ(trap_of(c, "count", {Val::i32(10)}).message, "interrupt");
+  store.set_epoch_deadline(3);
+  EXPECT_EQ(call(c, "count", {Val::i32(10)}).size(), 1u);
+}
+
 TEST_P(LimitsTest, FuelAndEpochsTogether) {
   Engine engine = make_engine({.fuel = true, .epochs = true});
   Store store(engine);

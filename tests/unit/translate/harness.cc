@@ -112,6 +112,34 @@ Expected<void> Harness::add_builtins() {
   KILN_ASSIGN_OR_RETURN(ir::Function grow, ir::parse_function(text));
   KILN_TRY(ir::verify_function(grow));
   builtins_.push_back(std::move(grow));
+
+  // The harness's tables are written eagerly (setup_vm) at kTables + table * kTableBytes and
+  // never move, so table_get_lazy_init only maps the null encodings (0 and 1) to 0, and
+  // table_fill writes [dst, dst + len) (the callers here are in bounds).
+  const std::string tables = std::to_string(kTables), table_bytes = std::to_string(kTableBytes);
+  std::string get =
+      "function %table_get_lazy_init(i64 vmctx, i32, i64) -> i64 {\n"
+      "block0(v0: i64, v1: i32, v2: i64):\n"
+      "    v3 = uextend.i64 v1\n    v4 = iconst.i64 " + table_bytes + "\n    v5 = imul v3, v4\n" +
+      "    v6 = iconst.i64 " + tables + "\n    v7 = iadd v5, v6\n    v8 = iconst.i64 3\n" +
+      "    v9 = ishl v2, v8\n    v10 = iadd v7, v9\n    v11 = load.i64 notrap aligned v10\n" +
+      "    v12 = iconst.i64 1\n    v13 = icmp ugt v11, v12\n    v14 = iconst.i64 0\n" +
+      "    v15 = select v13, v11, v14\n    return v15\n}\n";
+  std::string fill =
+      "function %table_fill(i64 vmctx, i32, i64, i64, i64) {\n"
+      "block0(v0: i64, v1: i32, v2: i64, v3: i64, v4: i64):\n"
+      "    v5 = uextend.i64 v1\n    v6 = iconst.i64 " + table_bytes + "\n    v7 = imul v5, v6\n" +
+      "    v8 = iconst.i64 " + tables + "\n    v9 = iadd v7, v8\n    v10 = iconst.i64 3\n" +
+      "    v11 = ishl v2, v10\n    v12 = iadd v9, v11\n    jump block1(v12, v4)\n" +
+      "block1(v13: i64, v14: i64):\n    brif v14, block2, block3\n" +
+      "block2:\n    store notrap aligned v3, v13\n    v15 = iconst.i64 8\n    v16 = iadd v13, v15\n" +
+      "    v17 = iconst.i64 1\n    v18 = isub v14, v17\n    jump block1(v16, v18)\n" +
+      "block3:\n    return\n}\n";
+  for (const std::string* t : {&get, &fill}) {
+    KILN_ASSIGN_OR_RETURN(ir::Function f, ir::parse_function(*t));
+    KILN_TRY(ir::verify_function(f));
+    builtins_.push_back(std::move(f));
+  }
   return {};
 }
 
@@ -124,6 +152,8 @@ Expected<void> Harness::setup_vm() {
   write64(kVmctx + environ::VMOffsets::builtins(), kBuiltins);
   write64(kVmctx + environ::VMOffsets::type_ids(), kTypeIds);
   write64(kBuiltins + static_cast<uint32_t>(environ::BuiltinIndex::kMemoryGrow) * 8, grow_addr);
+  write64(kBuiltins + static_cast<uint32_t>(environ::BuiltinIndex::kTableGetLazyInit) * 8, grow_addr + 1);
+  write64(kBuiltins + static_cast<uint32_t>(environ::BuiltinIndex::kTableFill) * 8, grow_addr + 2);
 
   wasm::TypeCanonicalizer canon;
   std::vector<uint32_t> ids = canon.add_module_types(m.types);

@@ -1,5 +1,6 @@
 // runtime/vm/sys/linux/preserve_all_stubs.cc: the preserve-all entries of builtins.def
-// (kiln_builtin_out_of_gas_preserve_all, kiln_builtin_new_epoch_preserve_all).
+// (kiln_builtin_out_of_gas_preserve_all, kiln_builtin_new_epoch_preserve_all,
+// kiln_builtin_table_get_lazy_init).
 //
 // Compiled code calls these from the slow paths of its fuel and epoch checks with the
 // ir::CallConv::kPreserveAll convention: the register allocator assumes that every register
@@ -81,6 +82,33 @@
   "  .cfi_endproc\n"                             \
   "  .size " name ", . - " name "\n"
 
+// Saves / restores every caller-saved register but rax: rcx, rdx, rsi, rdi, r8-r11 (64 bytes),
+// then `area` bytes holding xmm0-15 (256, or 264 when rax was pushed first, to keep the
+// 16-byte alignment).
+#define KILN_SAVE_ALL_BUT_RAX(area)              \
+  "  push %rcx\n"                                \
+  "  push %rdx\n"                                \
+  "  push %rsi\n"                                \
+  "  push %rdi\n"                                \
+  "  push %r8\n"                                 \
+  "  push %r9\n"                                 \
+  "  push %r10\n"                                \
+  "  push %r11\n"                                \
+  "  sub $" #area ", %rsp\n"                     \
+  KILN_SAVE_XMM
+
+#define KILN_RESTORE_ALL_BUT_RAX(area)           \
+  KILN_RESTORE_XMM                              \
+  "  add $" #area ", %rsp\n"                     \
+  "  pop %r11\n"                                 \
+  "  pop %r10\n"                                 \
+  "  pop %r9\n"                                  \
+  "  pop %r8\n"                                  \
+  "  pop %rdi\n"                                 \
+  "  pop %rsi\n"                                 \
+  "  pop %rdx\n"                                 \
+  "  pop %rcx\n"
+
 // The inner call: vmctx is still in rdi; the wasm caller's pc and fp from the stub's frame.
 #define KILN_CALL_TARGET(target)                 \
   "  mov 8(%rbp), %rsi\n"                        \
@@ -90,52 +118,26 @@
 __asm__(
     KILN_PROLOGUE("kiln_builtin_out_of_gas_preserve_all")
     "  push %rax\n"
-    "  push %rcx\n"
-    "  push %rdx\n"
-    "  push %rsi\n"
-    "  push %rdi\n"
-    "  push %r8\n"
-    "  push %r9\n"
-    "  push %r10\n"
-    "  push %r11\n"
-    "  sub $264, %rsp\n"
-    KILN_SAVE_XMM
+    KILN_SAVE_ALL_BUT_RAX(264)
     KILN_CALL_TARGET("kiln_preserve_all_out_of_gas")
-    KILN_RESTORE_XMM
-    "  add $264, %rsp\n"
-    "  pop %r11\n"
-    "  pop %r10\n"
-    "  pop %r9\n"
-    "  pop %r8\n"
-    "  pop %rdi\n"
-    "  pop %rsi\n"
-    "  pop %rdx\n"
-    "  pop %rcx\n"
+    KILN_RESTORE_ALL_BUT_RAX(264)
     "  pop %rax\n"
     KILN_EPILOGUE("kiln_builtin_out_of_gas_preserve_all"));
 
 // rax carries the result (the new deadline) and is not saved.
 __asm__(
     KILN_PROLOGUE("kiln_builtin_new_epoch_preserve_all")
-    "  push %rcx\n"
-    "  push %rdx\n"
-    "  push %rsi\n"
-    "  push %rdi\n"
-    "  push %r8\n"
-    "  push %r9\n"
-    "  push %r10\n"
-    "  push %r11\n"
-    "  sub $256, %rsp\n"
-    KILN_SAVE_XMM
+    KILN_SAVE_ALL_BUT_RAX(256)
     KILN_CALL_TARGET("kiln_preserve_all_new_epoch")
-    KILN_RESTORE_XMM
-    "  add $256, %rsp\n"
-    "  pop %r11\n"
-    "  pop %r10\n"
-    "  pop %r9\n"
-    "  pop %r8\n"
-    "  pop %rdi\n"
-    "  pop %rsi\n"
-    "  pop %rdx\n"
-    "  pop %rcx\n"
+    KILN_RESTORE_ALL_BUT_RAX(256)
     KILN_EPILOGUE("kiln_builtin_new_epoch_preserve_all"));
+
+// table_get_lazy_init (call_indirect's and table.get's cold path): the builtin's own arguments
+// (vmctx, table, index in rdi, esi, rdx) go through unchanged; it never traps, so no caller pc
+// or fp. rax carries the result and is not saved; the layout is new_epoch's.
+__asm__(
+    KILN_PROLOGUE("kiln_builtin_table_get_lazy_init")
+    KILN_SAVE_ALL_BUT_RAX(256)
+    "  call kiln_preserve_all_table_get_lazy_init@PLT\n"
+    KILN_RESTORE_ALL_BUT_RAX(256)
+    KILN_EPILOGUE("kiln_builtin_table_get_lazy_init"));
