@@ -22,37 +22,37 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x6d
+;;    e: jb 0x71
 ;;   10: xor ecx, ecx
 ;;   12: mov rsi, qword ptr [rdi + 0x20]
 ;;   16: mov rax, qword ptr [rsi]
-;;   19: mov r8, qword ptr [rdi + 0x28]
-;;   1d: cmp rax, r8
-;;   20: jae 0x4f
-;;   22: mov r8, qword ptr [rdi + 0x38]
-;;   26: mov r9, rcx
-;;   29: mov rax, qword ptr [rsi]
-;;   2c: mov r10, qword ptr [rdi + 0x28]
-;;   30: cmp rax, r10
-;;   33: jae 0x5e
-;;   35: cmp r9d, edx
-;;   38: jae 0x4a
-;;   3a: mov eax, r9d
-;;   3d: mov eax, dword ptr [r8 + rax*4]
-;;   41: lea ecx, [rcx + rax]
-;;   44: lea r9d, [r9 + 1]
-;;   48: jmp 0x29
-;;   4a: mov rax, rcx
-;;   4d: pop rbp
-;;   4e: ret
-;;   4f: mov rax, qword ptr [rdi + 0x10]
-;;   53: mov rax, qword ptr [rax + 0x88]
-;;   5a: call rax
-;;   5c: jmp 0x22
-;;   5e: mov rax, qword ptr [rdi + 0x10]
-;;   62: mov rax, qword ptr [rax + 0x88]
-;;   69: call rax
-;;   6b: jmp 0x35
-;;   6d: ud2
-;;   trap 0x3d: HeapOutOfBounds
-;;   trap 0x6d: StackOverflow
+;;   19: cmp rax, qword ptr [rdi + 0x28]
+;;   1d: jae 0x53
+;;   1f: mov r8, qword ptr [rdi + 0x38]
+;;   23: mov r9, rcx
+;;   26: nop word ptr [rax + rax]
+;;   2f: nop
+;;   30: mov rax, qword ptr [rsi]
+;;   33: cmp rax, qword ptr [rdi + 0x28]
+;;   37: jae 0x62
+;;   39: cmp r9d, edx
+;;   3c: jae 0x4e
+;;   3e: mov eax, r9d
+;;   41: mov eax, dword ptr [r8 + rax*4]
+;;   45: lea ecx, [rcx + rax]
+;;   48: lea r9d, [r9 + 1]
+;;   4c: jmp 0x30
+;;   4e: mov rax, rcx
+;;   51: pop rbp
+;;   52: ret
+;;   53: mov rax, qword ptr [rdi + 0x10]
+;;   57: mov rax, qword ptr [rax + 0x88]
+;;   5e: call rax
+;;   60: jmp 0x1f
+;;   62: mov rax, qword ptr [rdi + 0x10]
+;;   66: mov rax, qword ptr [rax + 0x88]
+;;   6d: call rax
+;;   6f: jmp 0x39
+;;   71: ud2
+;;   trap 0x41: HeapOutOfBounds
+;;   trap 0x71: StackOverflow

@@ -17,45 +17,46 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x92
+;;    e: jb 0x99
 ;;   14: xor eax, eax
 ;;   16: mov rcx, qword ptr [rdi + 8]
 ;;   1a: mov rsi, qword ptr [rcx + 8]
 ;;   1e: test rsi, rsi
-;;   21: jge 0x4f
+;;   21: jge 0x56
 ;;   23: mov rcx, rax
 ;;   26: mov rax, rsi
-;;   29: test rax, rax
-;;   2c: jge 0x73
-;;   2e: lea ecx, [rcx + 1]
-;;   31: lea rsi, [rax + 8]
-;;   35: cmp ecx, edx
-;;   37: jae 0x3e
-;;   39: mov rax, rsi
-;;   3c: jmp 0x29
-;;   3e: lea rax, [rax + 9]
-;;   42: mov rdx, qword ptr [rdi + 8]
-;;   46: mov qword ptr [rdx + 8], rax
-;;   4a: mov rax, rcx
-;;   4d: pop rbp
-;;   4e: ret
-;;   4f: mov qword ptr [rcx + 8], rsi
-;;   53: mov rcx, qword ptr [rdi + 0x10]
-;;   57: mov rcx, qword ptr [rcx + 0x80]
-;;   5e: call rcx
-;;   60: mov rcx, qword ptr [rdi + 8]
-;;   64: mov rcx, qword ptr [rcx + 8]
-;;   68: mov rsi, rax
-;;   6b: mov rax, rcx
-;;   6e: mov rcx, rsi
-;;   71: jmp 0x29
-;;   73: mov rsi, qword ptr [rdi + 8]
-;;   77: mov qword ptr [rsi + 8], rax
-;;   7b: mov rax, qword ptr [rdi + 0x10]
-;;   7f: mov rax, qword ptr [rax + 0x80]
-;;   86: call rax
-;;   88: mov rax, qword ptr [rdi + 8]
-;;   8c: mov rax, qword ptr [rax + 8]
-;;   90: jmp 0x2e
-;;   92: ud2
-;;   trap 0x92: StackOverflow
+;;   29: nop dword ptr [rax]
+;;   30: test rax, rax
+;;   33: jge 0x7a
+;;   35: lea ecx, [rcx + 1]
+;;   38: lea rsi, [rax + 8]
+;;   3c: cmp ecx, edx
+;;   3e: jae 0x45
+;;   40: mov rax, rsi
+;;   43: jmp 0x30
+;;   45: lea rax, [rax + 9]
+;;   49: mov rdx, qword ptr [rdi + 8]
+;;   4d: mov qword ptr [rdx + 8], rax
+;;   51: mov rax, rcx
+;;   54: pop rbp
+;;   55: ret
+;;   56: mov qword ptr [rcx + 8], rsi
+;;   5a: mov rcx, qword ptr [rdi + 0x10]
+;;   5e: mov rcx, qword ptr [rcx + 0x80]
+;;   65: call rcx
+;;   67: mov rcx, qword ptr [rdi + 8]
+;;   6b: mov rcx, qword ptr [rcx + 8]
+;;   6f: mov rsi, rax
+;;   72: mov rax, rcx
+;;   75: mov rcx, rsi
+;;   78: jmp 0x30
+;;   7a: mov rsi, qword ptr [rdi + 8]
+;;   7e: mov qword ptr [rsi + 8], rax
+;;   82: mov rax, qword ptr [rdi + 0x10]
+;;   86: mov rax, qword ptr [rax + 0x80]
+;;   8d: call rax
+;;   8f: mov rax, qword ptr [rdi + 8]
+;;   93: mov rax, qword ptr [rax + 8]
+;;   97: jmp 0x35
+;;   99: ud2
+;;   trap 0x99: StackOverflow

@@ -29,92 +29,98 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x39
+;;    e: jb 0x3c
 ;;   10: xor eax, eax
 ;;   12: xor ecx, ecx
 ;;   14: mov rsi, rcx
 ;;   17: mov rcx, rax
 ;;   1a: mov rax, rsi
-;;   1d: cmp ecx, edx
-;;   1f: setae sil
-;;   23: movzx esi, sil
-;;   27: movzx esi, sil
-;;   2b: test esi, esi
-;;   2d: jne 0x37
-;;   2f: lea eax, [rax + rcx]
-;;   32: lea ecx, [rcx + 1]
-;;   35: jmp 0x1d
-;;   37: pop rbp
-;;   38: ret
-;;   39: ud2
-;;   trap 0x39: StackOverflow
+;;   1d: nop dword ptr [rax]
+;;   20: cmp ecx, edx
+;;   22: setae sil
+;;   26: movzx esi, sil
+;;   2a: movzx esi, sil
+;;   2e: test esi, esi
+;;   30: jne 0x3a
+;;   32: lea eax, [rax + rcx]
+;;   35: lea ecx, [rcx + 1]
+;;   38: jmp 0x20
+;;   3a: pop rbp
+;;   3b: ret
+;;   3c: ud2
+;;   trap 0x3c: StackOverflow
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x3b
+;;    e: jb 0x3d
 ;;   10: xor eax, eax
 ;;   12: mov rsi, rdx
 ;;   15: mov rdx, rax
 ;;   18: mov rax, rcx
 ;;   1b: mov rcx, rsi
-;;   1e: mov esi, ecx
-;;   20: mov r8, qword ptr [rdi + 0x38]
-;;   24: mov rsi, qword ptr [r8 + rsi]
-;;   28: lea rdx, [rdx + rsi]
-;;   2c: lea ecx, [rcx + 8]
-;;   2f: lea eax, [rax - 1]
-;;   32: test eax, eax
-;;   34: jne 0x1e
-;;   36: mov rax, rdx
-;;   39: pop rbp
-;;   3a: ret
-;;   3b: ud2
-;;   trap 0x24: HeapOutOfBounds
-;;   trap 0x3b: StackOverflow
+;;   1e: nop
+;;   20: mov esi, ecx
+;;   22: mov r8, qword ptr [rdi + 0x38]
+;;   26: mov rsi, qword ptr [r8 + rsi]
+;;   2a: lea rdx, [rdx + rsi]
+;;   2e: lea ecx, [rcx + 8]
+;;   31: lea eax, [rax - 1]
+;;   34: test eax, eax
+;;   36: jne 0x20
+;;   38: mov rax, rdx
+;;   3b: pop rbp
+;;   3c: ret
+;;   3d: ud2
+;;   trap 0x26: HeapOutOfBounds
+;;   trap 0x3d: StackOverflow
 ;; -O2 function 0 $sum_to
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x23
+;;    e: jb 0x2e
 ;;   10: xor eax, eax
 ;;   12: mov rcx, rax
-;;   15: cmp ecx, edx
-;;   17: jae 0x21
-;;   19: lea eax, [rax + rcx]
-;;   1c: lea ecx, [rcx + 1]
-;;   1f: jmp 0x15
-;;   21: pop rbp
-;;   22: ret
-;;   23: ud2
-;;   trap 0x23: StackOverflow
+;;   15: nop word ptr [rax + rax]
+;;   1e: nop
+;;   20: cmp ecx, edx
+;;   22: jae 0x2c
+;;   24: lea eax, [rax + rcx]
+;;   27: lea ecx, [rcx + 1]
+;;   2a: jmp 0x20
+;;   2c: pop rbp
+;;   2d: ret
+;;   2e: ud2
+;;   trap 0x2e: StackOverflow
 ;; -O2 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x3b
+;;    e: jb 0x49
 ;;   10: xor eax, eax
 ;;   12: mov rsi, qword ptr [rdi + 0x38]
 ;;   16: mov rdi, rdx
 ;;   19: mov rdx, rax
 ;;   1c: mov rax, rcx
 ;;   1f: mov rcx, rdi
-;;   22: mov edi, ecx
-;;   24: mov rdi, qword ptr [rsi + rdi]
-;;   28: lea rdx, [rdx + rdi]
-;;   2c: lea ecx, [rcx + 8]
-;;   2f: lea eax, [rax - 1]
-;;   32: test eax, eax
-;;   34: jne 0x22
-;;   36: mov rax, rdx
-;;   39: pop rbp
-;;   3a: ret
-;;   3b: ud2
-;;   trap 0x24: HeapOutOfBounds
-;;   trap 0x3b: StackOverflow
+;;   22: nop word ptr [rax + rax]
+;;   2b: nop dword ptr [rax + rax]
+;;   30: mov edi, ecx
+;;   32: mov rdi, qword ptr [rsi + rdi]
+;;   36: lea rdx, [rdx + rdi]
+;;   3a: lea ecx, [rcx + 8]
+;;   3d: lea eax, [rax - 1]
+;;   40: test eax, eax
+;;   42: jne 0x30
+;;   44: mov rax, rdx
+;;   47: pop rbp
+;;   48: ret
+;;   49: ud2
+;;   trap 0x32: HeapOutOfBounds
+;;   trap 0x49: StackOverflow

@@ -47,6 +47,8 @@ struct Assembler::Impl {
     code.init(env);
     code.setErrorHandler(&errors);
     as = std::make_unique<aj::x86::Assembler>(&code);
+    // Code alignment (loop headers) pads with the longest NOPs, not runs of 1-byte ones.
+    as->addEncodingOptions(aj::EncodingOptions::kOptimizedAlign);
   }
 
   aj::Operand op(const Opnd& o) {
@@ -112,6 +114,7 @@ void Assembler::embed_label_delta(uint32_t label, uint32_t base) {
   impl_->as->embedLabelDelta(impl_->labels[label], impl_->labels[base], 4);
 }
 void Assembler::align(uint32_t alignment) { impl_->as->align(aj::AlignMode::kData, alignment); }
+void Assembler::align_code(uint32_t alignment) { impl_->as->align(aj::AlignMode::kCode, alignment); }
 uint32_t Assembler::offset() const { return static_cast<uint32_t>(impl_->as->offset()); }
 bool Assembler::is_bound(uint32_t label) const {
   return impl_->code.isLabelBound(impl_->labels[label]);

@@ -70,6 +70,8 @@ class Assembler {
   // A 4-byte `label - base` (jump tables).
   void embed_label_delta(uint32_t label, uint32_t base);
   void align(uint32_t alignment);
+  // Pads with the fewest multi-byte NOPs to the alignment (code that may run through it).
+  void align_code(uint32_t alignment);
   uint32_t offset() const;
   bool is_bound(uint32_t label) const;
 

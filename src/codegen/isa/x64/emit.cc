@@ -8,9 +8,14 @@
 //   ...             spill slots, IR stack slots, return areas of calls
 //   [rsp ...]       outgoing stack arguments
 //
+// Loop headers (blocks a later, non-cold block branches back to) start at a 16-byte boundary,
+// padded with multi-byte NOPs, so a hot loop's fetch and branch-prediction behaviour does not
+// depend on where unrelated code before it happens to end.
+//
 // Emission runs twice when relaxing: the first pass uses rel32 for every forward branch and
 // records distances; the second uses rel8 where the first pass's distance (plus the bytes the
-// short form saves) fits. Code only shrinks between passes, so every such branch still fits.
+// short form saves, plus 15 bytes for every loop-header alignment in between, whose padding
+// may grow when the code before it shrinks) fits. Every such branch therefore still fits.
 // Backward branches get rel8 from asmjit directly when the bound label is near.
 #include "codegen/isa/x64/emit.h"
 
@@ -147,6 +152,8 @@ class Emitter {
     uint32_t label = 0;
   };
   std::vector<JumpRec> jump_recs_;
+  std::vector<bool> loop_header_;          // per block: aligned to 16 bytes
+  std::vector<uint32_t> align_offsets_;    // first pass: where the aligned blocks start
   std::vector<bool> short_;
 };
 
@@ -247,6 +254,8 @@ void Emitter::compare(const MInst& m) {
     as_->emit(Mn::kTest, R(0, sz), R(0, sz));
   } else if (m.flags & kFImm) {
     as_->emit(Mn::kCmp, R(0, sz), Opnd::imm_(m.imm));
+  } else if (m.op == Op::kBrCmp && (m.flags & kFCmpMem)) {
+    as_->emit(Mn::kCmp, R(0, sz), mem(m, sz));
   } else {
     as_->emit(Mn::kCmp, R(0, sz), R(1, sz));
   }
@@ -991,6 +1000,7 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
   relocs_.clear();
   consts_ = vc_.consts;
   jump_recs_.clear();
+  align_offsets_.clear();
   for (size_t b = 0; b < vc_.blocks.size(); ++b) block_labels_.push_back(as.new_label());
 
   prologue();
@@ -1000,6 +1010,10 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
   for (uint32_t b = 0; b < vc_.blocks.size(); ++b) {
     cur_block_ = b;
     const VBlock& vb = vc_.blocks[b];
+    if (loop_header_[b] && !trivial_[b]) {
+      as.align_code(16);
+      if (record_) align_offsets_.push_back(as.offset());
+    }
     as.bind(block_labels_[b]);
     if (trivial_[b] && !falls) {
       op_index += static_cast<uint32_t>(vc_.insts[vb.first].ops.size());
@@ -1083,6 +1097,15 @@ Expected<mach::CompiledCode> Emitter::run() {
     next_real_[b - 1] = trivial_[b] ? next_real_[b] : static_cast<uint32_t>(b);
   }
 
+  loop_header_.assign(nb, false);
+  for (size_t b = 0; b < nb; ++b) {
+    const VBlock& vb = vc_.blocks[b];
+    if (vb.cold) continue;
+    for (uint32_t p : vb.preds) {
+      if (p >= b && !vc_.blocks[p].cold) loop_header_[b] = true;
+    }
+  }
+
   std::vector<uint8_t> bytes;
   if (opts_.relax_branches) {
     Assembler first;
@@ -1090,8 +1113,12 @@ Expected<mach::CompiledCode> Emitter::run() {
     KILN_ASSIGN_OR_RETURN(bytes, first.finish());
     short_.assign(jump_recs_.size(), false);
     for (size_t k = 0; k < jump_recs_.size(); ++k) {
-      int64_t dist = int64_t{first.label_offset(jump_recs_[k].label)} - jump_recs_[k].end;
-      short_[k] = dist >= 0 && dist + 4 <= 127;
+      uint32_t target = first.label_offset(jump_recs_[k].label);
+      int64_t dist = int64_t{target} - jump_recs_[k].end;
+      if (dist < 0) continue;
+      auto lo = std::lower_bound(align_offsets_.begin(), align_offsets_.end(), jump_recs_[k].end);
+      auto hi = std::upper_bound(align_offsets_.begin(), align_offsets_.end(), target);
+      short_[k] = dist + 4 + 15 * (hi - lo) <= 127;
     }
   }
   Assembler as;

@@ -287,8 +287,16 @@ class Lowerer {
     m.mem.disp = p.disp;
   }
   // Adds a comparison's operands to m: `a, b` or `a` with imm (kFImm) or `a` alone when
-  // comparing with zero (kFTest). Returns the condition (after swapping operands if needed).
-  Cond cmp_operands(MInst& m, ir::IntCC cc, Value a, Value b);
+  // comparing with zero (kFTest); with `user` (the branch consuming the compare), `b` may be a
+  // load folded into a memory operand (kFCmpMem, see foldable_load). Returns the condition
+  // (after swapping operands if needed).
+  Cond cmp_operands(MInst& m, ir::IntCC cc, Value a, Value b, Inst user = Inst());
+  // A plain non-trapping integer load of `bytes` whose only use is `user`'s, in the current
+  // block, with nothing between the two that may write memory or leave the block: reading the
+  // memory at `user` instead reads the same value. `user` is a branch whose compare was folded
+  // into it (fold() gave the load's value a second, transferred use; the dead compare's own
+  // use goes when the walk skips it), so the load's count must be exactly 2.
+  std::optional<Inst> foldable_load(Value v, Inst user, uint32_t bytes) const;
   // A whole-value load/store of type t (return areas, stack arguments).
   static void set_move_kind(MInst& m, ir::Type t) {
     if (t.is_vector()) { m.mn = Mn::kMovdqu; m.size = 16; }
@@ -390,9 +398,32 @@ Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
   return p;
 }
 
-Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, Value a, Value b) {
+std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
+  if (!user.is_valid() || (bytes != 4 && bytes != 8)) return std::nullopt;
+  auto d = match(v, ir::Opcode::kLoad, true);
+  if (!d || uses_[res(v)] != 2 || !dfg_[*d].mem_flags().notrap()) return std::nullopt;
+  if (!ty(v).is_int() || ty(v).bytes() != bytes) return std::nullopt;
+  // A 64-bit address: amode() then emits nothing (an i32 one would need a zero-extension
+  // ahead of the instruction already being built).
+  if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
+  for (Inst k = f_.layout.next_inst(*d); k != user; k = f_.layout.next_inst(k)) {
+    if (!k.is_valid()) return std::nullopt;
+    ir::Opcode op = dfg_[k].opcode;
+    // Other loads and pure operations may sit between; anything else (stores, calls, atomics,
+    // fences, possible traps) keeps the load where it is.
+    if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
+      return std::nullopt;
+    }
+  }
+  return d;
+}
+
+Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, ir::Value a, ir::Value b, ir::Inst user) {
   uint32_t bytes = ty(a).bytes();
   if (!iconst(b) && iconst(a)) {
+    std::swap(a, b);
+    cc = ir::intcc_swap_args(cc);
+  } else if (!iconst(b) && !foldable_load(b, user, bytes) && foldable_load(a, user, bytes)) {
     std::swap(a, b);
     cc = ir::intcc_swap_args(cc);
   }
@@ -407,6 +438,11 @@ Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, Value a, Value b) {
     fold(b);
     m.flags |= kFImm;
     m.imm = *i;
+  } else if (auto ld = foldable_load(b, user, bytes)) {
+    const ir::InstData& d = dfg_[*ld];
+    fold(b, {d.args[0]});
+    apply_amode(m, amode(d.args[0], d.offset()));
+    m.flags |= kFCmpMem;
   } else {
     opnd(m, Operand::use(put(b)));
   }
@@ -507,8 +543,11 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
+        // With the compare dead (this branch its only user), a loaded operand may become a
+        // memory operand of the cmp.
+        Inst user = uses_[res(c)] == 0 ? i : Inst();
         MInst& m = emit(Op::kBrCmp);
-        m.cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1]);
+        m.cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1], user);
         m.targets[0] = succs[0].block;
         m.targets[1] = succs[1].block;
         add_branch_args(m, i);
