@@ -29,7 +29,7 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x3c
+;;    e: jb 0x2e
 ;;   10: xor eax, eax
 ;;   12: xor ecx, ecx
 ;;   14: mov rsi, rcx
@@ -37,18 +37,14 @@
 ;;   1a: mov rax, rsi
 ;;   1d: nop dword ptr [rax]
 ;;   20: cmp ecx, edx
-;;   22: setae sil
-;;   26: movzx esi, sil
-;;   2a: movzx esi, sil
-;;   2e: test esi, esi
-;;   30: jne 0x3a
-;;   32: lea eax, [rax + rcx]
-;;   35: lea ecx, [rcx + 1]
-;;   38: jmp 0x20
-;;   3a: pop rbp
-;;   3b: ret
-;;   3c: ud2
-;;   trap 0x3c: StackOverflow
+;;   22: jae 0x2c
+;;   24: lea eax, [rax + rcx]
+;;   27: lea ecx, [rcx + 1]
+;;   2a: jmp 0x20
+;;   2c: pop rbp
+;;   2d: ret
+;;   2e: ud2
+;;   trap 0x2e: StackOverflow
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

@@ -14,18 +14,14 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x25
-;;   10: cmp edx, ecx
-;;   12: setb al
-;;   15: movzx eax, al
-;;   18: movzx eax, al
-;;   1b: test eax, eax
-;;   1d: cmovne ecx, edx
-;;   20: mov rax, rcx
-;;   23: pop rbp
-;;   24: ret
-;;   25: ud2
-;;   trap 0x25: StackOverflow
+;;    e: jb 0x1a
+;;   10: mov rax, rcx
+;;   13: cmp edx, ecx
+;;   15: cmovb eax, edx
+;;   18: pop rbp
+;;   19: ret
+;;   1a: ud2
+;;   trap 0x1a: StackOverflow
 ;; -O2 function 1 $sel64
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

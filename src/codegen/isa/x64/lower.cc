@@ -462,6 +462,16 @@ void Lowerer::compute_aliases() {
           if (ty(d.args[0]) != ir::kI128) alias_[r] = res(d.args[0]);
           break;
         case ir::Opcode::kUextend: {
+          // A scalar compare's result is materialised by setcc + movzx r32 (CmpSet), which
+          // zeroes bits 8..63: extending it is free.
+          if (ty(d.args[0]) == ir::kI8) {
+            Inst s = dfg_.value_inst(dfg_.resolve_aliases(d.args[0]));
+            if (s.is_valid() && dfg_[s].opcode == ir::Opcode::kIcmp) {
+              ir::Type ct = ty(dfg_[s].args[0]);
+              if (ct != ir::kI128 && !ct.is_vector()) alias_[r] = res(d.args[0]);
+            }
+            break;
+          }
           // A 32-bit x86 operation zeroes bits 32..63, so extending its result is free.
           if (rt != ir::kI64 || ty(d.args[0]) != ir::kI32) break;
           // The operand's own definition, not what it aliases: an ireduce of an i64 shares the
