@@ -34,6 +34,7 @@ bench: build
 	./$(BUILD)/bench/decode_bench ../shared/bench/sightglass
 	./$(BUILD)/bench/instantiate_bench ../shared/bench/sightglass
 	python3 bench/run.py --build $(BUILD)
+	python3 bench/run.py --build $(BUILD) --no-run --single-threaded
 	python3 bench/sightglass.py --build $(BUILD)
 	python3 bench/limits.py --build $(BUILD)
 	python3 bench/startup.py --kiln $(BUILD)/kiln

@@ -86,6 +86,9 @@ def parse_args():
     p.add_argument("--no-run", action="store_true", help="skip the kernel run-time table")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per engine process")
     p.add_argument("--json", help="also write all measurements to this file")
+    p.add_argument("--single-threaded", action="store_true",
+                   help="compile throughput with one compiler thread each (node --single-threaded, "
+                        "kiln compile -j1), the issue 8 measure")
     args = p.parse_args()
     if args.reps < 1 or args.compile_reps < 1:
         p.error("--reps and --compile-reps must be at least 1")
@@ -208,13 +211,13 @@ class Kiln:
             raise EngineError(f"kiln: no result on stdout:\n{stdout[:400]}")
         return int(numbers[-1]) & 0xFFFFFFFF
 
-    def compile_file(self, wasm, reps, timeout):
-        """Returns (times, per_process) for compiling wasm with `kiln compile`."""
+    def compile_file(self, wasm, reps, timeout, extra=()):
+        """Returns (times, per_process) for compiling wasm with `kiln compile [extra]`."""
         times, per_process = [], not self.compile_bench
         with tempfile.TemporaryDirectory(prefix="kiln-bench-") as tmp:
             out = os.path.join(tmp, "out.cwasm")
             for _ in range(reps):
-                cmd = [self.path, "compile"] + (["--bench"] if self.compile_bench else []) + [wasm, "-o", out]
+                cmd = [self.path, "compile"] + (["--bench"] if self.compile_bench else []) + list(extra) + [wasm, "-o", out]
                 seconds, (stdout, stderr) = time_wall(cmd, timeout)
                 if self.compile_bench:
                     m = re.search(r"^KILN_BENCH compile (\S+)$", stdout + "\n" + stderr, re.M)
@@ -361,17 +364,20 @@ def bench_compile(args, kiln, failures, record):
     if not files:
         return
     use_kiln = "kiln" in args.engines and not kiln.compile_skip
-    print(f"\ncompile throughput: MB of wasm per second (file bytes / {args.stat} of "
+    threads = " with one compiler thread each" if args.single_threaded else ""
+    print(f"\ncompile throughput{threads}: MB of wasm per second (file bytes / {args.stat} of "
           f"{args.compile_reps} compiles)")
     if "kiln" in args.engines and kiln.compile_skip:
         print(f"Kiln column skipped: {kiln.compile_skip}")
     # seconds[engine][file]
-    seconds = {"v8": {}, "v8-liftoff": {}, "v8-opt": {}, "kiln": {}}
+    seconds = {"v8": {}, "v8-liftoff": {}, "v8-opt": {}, "kiln-O0": {}, "kiln": {}}
     kiln_per_process = False
     for engine in ("v8", "v8-liftoff", "v8-opt"):
         if ("v8-opt" if engine == "v8-opt" else "v8") not in args.engines:
             continue  # the v8 engine covers both default and Liftoff compile columns
         flags = {"v8": [], "v8-liftoff": V8_LIFTOFF_FLAGS, "v8-opt": V8_OPT_FLAGS}[engine]
+        if args.single_threaded:
+            flags = flags + ["--single-threaded"]
         cmd = [args.node] + flags + [os.path.join(SCRIPT_DIR, "node", "compile.mjs"), str(args.compile_reps)] + files
         try:
             stdout, _ = run_process(cmd, args.timeout)
@@ -384,15 +390,17 @@ def bench_compile(args, kiln, failures, record):
             if len(parts) == 5 and parts[0] == "compile":
                 seconds[engine][parts[1]] = float(parts[3] if args.stat == "best" else parts[4])
     if use_kiln:
-        for f in files:
-            try:
-                t, per_process = kiln.compile_file(f, args.compile_reps, args.timeout)
-            except EngineError as e:
-                print(f"ERROR: kiln compile {f}: {e}", file=sys.stderr)
-                failures.append(f"compile/kiln {f}: failed")
-                continue
-            kiln_per_process = kiln_per_process or per_process
-            seconds["kiln"][f] = summarize(t, args.stat)
+        jobs = ["-j1"] if args.single_threaded else []
+        for column, extra in (("kiln-O0", ["-O0"] + jobs), ("kiln", jobs)):
+            for f in files:
+                try:
+                    t, per_process = kiln.compile_file(f, args.compile_reps, args.timeout, extra)
+                except EngineError as e:
+                    print(f"ERROR: kiln compile {' '.join(extra)} {f}: {e}", file=sys.stderr)
+                    failures.append(f"compile/{column} {f}: failed")
+                    continue
+                kiln_per_process = kiln_per_process or per_process
+                seconds[column][f] = summarize(t, args.stat)
 
     def mbps(engine, group):
         done = [f for f in group if f in seconds[engine]]
@@ -409,17 +417,18 @@ def bench_compile(args, kiln, failures, record):
 
     fmt = lambda v: "-" if v is None else f"{v:.1f}"
     rows = []
-    engines = ("v8", "v8-liftoff", "v8-opt", "kiln")
+    engines = ("v8", "v8-liftoff", "v8-opt", "kiln-O0", "kiln")
     for f in large:
         rows.append([label(f), f"{os.path.getsize(f) / 1024:.0f}"] + [fmt(mbps(e, [f])) for e in engines])
     for group_name, group in (("all kernels", kernels), ("all sightglass", large)):
         if group:
             rows.append([group_name, f"{sum(os.path.getsize(f) for f in group) / 1024:.0f}"] +
                         [fmt(mbps(e, group)) for e in engines])
-    print_table(["module", "KB", "V8", "V8-liftoff", "V8-opt", "Kiln"], rows)
+    print_table(["module", "KB", "V8", "V8-liftoff", "V8-opt", "Kiln-O0", "Kiln"], rows)
     print("V8 = default flags (lazy compilation: mostly decoding and validation); V8-liftoff = node "
           + " ".join(V8_LIFTOFF_FLAGS) + " (eager baseline compile);\nV8-opt = node " + " ".join(V8_OPT_FLAGS)
-          + " (eager TurboFan of every function).")
+          + " (eager TurboFan of every function); Kiln = kiln compile (-O2), Kiln-O0 = kiln compile -O0."
+          + ("\nOne compiler thread each: node --single-threaded, kiln compile -j1." if args.single_threaded else ""))
     if kiln_per_process:
         print("Kiln MB/s counts the whole `kiln compile` process: kiln has no `compile --bench` yet.")
     record["compile_seconds"] = seconds
