@@ -626,8 +626,15 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     }
     // kFVex (lower_simd.cc with AVX): the three-operand VEX form `vmn d, a, b`.
     case Op::kFAlu:
-      if (m.flags & kFVex) as_->emit(m.mn, X(2), X(0), X(1));
-      else as_->emit(m.mn, X(2), X(1));
+      if (m.flags & kFMemSrc) {  // scalar: a, address operands, d=a
+        trap_mem_site();
+        if (m.flags & kFVex) as_->emit(m.mn, X(n - 1), X(0), mem(m, sz));
+        else as_->emit(m.mn, X(n - 1), mem(m, sz));
+      } else if (m.flags & kFVex) {
+        as_->emit(m.mn, X(2), X(0), X(1));
+      } else {
+        as_->emit(m.mn, X(2), X(1));
+      }
       break;
     case Op::kFAluConst:
       if (m.flags & kFVex) as_->emit(m.mn, X(1), X(0), Opnd::rip(16, const_label_index(m.aux)));

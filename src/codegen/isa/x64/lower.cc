@@ -297,6 +297,11 @@ class Lowerer {
   // into it (fold() gave the load's value a second, transferred use; the dead compare's own
   // use goes when the walk skips it), so the load's count must be exactly 2.
   std::optional<Inst> foldable_load(Value v, Inst user, uint32_t bytes) const;
+  // A scalar float load of `bytes` used only by `user` (the instruction being lowered), in the
+  // current block, with nothing between them that writes memory or may trap other than loads
+  // (so a trapping load may move: no store or other trap can come between), from a 64-bit
+  // address: it can be `user`'s memory source operand.
+  std::optional<Inst> foldable_float_load(Value v, Inst user, uint32_t bytes) const;
   // A whole-value load/store of type t (return areas, stack arguments).
   static void set_move_kind(MInst& m, ir::Type t) {
     if (t.is_vector()) { m.mn = Mn::kMovdqu; m.size = 16; }
@@ -329,6 +334,9 @@ class Lowerer {
   SecondaryMap<Value, std::array<VReg, 2>> vregs_;
   SecondaryMap<Value, Value> alias_;
   SecondaryMap<Value, uint32_t> uses_;
+  // Trapping loads folded into their user as a memory operand (which carries the trap site):
+  // the walk drops them although a trapping load counts as a side effect.
+  SecondaryMap<Inst, uint8_t> folded_loads_;
   ir::Block cur_block_;
   VReg ret_area_ptr_;
   std::vector<MInst> group_;  // instructions of the IR inst being lowered (storage reused)
@@ -411,6 +419,22 @@ std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint3
     ir::Opcode op = dfg_[k].opcode;
     // Other loads and pure operations may sit between; anything else (stores, calls, atomics,
     // fences, possible traps) keeps the load where it is.
+    if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
+      return std::nullopt;
+    }
+  }
+  return d;
+}
+
+std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
+  auto d = match(v, ir::Opcode::kLoad, true);
+  if (!d || uses_[res(v)] != 1) return std::nullopt;
+  ir::Type t = ty(v);
+  if ((t != ir::kF32 && t != ir::kF64) || t.bytes() != bytes) return std::nullopt;
+  if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
+  for (Inst k = f_.layout.next_inst(*d); k != user; k = f_.layout.next_inst(k)) {
+    if (!k.is_valid()) return std::nullopt;
+    ir::Opcode op = dfg_[k].opcode;
     if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
       return std::nullopt;
     }
@@ -933,10 +957,34 @@ Expected<void> Lowerer::lower_float(Inst i) {
   bool f64 = t.lane_type() == ir::kF64;
   uint8_t size = static_cast<uint8_t>(vec ? 16 : t.bytes());
   auto falu = [&](Mn mn) {
+    Value a = d.args[0], b = d.args[1];
+    if (!vec) {
+      // A loaded operand becomes the memory source (`mulsd x, [mem]`): either one for
+      // commutative operations.
+      bool commutative = d.opcode == ir::Opcode::kFadd || d.opcode == ir::Opcode::kFmul;
+      auto ld = a != b ? foldable_float_load(b, i, size) : std::nullopt;
+      if (!ld && commutative && a != b && (ld = foldable_float_load(a, i, size))) std::swap(a, b);
+      if (ld) {
+        const ir::InstData& ldd = dfg_[*ld];
+        MInst& m = emit(Op::kFAlu, size);
+        m.mn = mn;
+        m.flags |= kFMemSrc;
+        opnd(m, Operand::use(put(a)));
+        fold(b, {ldd.args[0]});
+        apply_amode(m, amode(ldd.args[0], ldd.offset()));
+        opnd(m, Operand::reuse_def(put(out), 0));
+        if (!ldd.mem_flags().notrap()) {
+          m.flags |= kFTrap;
+          m.aux = static_cast<uint32_t>(ir::TrapCode::kHeapOutOfBounds);
+          folded_loads_[*ld] = 1;
+        }
+        return ok();
+      }
+    }
     MInst& m = emit(Op::kFAlu, size);
     m.mn = mn;
-    opnd(m, Operand::use(put(d.args[0])));
-    opnd(m, Operand::use(put(d.args[1])));
+    opnd(m, Operand::use(put(a)));
+    opnd(m, Operand::use(put(b)));
     opnd(m, Operand::reuse_def(put(out), 0));
     return ok();
   };
@@ -1547,13 +1595,13 @@ Expected<VCode> Lowerer::run() {
     }
     cur_block_ = lb.ir_block;
     for (Inst i = f_.layout.last_inst(cur_block_); i.is_valid(); i = f_.layout.prev_inst(i)) {
-      bool needed = f_.has_side_effects(i);
+      bool needed = f_.has_side_effects(i) && !folded_loads_[i];
       bool aliased = false;
       for (Value r : dfg_.inst_results(i)) {
         if (alias_[r].is_valid()) aliased = true;
         else if (uses_[r] > 0) needed = true;
       }
-      if (!needed || (aliased && !f_.has_side_effects(i))) {
+      if (!needed || (aliased && !f_.has_side_effects(i) && !folded_loads_[i])) {
         for_each_value(dfg_, i, [&](Value v) { uses_[res(v)]--; });
         continue;
       }
