@@ -302,6 +302,9 @@ class Lowerer {
   // (so a trapping load may move: no store or other trap can come between), from a 64-bit
   // address: it can be `user`'s memory source operand.
   std::optional<Inst> foldable_float_load(Value v, Inst user, uint32_t bytes) const;
+  // Whether every instruction strictly between `from` and `to` (same block, in layout order)
+  // is pure or a load that is not also a store or call.
+  bool only_loads_between(Inst from, Inst to) const;
   // A whole-value load/store of type t (return areas, stack arguments).
   static void set_move_kind(MInst& m, ir::Type t) {
     if (t.is_vector()) { m.mn = Mn::kMovdqu; m.size = 16; }
@@ -406,6 +409,19 @@ Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
   return p;
 }
 
+bool Lowerer::only_loads_between(ir::Inst from, ir::Inst to) const {
+  for (Inst k = f_.layout.next_inst(from); k != to; k = f_.layout.next_inst(k)) {
+    if (!k.is_valid()) return false;
+    ir::Opcode op = dfg_[k].opcode;
+    // Other loads and pure operations may sit between; anything else (stores, calls, atomics,
+    // fences, possible traps) keeps the load where it is.
+    if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
   if (!user.is_valid() || (bytes != 4 && bytes != 8)) return std::nullopt;
   auto d = match(v, ir::Opcode::kLoad, true);
@@ -414,15 +430,7 @@ std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint3
   // A 64-bit address: amode() then emits nothing (an i32 one would need a zero-extension
   // ahead of the instruction already being built).
   if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
-  for (Inst k = f_.layout.next_inst(*d); k != user; k = f_.layout.next_inst(k)) {
-    if (!k.is_valid()) return std::nullopt;
-    ir::Opcode op = dfg_[k].opcode;
-    // Other loads and pure operations may sit between; anything else (stores, calls, atomics,
-    // fences, possible traps) keeps the load where it is.
-    if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
-      return std::nullopt;
-    }
-  }
+  if (!only_loads_between(*d, user)) return std::nullopt;
   return d;
 }
 
@@ -432,13 +440,7 @@ std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user,
   ir::Type t = ty(v);
   if ((t != ir::kF32 && t != ir::kF64) || t.bytes() != bytes) return std::nullopt;
   if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
-  for (Inst k = f_.layout.next_inst(*d); k != user; k = f_.layout.next_inst(k)) {
-    if (!k.is_valid()) return std::nullopt;
-    ir::Opcode op = dfg_[k].opcode;
-    if (f_.has_side_effects(k) && !(ir::can_load(op) && !ir::can_store(op) && !ir::is_call(op))) {
-      return std::nullopt;
-    }
-  }
+  if (!only_loads_between(*d, user)) return std::nullopt;
   return d;
 }
 
