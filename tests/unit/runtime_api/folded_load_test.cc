@@ -25,6 +25,9 @@ constexpr std::string_view kModule = R"((module
     (f32.mul (f32.load (local.get $a)) (local.get $x)))
   (func (export "sub") (param $x f64) (param $a i32) (result f64)
     (f64.sub (local.get $x) (f64.load (local.get $a))))
+  ;; xor r32, [a]; sub r32, [b + 8]
+  (func (export "mix") (param $x i32) (param $a i32) (param $b i32) (result i32)
+    (i32.sub (i32.xor (i32.load (local.get $a)) (local.get $x)) (i32.load offset=8 (local.get $b))))
 ))";
 
 class FoldedLoads : public ::testing::TestWithParam<environ::OptLevel> {};
@@ -73,6 +76,17 @@ TEST_P(FoldedLoads, ComputeTheSameValuesAndTrapAtTheLoad) {
   }
   Trap t;
   EXPECT_FALSE(mul32->call(std::vector<Val>{Val::f32(1.0f), Val::i32(65535)}, &t).ok());
+  EXPECT_EQ(t.message, "out of bounds memory access");
+  auto mix = inst->get_func("mix");
+  uint32_t p = 0xF0F0F0F0u, q = 5;
+  std::memcpy(base + 64, &p, 4);
+  std::memcpy(base + 80, &q, 4);
+  r = mix->call(std::vector<Val>{Val::i32(0x0F0F0F0F), Val::i32(64), Val::i32(72)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(static_cast<uint32_t>((*r)[0].i32()), 0xFFFFFFFFu - 5);
+  EXPECT_FALSE(mix->call(std::vector<Val>{Val::i32(0), Val::i32(64), Val::i32(65530)}, &t).ok());
+  EXPECT_EQ(t.message, "out of bounds memory access");
+  EXPECT_FALSE(mix->call(std::vector<Val>{Val::i32(0), Val::i32(65533), Val::i32(72)}, &t).ok());
   EXPECT_EQ(t.message, "out of bounds memory access");
   // The instance is healthy afterwards.
   r = sub->call(std::vector<Val>{Val::f64(1.0), Val::i32(16)});

@@ -382,7 +382,12 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
   };
   switch (m.op) {
     case Op::kAluRR:
-      as_->emit(m.mn, R(2, sz), R(1, sz));
+      if (m.flags & kFMemSrc) {  // a, address operands, d=a
+        trap_mem_site();
+        as_->emit(m.mn, R(n - 1, sz), mem(m, sz));
+      } else {
+        as_->emit(m.mn, R(2, sz), R(1, sz));
+      }
       break;
     case Op::kAluRI:
       as_->emit(m.mn, R(1, sz), Opnd::imm_(m.imm));

@@ -83,7 +83,7 @@ inline constexpr uint8_t kFCheckOvf = 16;  // div: MIN / -1 possible
 inline constexpr uint8_t kFSat = 32;       // cvt: saturating
 inline constexpr uint8_t kFTest = 64;      // compare is `test a, a` (cmp with zero) / select on c
 inline constexpr uint8_t kFCmpMem = 2;     // br_cmp: the second operand is memory at `mem`
-inline constexpr uint8_t kFMemSrc = 32;    // falu (scalar): the second operand is memory at `mem`
+inline constexpr uint8_t kFMemSrc = 32;    // falu (scalar), alu_rr: the second operand is memory at `mem`
 inline constexpr uint8_t kFTrap = 128;     // load/store may trap (heap_oob in aux)
 // Reused meanings for other kinds.
 inline constexpr uint8_t kFIndirect = 2;   // call: callee in operand 0

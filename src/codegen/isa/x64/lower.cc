@@ -302,6 +302,13 @@ class Lowerer {
   // (so a trapping load may move: no store or other trap can come between), from a 64-bit
   // address: it can be `user`'s memory source operand.
   std::optional<Inst> foldable_float_load(Value v, Inst user, uint32_t bytes) const;
+  // The same for a plain integer load of type t (i32/i64) as an ALU instruction's source.
+  std::optional<Inst> foldable_int_load(Value v, Inst user, ir::Type t) const;
+  // dst = op(a, [the load of b]) when b is a foldable integer load (see above); false if not.
+  bool alu_rm(Mn mn, uint8_t size, Value a, Value b, Value out, Inst user);
+  // Makes load `ld` (which defines b) m's memory source operand (kFMemSrc): its address
+  // operands, and its trap site when it may trap (then the walk drops the load itself).
+  void fold_load_source(MInst& m, Value b, Inst ld);
   // Whether every instruction strictly between `from` and `to` (same block, in layout order)
   // is pure or a load that is not also a store or call.
   bool only_loads_between(Inst from, Inst to) const;
@@ -442,6 +449,38 @@ std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user,
   if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
   if (!only_loads_between(*d, user)) return std::nullopt;
   return d;
+}
+
+std::optional<ir::Inst> Lowerer::foldable_int_load(ir::Value v, ir::Inst user, ir::Type t) const {
+  auto d = match(v, ir::Opcode::kLoad, true);
+  if (!d || uses_[res(v)] != 1 || ty(v) != t || (t != ir::kI32 && t != ir::kI64)) return std::nullopt;
+  if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
+  if (!only_loads_between(*d, user)) return std::nullopt;
+  return d;
+}
+
+bool Lowerer::alu_rm(Mn mn, uint8_t size, ir::Value a, ir::Value b, ir::Value out, ir::Inst user) {
+  if (a == b) return false;
+  auto ld = foldable_int_load(b, user, ty(out));
+  if (!ld) return false;
+  MInst& m = emit(Op::kAluRR, size);
+  m.mn = mn;
+  opnd(m, Operand::use(put(a)));
+  fold_load_source(m, b, *ld);
+  opnd(m, Operand::reuse_def(put(out), 0));
+  return true;
+}
+
+void Lowerer::fold_load_source(MInst& m, ir::Value b, ir::Inst ld) {
+  const ir::InstData& ldd = dfg_[ld];
+  m.flags |= kFMemSrc;
+  fold(b, {ldd.args[0]});
+  apply_amode(m, amode(ldd.args[0], ldd.offset()));
+  if (!ldd.mem_flags().notrap()) {
+    m.flags |= kFTrap;
+    m.aux = static_cast<uint32_t>(ir::TrapCode::kHeapOutOfBounds);
+    folded_loads_[ld] = 1;
+  }
 }
 
 Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, ir::Value a, ir::Value b, ir::Inst user) {
@@ -967,19 +1006,11 @@ Expected<void> Lowerer::lower_float(Inst i) {
       auto ld = a != b ? foldable_float_load(b, i, size) : std::nullopt;
       if (!ld && commutative && a != b && (ld = foldable_float_load(a, i, size))) std::swap(a, b);
       if (ld) {
-        const ir::InstData& ldd = dfg_[*ld];
         MInst& m = emit(Op::kFAlu, size);
         m.mn = mn;
-        m.flags |= kFMemSrc;
         opnd(m, Operand::use(put(a)));
-        fold(b, {ldd.args[0]});
-        apply_amode(m, amode(ldd.args[0], ldd.offset()));
+        fold_load_source(m, b, *ld);
         opnd(m, Operand::reuse_def(put(out), 0));
-        if (!ldd.mem_flags().notrap()) {
-          m.flags |= kFTrap;
-          m.aux = static_cast<uint32_t>(ir::TrapCode::kHeapOutOfBounds);
-          folded_loads_[*ld] = 1;
-        }
         return ok();
       }
     }
@@ -1175,6 +1206,7 @@ Expected<void> Lowerer::lower_int(Inst i) {
         opnd(m, Operand::def(put(out)));
         return ok();
       }
+      if (alu_rm(Mn::kSub, size, a, b, out, i)) return ok();
       alu_rr(Mn::kSub, size, put(a), put(b), put(out));
       return ok();
     }
@@ -1195,6 +1227,7 @@ Expected<void> Lowerer::lower_int(Inst i) {
         }
         return ok();
       }
+      if (alu_rm(mn, size, a, b, out, i) || alu_rm(mn, size, b, a, out, i)) return ok();
       alu_rr(mn, size, put(a), put(b), put(out));
       return ok();
     }
