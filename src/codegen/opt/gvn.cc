@@ -14,6 +14,7 @@
 // `a + b` and `b + a` or `a < b` and `b > a` meet.
 #include <vector>
 
+#include "codegen/opt/flat_table.h"
 #include "codegen/opt/passes.h"
 #include "codegen/opt/util.h"
 
@@ -54,62 +55,9 @@ bool commutative(Opcode op) {
   }
 }
 
-// The scoped table: open addressing with linear probing, sized once for every instruction of
-// the function (at most half full), so it never grows. Entries are removed in the reverse
-// order of insertion (leaving a dominator-tree scope), and that is what makes plain removal
-// correct without tombstones: a present entry probed past a slot only if that slot was taken
-// when it was inserted, by an entry that is older and therefore still present.
-//
-// The present entries are exactly a stack (`entries_`, newest last), so a slot holds only a
-// hash fragment and the entry's index: 8 bytes instead of a whole key, which keeps the table
-// small enough to clear cheaply for every run and to probe within the cache.
-class ScopedTable {
- public:
-  explicit ScopedTable(size_t max_entries) {
-    size_t cap = 16;
-    while (cap < 2 * max_entries) cap *= 2;
-    slots_.resize(cap);
-    mask_ = cap - 1;
-  }
-  // The instruction recorded for k, or records i for it (fresh = true).
-  Inst find_or_insert(const Key& k, Inst i, bool& fresh) {
-    const size_t h = KeyHash()(k);
-    const uint32_t tag = static_cast<uint32_t>(h >> 32);
-    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
-      Slot& slot = slots_[s];
-      if (slot.entry == 0) {
-        entries_.push_back({k, i, s});
-        slot = {tag, static_cast<uint32_t>(entries_.size())};
-        fresh = true;
-        return i;
-      }
-      if (slot.tag == tag && entries_[slot.entry - 1].key == k) {
-        fresh = false;
-        return entries_[slot.entry - 1].inst;
-      }
-    }
-  }
-  size_t size() const { return entries_.size(); }
-  // Removes the most recently inserted entry.
-  void pop_newest() {
-    slots_[entries_.back().slot] = Slot{};
-    entries_.pop_back();
-  }
-
- private:
-  struct Slot {
-    uint32_t tag = 0;    // high bits of the key's hash
-    uint32_t entry = 0;  // 1 + index into entries_; 0: empty
-  };
-  struct Entry {
-    Key key;
-    Inst inst;
-    size_t slot;
-  };
-  std::vector<Slot> slots_;
-  std::vector<Entry> entries_;
-  size_t mask_ = 0;
-};
+// The scoped table (flat_table.h): entries leave in reverse order of insertion, when the walk
+// leaves a dominator-tree scope.
+using ScopedTable = FlatTable<Key, Inst, KeyHash>;
 
 class Gvn {
  public:

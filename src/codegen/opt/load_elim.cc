@@ -13,6 +13,7 @@
 #include <cassert>
 #include <vector>
 
+#include "codegen/opt/flat_table.h"
 #include "codegen/opt/alias.h"
 #include "codegen/opt/passes.h"
 #include "codegen/opt/util.h"
@@ -51,53 +52,9 @@ struct Available {
   Block block;
 };
 
-// Open addressing with linear probing, sized once for every instruction of the function (at
-// most half full: each load or store adds at most one entry), never shrinking or growing. A
-// slot holds only a hash fragment and the index of its entry (8 bytes instead of a whole key),
-// which keeps the table cheap to clear for every run and compact to probe; the entries are
-// reserved up front, so references to them stay valid.
-class LoadTable {
- public:
-  explicit LoadTable(size_t max_entries) {
-    size_t cap = 16;
-    while (cap < 2 * max_entries) cap *= 2;
-    slots_.resize(cap);
-    mask_ = cap - 1;
-    entries_.reserve(max_entries);
-  }
-  // The entry for k; a new one (fresh = true) holds `init`.
-  Available& find_or_insert(const LoadKey& k, const Available& init, bool& fresh) {
-    const size_t h = LoadKeyHash()(k);
-    const uint32_t tag = static_cast<uint32_t>(h >> 32);
-    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
-      Slot& slot = slots_[s];
-      if (slot.entry == 0) {
-        assert(entries_.size() < entries_.capacity());
-        entries_.push_back({k, init});
-        slot = {tag, static_cast<uint32_t>(entries_.size())};
-        fresh = true;
-        return entries_.back().value;
-      }
-      if (slot.tag == tag && entries_[slot.entry - 1].key == k) {
-        fresh = false;
-        return entries_[slot.entry - 1].value;
-      }
-    }
-  }
-
- private:
-  struct Slot {
-    uint32_t tag = 0;    // high bits of the key's hash
-    uint32_t entry = 0;  // 1 + index into entries_; 0: empty
-  };
-  struct Entry {
-    LoadKey key;
-    Available value;
-  };
-  std::vector<Slot> slots_;
-  std::vector<Entry> entries_;
-  size_t mask_ = 0;
-};
+// The available loads and stored values by location (flat_table.h; each load or store adds
+// at most one entry).
+using LoadTable = FlatTable<LoadKey, Available, LoadKeyHash>;
 
 class LoadElim {
  public:

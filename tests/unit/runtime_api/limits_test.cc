@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "kiln_cli.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -545,35 +546,9 @@ INSTANTIATE_TEST_SUITE_P(OptLevels, LimitsTest,
 
 // ---- The CLI: kiln run -W ---------------------------------------------------------------------
 
-std::filesystem::path kiln_path() {
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  return self.parent_path().parent_path() / "kiln";
-}
-
-struct RunResult {
-  int status = -1;
-  bool signaled = false;
-  std::string output;  // stdout and stderr
-  double seconds = 0;
-};
-
-RunResult run_kiln(const std::vector<std::string>& args) {
-  std::string cmd = kiln_path().string();
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  RunResult r;
-  auto start = std::chrono::steady_clock::now();
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int st = pclose(p);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.signaled = WIFSIGNALED(st);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using testing::kiln_path;
+using testing::run_kiln;
+using testing::RunResult;
 
 class CliLimitsTest : public ::testing::Test {
  protected:

@@ -26,6 +26,7 @@
 #include "codegen/isa/x64/disasm.h"
 #include "codegen/isa/x64/lower.h"
 #include "codegen/pipeline/compile.h"
+#include "filetest_text.h"
 
 namespace kiln::codegen::x64 {
 namespace {
@@ -33,22 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 using ir::DataValue;
 
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',') { out.push_back(trim(cur)); cur.clear(); } else { cur += c; }
-  }
-  if (!trim(cur).empty()) out.push_back(trim(cur));
-  return out;
-}
+using filetest::split_commas;
+using filetest::trim;
 
 std::optional<DataValue> parse_value(const std::string& s, ir::Type t) {
   if (t == ir::kF32) {
@@ -181,19 +168,16 @@ struct Totals {
 
 class NativeFileTest : public ::testing::TestWithParam<std::string> {};
 
+// The .kir files with `; run:` lines.
 std::vector<std::string> list_files() {
   std::vector<std::string> out;
   fs::path root = fs::path(KILN_SOURCE_DIR) / "tests" / "filetests";
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".kir") {
-      std::ifstream in(e.path());
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().find("; run:") != std::string::npos) out.push_back(fs::relative(e.path(), root).string());
-    }
+  for (const std::string& f : filetest::list_kir_files()) {
+    std::ifstream in(root / f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().find("; run:") != std::string::npos) out.push_back(f);
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
