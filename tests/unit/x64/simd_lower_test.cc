@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "native_code.h"
 #include "codegen/ir/parser.h"
 #include "codegen/isa/x64/asm_adapter.h"
 #include "codegen/isa/x64/disasm.h"
@@ -15,35 +16,7 @@
 namespace kiln::codegen::x64 {
 namespace {
 
-// Executable copy of a compiled function (no relocations: the tests' functions make no calls).
-class Native {
- public:
-  explicit Native(const mach::CompiledCode& c) {
-    size_ = (c.code.size() + 4095) / 4096 * 4096;
-    // SAFETY: a fresh private anonymous mapping, filled before it becomes executable and never
-    // writable afterwards.
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    std::memcpy(p, c.code.data(), c.code.size());
-    if (mprotect(p, size_, PROT_READ | PROT_EXEC) != 0) {
-      munmap(p, size_);
-      return;
-    }
-    base_ = p;
-  }
-  ~Native() {
-    if (base_) munmap(base_, size_);
-  }
-  template <typename Fn>
-  Fn fn() const {
-    return reinterpret_cast<Fn>(base_);
-  }
-  bool ok() const { return base_ != nullptr; }
-
- private:
-  void* base_ = nullptr;
-  size_t size_ = 0;
-};
+using testing::Native;
 
 Expected<mach::CompiledCode> compile_text(const char* text, const CpuFeatures& cpu,
                                           std::string* vcode = nullptr) {
