@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "epoch_ticker.h"
 #include "kiln_cli.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
@@ -246,18 +247,11 @@ TEST_P(LimitsTest, EpochInterruptsASpinningGuestFromAnotherThread) {
   Instance inst = instantiate(store, m, &linker);
   for (const char* fn : {"spin", "spin_calling"}) {
     store.set_epoch_deadline(1);
-    std::atomic<bool> done{false};
-    std::thread ticker([&] {
-      std::this_thread::sleep_for(20ms);
-      // Keep ticking until the guest noticed (a late start must not hang the test).
-      while (!done.load()) {
-        engine.increment_epoch();
-        std::this_thread::sleep_for(5ms);
-      }
-    });
-    Trap t = trap_of(inst, fn);
-    done = true;
-    ticker.join();
+    Trap t;
+    {
+      testing::EpochTicker ticker(engine, 20ms, 5ms);
+      t = trap_of(inst, fn);
+    }
     EXPECT_EQ(t.message, "interrupt") << fn;
     EXPECT_EQ(t.code, environ::TrapCode::kInterrupt) << fn;
   }
@@ -299,16 +293,11 @@ TEST_P(LimitsTest, EpochCallbackDecidesToContinueOrTrap) {
     if (++calls == 4) return std::nullopt;
     return 1;  // one more tick
   });
-  std::atomic<bool> done{false};
-  std::thread ticker([&] {
-    while (!done.load()) {
-      engine.increment_epoch();
-      std::this_thread::sleep_for(2ms);
-    }
-  });
-  Trap t = trap_of(inst, "spin");
-  done = true;
-  ticker.join();
+  Trap t;
+  {
+    testing::EpochTicker ticker(engine, 0ms, 2ms);
+    t = trap_of(inst, "spin");
+  }
   EXPECT_EQ(t.message, "interrupt");
   EXPECT_EQ(calls, 4);
   // Back to trapping at the deadline without a callback.

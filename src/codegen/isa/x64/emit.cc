@@ -12,6 +12,16 @@
 // padded with multi-byte NOPs, so a hot loop's fetch and branch-prediction behaviour does not
 // depend on where unrelated code before it happens to end.
 //
+// Dispatch duplication ("threading"): a jump to a short chain of blocks that ends in a jump-table
+// dispatch (a br_table, e.g. an interpreter's `loop { switch (code[pc]) ... }` header) is
+// replaced by a copy of that chain, so each predecessor ends in its own indirect jump, which
+// the CPU predicts from that site's own history instead of sharing one jump between every
+// case. Code after register allocation is copied as is: at the jump, registers and spill
+// slots hold exactly what the chain expects on entry, the copy's conditional branches leave to
+// the same blocks (only fall-through between the chain's blocks continues in the copy), and
+// every copy gets its own trap sites. Chains with calls are not copied, nor are jumps from
+// cold blocks; the chain and the number of copies are bounded (kMaxDupInsts, kMaxDupCopies).
+//
 // Emission runs twice when relaxing: the first pass uses rel32 for every forward branch and
 // records distances; the second uses rel8 where the first pass's distance (plus the bytes the
 // short form saves, plus 15 bytes for every loop-header alignment in between, whose padding
@@ -130,9 +140,19 @@ class Emitter {
   std::vector<bool> trivial_;
   std::vector<uint32_t> next_real_;  // per block: the first later block that is not trivial
   static constexpr uint32_t kNoBlock = UINT32_MAX;
+  static constexpr uint32_t kNoLabel = UINT32_MAX;
   uint32_t fall_block_ = kNoBlock;  // the block the current block's terminator runs into
-  std::vector<uint32_t> inst_first_op_;
-  std::vector<uint32_t> edits_begin_;  // per program point index (2 per inst)
+  std::vector<uint32_t> inst_first_op_;  // per inst: its first operand's allocation index
+  std::vector<uint32_t> edits_begin_;    // per inst: its first allocator edit (ra_.edits index)
+  // Per block: the number of blocks in the dispatch chain starting there (0: not copied).
+  std::vector<uint8_t> dup_chain_;
+  static constexpr uint32_t kMaxDupInsts = 32;    // instructions and edits in one chain
+  static constexpr uint32_t kMaxDupCopies = 64;   // copies per function
+  static constexpr uint32_t kMaxDupBlocks = 4;
+  uint32_t dup_copies_ = 0;
+  void find_dispatch_chains();
+  Expected<void> emit_block_insts(uint32_t b);
+  Expected<void> emit_dispatch_copy(uint32_t b);
 
   // Per pass.
   std::vector<uint32_t> block_labels_;
@@ -819,6 +839,10 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     case Op::kJump:
       if (is_next(vb.succs[0])) {
         fall_block_ = vb.succs[0];
+      } else if (uint32_t t = resolved_[vb.succs[0]];
+                 dup_chain_[t] && !vb.cold && dup_copies_ < kMaxDupCopies) {
+        ++dup_copies_;
+        return emit_dispatch_copy(t);
       } else {
         jmp(block_label(vb.succs[0]));
       }
@@ -858,8 +882,9 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       as_->emit(Mn::kCmp, R(0, m.size2), Opnd::imm_(static_cast<int64_t>(table.size())));
       jcc(Cond::kAe, def);
       // The index register is a zero-extended copy made for this branch: clobbering it is fine.
-      uint32_t tl = as_->new_label();
-      table_labels_.push_back(tl);
+      // Copies of this dispatch (see the top of the file) share its table.
+      uint32_t& tl = table_labels_[m.aux];
+      if (tl == kNoLabel) tl = as_->new_label();
       Opnd sc = Opnd::gp(reg::kScratch, 8);
       as_->emit(Mn::kLea, sc, Opnd::rip(0, tl));
       as_->emit(Mn::kMovsxd, R(0, 8), Opnd::mem(4, reg::kScratch, 0, hw(0), 2));
@@ -1000,6 +1025,74 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
   return ok();
 }
 
+// A chain is blocks b, b+1, ... (none a lone jump, none cold) whose terminators are compare
+// branches with b+1.. as one target, ending in a br_table with a table; no calls or returns.
+void Emitter::find_dispatch_chains() {
+  size_t nb = vc_.blocks.size();
+  dup_chain_.assign(nb, 0);
+  for (size_t b = 1; b < nb; ++b) {
+    uint32_t insts = 0;
+    for (uint32_t x = static_cast<uint32_t>(b), len = 1; x < nb && len <= kMaxDupBlocks;
+         x = next_real_[x], ++len) {
+      const VBlock& xb = vc_.blocks[x];
+      if (xb.cold || trivial_[x] || xb.end == xb.first) break;
+      bool simple = true;
+      for (uint32_t i = xb.first; i < xb.end; ++i) {
+        Op op = vc_.insts[i].op;
+        simple &= op != Op::kCall && op != Op::kTailCall && op != Op::kRet;
+      }
+      insts += xb.end - xb.first + (edits_begin_[xb.end] - edits_begin_[xb.first]);
+      if (!simple || insts > kMaxDupInsts) break;
+      const MInst& term = vc_.insts[xb.end - 1];
+      if (term.op == Op::kBrTable) {
+        if (!vc_.jump_tables[term.aux].empty()) dup_chain_[b] = static_cast<uint8_t>(len);
+        break;
+      }
+      // Continue only into the next block (past lone jumps), by falling through a compare
+      // branch.
+      uint32_t next = next_real_[x];
+      if ((term.op != Op::kBrCmp && term.op != Op::kBrTest) || next >= nb) break;
+      if (resolved_[xb.succs[0]] != next && resolved_[xb.succs[1]] != next) break;
+    }
+  }
+}
+
+// The instructions of block b with the allocator's edits, as the main loop emits them.
+Expected<void> Emitter::emit_block_insts(uint32_t b) {
+  const VBlock& vb = vc_.blocks[b];
+  uint32_t e = edits_begin_[vb.first];
+  for (uint32_t i = vb.first; i < vb.end; ++i) {
+    first_op_ = inst_first_op_[i];
+    while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && !ra_.edits[e].point.after) {
+      KILN_TRY(emit_edit(ra_.edits[e++]));
+    }
+    KILN_TRY(emit_inst(i));
+    bool term = i + 1 == vb.end;
+    while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && ra_.edits[e].point.after) {
+      if (term) return Error(ErrorKind::kOther, "x64 emit: allocator edit after a terminator");
+      KILN_TRY(emit_edit(ra_.edits[e++]));
+    }
+  }
+  return ok();
+}
+
+// Emits a copy of the dispatch chain starting at block b in place of a jump to it.
+Expected<void> Emitter::emit_dispatch_copy(uint32_t b) {
+  uint32_t saved_block = cur_block_;
+  uint32_t x = b;
+  for (uint32_t k = 0; k < dup_chain_[b]; ++k, x = next_real_[x]) {
+    cur_block_ = x;
+    fall_block_ = kNoBlock;
+    KILN_TRY(emit_block_insts(x));
+    if (k + 1 < dup_chain_[b] && (fall_block_ == kNoBlock || resolved_[fall_block_] != next_real_[x])) {
+      return Error(ErrorKind::kOther, "x64 emit: dispatch chain does not fall through");
+    }
+  }
+  cur_block_ = saved_block;
+  fall_block_ = kNoBlock;
+  return ok();
+}
+
 Expected<void> Emitter::pass(Assembler& as, bool record) {
   as_ = &as;
   record_ = record;
@@ -1007,7 +1100,8 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
   block_labels_.clear();
   const_labels_.clear();
   trap_labels_.clear();
-  table_labels_.clear();
+  table_labels_.assign(vc_.jump_tables.size(), kNoLabel);
+  dup_copies_ = 0;
   traps_.clear();
   relocs_.clear();
   consts_ = vc_.consts;
@@ -1017,34 +1111,16 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
 
   prologue();
   bool falls = true;
-  size_t e = 0;
-  uint32_t op_index = 0;
   for (uint32_t b = 0; b < vc_.blocks.size(); ++b) {
     cur_block_ = b;
-    const VBlock& vb = vc_.blocks[b];
     if (loop_header_[b] && !trivial_[b]) {
       as.align_code(16);
       if (record_) align_offsets_.push_back(as.offset());
     }
     as.bind(block_labels_[b]);
-    if (trivial_[b] && !falls) {
-      op_index += static_cast<uint32_t>(vc_.insts[vb.first].ops.size());
-      continue;
-    }
+    if (trivial_[b] && !falls) continue;
     fall_block_ = kNoBlock;
-    for (uint32_t i = vb.first; i < vb.end; ++i) {
-      first_op_ = op_index;
-      op_index += static_cast<uint32_t>(vc_.insts[i].ops.size());
-      while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && !ra_.edits[e].point.after) {
-        KILN_TRY(emit_edit(ra_.edits[e++]));
-      }
-      KILN_TRY(emit_inst(i));
-      bool term = i + 1 == vb.end;
-      while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && ra_.edits[e].point.after) {
-        if (term) return Error(ErrorKind::kOther, "x64 emit: allocator edit after a terminator");
-        KILN_TRY(emit_edit(ra_.edits[e++]));
-      }
-    }
+    KILN_TRY(emit_block_insts(b));
     // Whether control may run off the end of this block into block b + 1 itself. When it
     // runs on to a later block, the lone jumps in between are skipped.
     falls = fall_block_ == b + 1;
@@ -1063,14 +1139,15 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
       as.embed(bytes.data(), bytes.size());
     }
   }
-  if (!table_labels_.empty()) {
+  bool any_table = false;
+  for (uint32_t tl : table_labels_) any_table |= tl != kNoLabel;
+  if (any_table) {
     as.align(4);
-    size_t t = 0;
-    for (const MInst& m : vc_.insts) {
-      if (m.op != Op::kBrTable || vc_.jump_tables[m.aux].empty()) continue;
-      uint32_t tl = table_labels_[t++];
+    for (size_t t = 0; t < table_labels_.size(); ++t) {
+      uint32_t tl = table_labels_[t];
+      if (tl == kNoLabel) continue;
       as.bind(tl);
-      for (uint32_t target : vc_.jump_tables[m.aux]) as.embed_label_delta(block_label(target), tl);
+      for (uint32_t target : vc_.jump_tables[t]) as.embed_label_delta(block_label(target), tl);
     }
   }
   return ok();
@@ -1108,6 +1185,17 @@ Expected<mach::CompiledCode> Emitter::run() {
   for (size_t b = nb; b-- > 1;) {
     next_real_[b - 1] = trivial_[b] ? next_real_[b] : static_cast<uint32_t>(b);
   }
+  size_t ni = vc_.insts.size();
+  inst_first_op_.assign(ni + 1, 0);
+  for (size_t i = 0; i < ni; ++i) {
+    inst_first_op_[i + 1] = inst_first_op_[i] + static_cast<uint32_t>(vc_.insts[i].ops.size());
+  }
+  edits_begin_.assign(ni + 1, static_cast<uint32_t>(ra_.edits.size()));
+  for (size_t k = ra_.edits.size(); k-- > 0;) {
+    if (ra_.edits[k].point.inst < ni) edits_begin_[ra_.edits[k].point.inst] = static_cast<uint32_t>(k);
+  }
+  for (size_t i = ni; i-- > 0;) edits_begin_[i] = std::min(edits_begin_[i], edits_begin_[i + 1]);
+  find_dispatch_chains();
 
   loop_header_.assign(nb, false);
   for (size_t b = 0; b < nb; ++b) {
