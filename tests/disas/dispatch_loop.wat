@@ -33,75 +33,79 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0xe0
-;;   14: xor ecx, ecx
-;;   16: mov rsi, qword ptr [rdi + 0x20]
-;;   1a: mov rax, qword ptr [rsi]
-;;   1d: cmp rax, qword ptr [rdi + 0x28]
-;;   21: jae 0xbc
-;;   27: mov r8, qword ptr [rdi + 0x38]
-;;   2b: nop dword ptr [rax + rax]
-;;   30: mov rax, qword ptr [rsi]
-;;   33: cmp rax, qword ptr [rdi + 0x28]
-;;   37: jae 0xce
-;;   3d: mov eax, edx
-;;   3f: movzx eax, byte ptr [r8 + rax]
-;;   44: mov eax, eax
-;;   46: cmp rax, 3
-;;   4a: jae 0xb7
-;;   4c: lea r11, [rip + 0x91]
-;;   53: movsxd rax, dword ptr [r11 + rax*4]
-;;   57: add rax, r11
-;;   5a: jmp rax
-;;   5c: shl ecx, 1
-;;   5e: lea edx, [rdx + 1]
-;;   61: mov rax, qword ptr [rsi]
-;;   64: cmp rax, qword ptr [rdi + 0x28]
-;;   68: jae 0xce
-;;   6a: mov eax, edx
-;;   6c: movzx eax, byte ptr [r8 + rax]
-;;   71: mov eax, eax
-;;   73: cmp rax, 3
-;;   77: jae 0xb7
-;;   79: lea r11, [rip + 0x64]
-;;   80: movsxd rax, dword ptr [r11 + rax*4]
-;;   84: add rax, r11
-;;   87: jmp rax
-;;   89: lea ecx, [rcx + 1]
-;;   8c: lea edx, [rdx + 1]
-;;   8f: mov rax, qword ptr [rsi]
-;;   92: cmp rax, qword ptr [rdi + 0x28]
-;;   96: jae 0xce
-;;   98: mov eax, edx
-;;   9a: movzx eax, byte ptr [r8 + rax]
-;;   9f: mov eax, eax
-;;   a1: cmp rax, 3
-;;   a5: jae 0xb7
-;;   a7: lea r11, [rip + 0x36]
-;;   ae: movsxd rax, dword ptr [r11 + rax*4]
-;;   b2: add rax, r11
-;;   b5: jmp rax
-;;   b7: mov rax, rcx
-;;   ba: pop rbp
-;;   bb: ret
-;;   bc: mov rax, qword ptr [rdi + 0x10]
-;;   c0: mov rax, qword ptr [rax + 0x88]
-;;   c7: call rax
-;;   c9: jmp 0x27
-;;   ce: mov rax, qword ptr [rdi + 0x10]
-;;   d2: mov rax, qword ptr [rax + 0x88]
-;;   d9: call rax
-;;   db: jmp 0x3d
-;;   e0: ud2
-;;   e2: int3
-;;   e3: int3
-;;   e4: sar edi, cl
-;;   e6: .byte 0xff
-;;   e7: jmp qword ptr [rbp + 0x78ffffff]
-;;   ed: .byte 0xff
-;;   ee: .byte 0xff
-;;   ef: .byte 0xff
-;;   trap 0x3f: HeapOutOfBounds
-;;   trap 0x6c: HeapOutOfBounds
-;;   trap 0x9a: HeapOutOfBounds
-;;   trap 0xe0: StackOverflow
+;;    e: jb 0xf0
+;;   14: mov rcx, qword ptr [rdi + 0x20]
+;;   18: xor esi, esi
+;;   1a: mov rax, qword ptr [rdi + 0x20]
+;;   1e: mov rax, qword ptr [rax]
+;;   21: cmp rax, qword ptr [rdi + 0x28]
+;;   25: jae 0xcc
+;;   2b: mov r8, qword ptr [rdi + 0x38]
+;;   2f: mov rax, rsi
+;;   32: mov rsi, rdx
+;;   35: mov rdx, rax
+;;   38: nop dword ptr [rax + rax]
+;;   40: mov rax, qword ptr [rcx]
+;;   43: cmp rax, qword ptr [rdi + 0x28]
+;;   47: jae 0xde
+;;   4d: mov eax, esi
+;;   4f: movzx eax, byte ptr [r8 + rax]
+;;   54: mov eax, eax
+;;   56: cmp rax, 3
+;;   5a: jae 0xc7
+;;   5c: lea r11, [rip + 0x91]
+;;   63: movsxd rax, dword ptr [r11 + rax*4]
+;;   67: add rax, r11
+;;   6a: jmp rax
+;;   6c: shl edx, 1
+;;   6e: lea esi, [rsi + 1]
+;;   71: mov rax, qword ptr [rcx]
+;;   74: cmp rax, qword ptr [rdi + 0x28]
+;;   78: jae 0xde
+;;   7a: mov eax, esi
+;;   7c: movzx eax, byte ptr [r8 + rax]
+;;   81: mov eax, eax
+;;   83: cmp rax, 3
+;;   87: jae 0xc7
+;;   89: lea r11, [rip + 0x64]
+;;   90: movsxd rax, dword ptr [r11 + rax*4]
+;;   94: add rax, r11
+;;   97: jmp rax
+;;   99: lea edx, [rdx + 1]
+;;   9c: lea esi, [rsi + 1]
+;;   9f: mov rax, qword ptr [rcx]
+;;   a2: cmp rax, qword ptr [rdi + 0x28]
+;;   a6: jae 0xde
+;;   a8: mov eax, esi
+;;   aa: movzx eax, byte ptr [r8 + rax]
+;;   af: mov eax, eax
+;;   b1: cmp rax, 3
+;;   b5: jae 0xc7
+;;   b7: lea r11, [rip + 0x36]
+;;   be: movsxd rax, dword ptr [r11 + rax*4]
+;;   c2: add rax, r11
+;;   c5: jmp rax
+;;   c7: mov rax, rdx
+;;   ca: pop rbp
+;;   cb: ret
+;;   cc: mov rax, qword ptr [rdi + 0x10]
+;;   d0: mov rax, qword ptr [rax + 0x88]
+;;   d7: call rax
+;;   d9: jmp 0x2b
+;;   de: mov rax, qword ptr [rdi + 0x10]
+;;   e2: mov rax, qword ptr [rax + 0x88]
+;;   e9: call rax
+;;   eb: jmp 0x4d
+;;   f0: ud2
+;;   f2: int3
+;;   f3: int3
+;;   f4: sar edi, cl
+;;   f6: .byte 0xff
+;;   f7: jmp qword ptr [rbp + 0x78ffffff]
+;;   fd: .byte 0xff
+;;   fe: .byte 0xff
+;;   ff: .byte 0xff
+;;   trap 0x4f: HeapOutOfBounds
+;;   trap 0x7c: HeapOutOfBounds
+;;   trap 0xaa: HeapOutOfBounds
+;;   trap 0xf0: StackOverflow

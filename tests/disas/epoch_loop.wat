@@ -23,32 +23,32 @@
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x71
-;;   10: xor ecx, ecx
-;;   12: mov rsi, qword ptr [rdi + 0x20]
-;;   16: mov rax, qword ptr [rsi]
-;;   19: cmp rax, qword ptr [rdi + 0x28]
-;;   1d: jae 0x53
-;;   1f: mov r8, qword ptr [rdi + 0x38]
-;;   23: mov r9, rcx
-;;   26: nop word ptr [rax + rax]
-;;   2f: nop
-;;   30: mov rax, qword ptr [rsi]
+;;   14: mov rcx, qword ptr [rdi + 0x20]
+;;   18: xor esi, esi
+;;   1a: mov rax, qword ptr [rdi + 0x20]
+;;   1e: mov rax, qword ptr [rax]
+;;   21: cmp rax, qword ptr [rdi + 0x28]
+;;   25: jae 0x53
+;;   27: mov r8, qword ptr [rdi + 0x38]
+;;   2b: mov r9, rsi
+;;   2e: nop
+;;   30: mov rax, qword ptr [rcx]
 ;;   33: cmp rax, qword ptr [rdi + 0x28]
 ;;   37: jae 0x62
 ;;   39: cmp r9d, edx
 ;;   3c: jae 0x4e
 ;;   3e: mov eax, r9d
 ;;   41: mov eax, dword ptr [r8 + rax*4]
-;;   45: lea ecx, [rcx + rax]
+;;   45: lea esi, [rsi + rax]
 ;;   48: lea r9d, [r9 + 1]
 ;;   4c: jmp 0x30
-;;   4e: mov rax, rcx
+;;   4e: mov rax, rsi
 ;;   51: pop rbp
 ;;   52: ret
 ;;   53: mov rax, qword ptr [rdi + 0x10]
 ;;   57: mov rax, qword ptr [rax + 0x88]
 ;;   5e: call rax
-;;   60: jmp 0x1f
+;;   60: jmp 0x27
 ;;   62: mov rax, qword ptr [rdi + 0x10]
 ;;   66: mov rax, qword ptr [rax + 0x88]
 ;;   6d: call rax

@@ -10,6 +10,8 @@
 #include "codegen/pipeline/compile.h"
 #include "codegen/translate/nan_canonicalize.h"
 #include "codegen/translate/translate.h"
+#include "environ/builtins.h"
+#include "environ/vmoffsets.h"
 
 namespace kiln::codegen::driver {
 namespace {
@@ -25,6 +27,15 @@ Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptio
     // vmctx -> VMStoreContext* -> stack_limit (environ/README.md: the prologue check).
     p.stack_limit_path = {static_cast<int32_t>(environ::VMOffsets::store_context()),
                           static_cast<int32_t>(environ::VMStoreContextLayout::stack_limit())};
+  }
+  if (o.tunables.epoch_interruption) {
+    // The translator checks at function entry; the loop headers get theirs after the mid-end.
+    static const opt::EpochChecks kEpochChecks = {
+        static_cast<int32_t>(environ::VMOffsets::epoch_counter()),
+        static_cast<int32_t>(environ::VMOffsets::epoch_deadline()),
+        static_cast<int32_t>(environ::VMOffsets::builtins()),
+        static_cast<int32_t>(static_cast<uint32_t>(environ::BuiltinIndex::kNewEpochPreserveAll) * 8)};
+    p.epoch_checks = &kEpochChecks;
   }
   return p;
 }

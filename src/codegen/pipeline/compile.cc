@@ -9,6 +9,7 @@
 #include "codegen/ir/verifier.h"
 #include "codegen/isa/x64/emit.h"
 #include "codegen/isa/x64/lower.h"
+#include "codegen/opt/epoch_checks.h"
 #include "codegen/opt/loops.h"
 #include "codegen/opt/passes.h"
 #include "codegen/regalloc/regalloc.h"
@@ -88,6 +89,17 @@ Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Functio
     } else {
       lap.to(st.optimize_ns);
     }
+  }
+  if (options.epoch_checks) {
+    // After the mid-end, so that the loop passes see loops without checks (epoch_checks.h).
+    ir::Function* target = owned ? owned : optimized ? &*optimized : &optimized.emplace(input);
+    opt::place_epoch_checks(*target, *options.epoch_checks);
+    lap.to(st.optimize_ns);
+    if (options.verify) {
+      KILN_TRY(ir::verify_function(*target));
+      lap.skip();
+    }
+    f = target;
   }
   x64::LowerOptions lo;
   lo.cpu = options.cpu;

@@ -174,9 +174,9 @@ void FuelEpochInstrumentation::after_op(Opcode op) {
   if (fuel_) load_fuel();
 }
 
+// Epoch checks at loop headers are placed after the mid-end (opt/epoch_checks.h).
 void FuelEpochInstrumentation::loop_header() {
   if (fuel_) check_fuel();
-  if (epoch_) check_epoch();
 }
 
 void FuelEpochInstrumentation::function_exit() {

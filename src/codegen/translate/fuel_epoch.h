@@ -13,11 +13,12 @@
 // graph passes a loop header or a function entry, so a guest runs at most one straight-line
 // run of code past its budget.
 //
-// Epochs. At function entry and at every loop header the engine's epoch counter (through its
-// address in the vmctx, which LICM hoists) is compared with the store's deadline, which the
-// store mirrors into every instance's vmctx (VMOffsets::epoch_deadline) and which is loaded
-// at each check rather than kept in a variable: no register and no loop block parameter hold
-// it. When the epoch has reached the deadline the slow path calls new_epoch, which returns at
+// Epochs. At function entry the engine's epoch counter (through its address in the vmctx) is
+// compared with the store's deadline, which the store mirrors into every instance's vmctx
+// (VMOffsets::epoch_deadline) and which is loaded at each check rather than kept in a
+// variable: no register and no loop block parameter hold it. The same check at every loop
+// header is not made here but placed by the compile pipeline after the mid-end, on the loops
+// that are left (opt/epoch_checks.h), so that loop optimisations see loops without it. When the epoch has reached the deadline the slow path calls new_epoch, which returns at
 // once when the host already extended the deadline, else applies the store's policy (trap
 // Interrupt, or a callback's new deadline, written back to the store and every vmctx).
 //
@@ -56,7 +57,7 @@ class FuelEpochInstrumentation {
   void before_op(wasm::Opcode op);
   // After translating reachable operator `op`: reloads the variables after calls.
   void after_op(wasm::Opcode op);
-  // In a loop header, before its body: checks both limits.
+  // In a loop header, before its body: checks fuel (epochs: see the top of the file).
   void loop_header();
   // Translation went unreachable (code after a branch, a trap): nothing is pending.
   void became_unreachable() { pending_fuel_ = 0; }
