@@ -1084,8 +1084,13 @@ Expected<void> Emitter::emit_dispatch_copy(uint32_t b) {
     cur_block_ = x;
     fall_block_ = kNoBlock;
     KILN_TRY(emit_block_insts(x));
-    if (k + 1 < dup_chain_[b] && (fall_block_ == kNoBlock || resolved_[fall_block_] != next_real_[x])) {
-      return Error(ErrorKind::kOther, "x64 emit: dispatch chain does not fall through");
+    if (fall_block_ == kNoBlock) break;
+    // The copy continues with the chain's next block only where the original falls into it;
+    // where a branch chose to fall into another block (both targets were "next"), the copy
+    // jumps there and ends.
+    if (k + 1 == dup_chain_[b] || resolved_[fall_block_] != next_real_[x]) {
+      jmp(block_label(fall_block_));
+      break;
     }
   }
   cur_block_ = saved_block;
