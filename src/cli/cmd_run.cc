@@ -40,6 +40,8 @@ struct RunArgs {
   uint64_t bench_reps = 0;
   // --bench-hooks: host functions bench.start/bench.end that time the region between them.
   bool bench_hooks = false;
+  // --profile=perfmap: write /tmp/perf-PID.map for `perf report` (Config::profiling).
+  bool perfmap = false;
   bool help = false;
   // --preload NAME=FILE, in command-line order.
   std::vector<std::pair<std::string, std::string>> preloads;
@@ -98,6 +100,22 @@ std::optional<RunArgs> parse_args(const CommandContext& ctx) {
       }
     } else if (arg == "--bench-hooks") {
       a.bench_hooks = true;
+    } else if (arg == "--profile" || arg.starts_with("--profile=")) {
+      std::string_view what;
+      if (arg == "--profile") {
+        if (i + 1 >= ctx.args.size()) {
+          ctx.err << "Error: --profile needs a strategy (perfmap)\n";
+          return std::nullopt;
+        }
+        what = ctx.args[++i];
+      } else {
+        what = arg.substr(10);
+      }
+      if (what != "perfmap") {
+        ctx.err << "Error: --profile `" << what << "`: the supported strategy is perfmap\n";
+        return std::nullopt;
+      }
+      a.perfmap = true;
     } else if (arg.starts_with("--bench=")) {
       std::string_view n = arg.substr(8);
       auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), a.bench_reps);
@@ -303,13 +321,14 @@ int run_run(const CommandContext& ctx) {
     return kExitOk;
   }
   if (!args) {
-    ctx.err << "usage: kiln run [-O opt-level=0|2] [--invoke NAME] [--bench=REPS] [--bench-hooks] [--preload NAME=FILE] [--target-features=SPEC] [-W KEY=VALUE] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
+    ctx.err << "usage: kiln run [-O opt-level=0|2] [--invoke NAME] [--bench=REPS] [--bench-hooks] [--profile=perfmap] [--preload NAME=FILE] [--target-features=SPEC] [-W KEY=VALUE] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
     return kExitUsage;
   }
   runtime::Config config;
   config.opt_level = args->opt_level;
   config.target_features = args->target_features;
   config.verify = std::getenv("KILN_VERIFY") != nullptr;  // debugging: IR verifier + regalloc checker
+  if (args->perfmap) config.profiling = runtime::Config::ProfilingStrategy::kPerfMap;
   // Benchmarks time compilation: the cache is off for them unless asked for.
   if ((args->bench_hooks || args->bench_reps != 0) && !args->precompiled.cache) args->precompiled.cache = false;
   if (Expected<void> r = apply_wasm_options(args->wasm, config); !r) {

@@ -45,6 +45,13 @@ struct Config {
   // (vm::ModuleMemoryImages::build); false: always copy the segments at instantiation.
   bool memory_init_cow = true;
 
+  // ---- Profiling. kPerfMap: every module's compiled functions are appended, as they are
+  // loaded, to /tmp/perf-PID.map ("ADDRESS SIZE NAME" in hex, the format `perf report` reads
+  // for JIT code), so `perf record` samples in Wasm code resolve to function names. Wasmtime's
+  // `--profile perfmap`.
+  enum class ProfilingStrategy : uint8_t { kNone, kPerfMap };
+  ProfilingStrategy profiling = ProfilingStrategy::kNone;
+
   // Execution limits (Wasmtime's names), shorthands for the tunables they set.
   // Compiled code meters fuel (Store::set_fuel / get_fuel).
   Config& consume_fuel(bool on) {

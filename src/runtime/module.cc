@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <thread>
+
+#include <unistd.h>
 
 #include "runtime/artifact.h"
 #include "runtime/vm/code_memory.h"
@@ -15,6 +18,39 @@
 #include "wasm/validator.h"
 
 namespace kiln::runtime {
+
+namespace {
+
+// Config::ProfilingStrategy::kPerfMap: appends the module's functions to /tmp/perf-PID.map.
+// One write per module under a process-wide lock, so concurrent loads never interleave lines.
+// Profiling is best effort: a file that cannot be written is skipped, not an error.
+void maybe_write_perf_map(const Engine& engine, const Module& m) {
+  if (engine.config().profiling != Config::ProfilingStrategy::kPerfMap) return;
+  static std::mutex mu;
+  std::string lines;
+  std::span<const uint32_t> offsets = m.code_function_offsets();
+  std::span<const uint32_t> sizes = m.code_function_sizes();
+  const uint8_t* text = m.code_text().data();
+  for (size_t i = 0; i < offsets.size() && i < sizes.size(); ++i) {
+    uint32_t index = m.wasm().num_imported_funcs + static_cast<uint32_t>(i);
+    std::optional<std::string> name = m.func_name(index);
+    char head[64];
+    std::snprintf(head, sizeof head, "%llx %x ",
+                  static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(text + offsets[i])), sizes[i]);
+    lines += head;
+    lines += name ? "wasm::" + *name : "wasm[" + std::to_string(index) + "]";
+    lines += '\n';
+  }
+  char path[64];
+  std::snprintf(path, sizeof path, "/tmp/perf-%d.map", static_cast<int>(getpid()));
+  std::lock_guard<std::mutex> lock(mu);
+  if (std::FILE* f = std::fopen(path, "a")) {
+    std::fwrite(lines.data(), 1, lines.size(), f);
+    std::fclose(f);
+  }
+}
+
+}  // namespace
 
 struct Module::Inner {
   Engine engine;
@@ -99,6 +135,7 @@ Expected<Module> Module::from_validated(const Engine& engine, wasm::Module modul
   }
   Module out;
   out.inner_ = std::move(inner);
+  maybe_write_perf_map(engine, out);
   (void)out.memory_images();  // lay the images out at load time, not at first instantiation
   return out;
 }
@@ -194,6 +231,7 @@ Expected<Module> Module::deserialize(const Engine& engine, std::span<const uint8
   KILN_ASSIGN_OR_RETURN(Module m, load_artifact(engine, bytes, nullptr, inner));
   m.inner_ = std::move(inner);
   (void)m.memory_images();  // as from_validated does: images laid out at load time
+  maybe_write_perf_map(engine, m);
   return m;
 }
 
@@ -204,6 +242,7 @@ Expected<Module> Module::deserialize_file(const Engine& engine, const std::strin
   if (!m) return Error(m.error().kind(), path + ": " + m.error().message());
   m->inner_ = std::move(inner);
   (void)m->memory_images();
+  maybe_write_perf_map(engine, *m);
   return m;
 }
 
