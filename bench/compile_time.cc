@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/driver/bulk_memory.h"
 #include "codegen/ir/printer.h"
 #include "codegen/isa/x64/disasm.h"
 #include "codegen/opt/passes.h"
@@ -94,6 +95,9 @@ bool compile_module(const Input& in, int opt_level, Times& t, std::vector<FuncTi
   // The prologue check the runtime compiles (driver/compiler.cc); its offsets do not matter
   // for speed.
   options.stack_limit_path = {0, 0};
+  // The memories for the loop idiom pass, as the runtime's driver gives them.
+  codegen::driver::WasmBulkMemory bulk_memory(*m, *offsets, tunables);
+  options.bulk_memory = &bulk_memory;
   t.decode += thread_ns() - t0;
   for (uint32_t k = 0; k < m->num_defined_funcs(); ++k) {
     if (dump >= 0 && k != dump) continue;
@@ -112,7 +116,7 @@ bool compile_module(const Input& in, int opt_level, Times& t, std::vector<FuncTi
       std::printf("=== IR\n%s", codegen::ir::print_function(*ir).c_str());
       if (opt_level > 0) {
         codegen::ir::Function o = *ir;
-        codegen::opt::optimize(o);
+        codegen::opt::optimize(o, nullptr, &bulk_memory);
         std::printf("=== optimized IR\n%s", codegen::ir::print_function(o).c_str());
       }
     }

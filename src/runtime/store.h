@@ -236,7 +236,7 @@ class StoreLimits : public ResourceLimiter {
 // What the store does when the epoch reaches its deadline: continue for `ticks` more epochs
 // (a value), or trap "interrupt" (nullopt). Runs on the thread executing the guest, possibly
 // between two iterations of a loop that was optimised as if no call were there
-// (codegen/opt/epoch_checks.h): it may read the guest's state, but writes to the guest's
+// (codegen/opt/limit_checks.h): it may read the guest's state, but writes to the guest's
 // memory or globals are not guaranteed to be seen by the interrupted loop.
 using EpochDeadlineCallback = std::function<std::optional<uint64_t>(Store& store)>;
 

@@ -46,9 +46,9 @@
 ;;   65: call rcx
 ;;   67: mov rcx, qword ptr [rdi + 8]
 ;;   6b: mov rcx, qword ptr [rcx + 8]
-;;   6f: mov rsi, rax
-;;   72: mov rax, rcx
-;;   75: mov rcx, rsi
+;;   6f: mov rsi, rcx
+;;   72: mov rcx, rax
+;;   75: mov rax, rsi
 ;;   78: jmp 0x30
 ;;   7a: mov rsi, qword ptr [rdi + 8]
 ;;   7e: mov qword ptr [rsi + 8], rax

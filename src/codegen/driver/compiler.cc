@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "codegen/driver/bulk_memory.h"
 #include "codegen/pipeline/compile.h"
 #include "codegen/translate/nan_canonicalize.h"
 #include "codegen/translate/translate.h"
@@ -36,6 +37,16 @@ Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptio
         static_cast<int32_t>(environ::VMOffsets::builtins()),
         static_cast<int32_t>(static_cast<uint32_t>(environ::BuiltinIndex::kNewEpochPreserveAll) * 8)};
     p.epoch_checks = &kEpochChecks;
+  }
+  if (o.tunables.consume_fuel) {
+    // Fuel is charged per block by the translator; the loop headers' checks come after the
+    // mid-end.
+    static const opt::FuelChecks kFuelChecks = {
+        static_cast<int32_t>(environ::VMOffsets::store_context()),
+        static_cast<int32_t>(environ::VMStoreContextLayout::fuel_consumed()),
+        static_cast<int32_t>(environ::VMOffsets::builtins()),
+        static_cast<int32_t>(static_cast<uint32_t>(environ::BuiltinIndex::kOutOfGasPreserveAll) * 8)};
+    p.fuel_checks = &kFuelChecks;
   }
   return p;
 }
@@ -89,6 +100,8 @@ Expected<environ::CompiledFunction> X64Compiler::compile_function(
   if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);
   auto po = pipeline_options(env.options, true);
   if (!po) return po.error();
+  WasmBulkMemory bulk_memory(env.module, env.offsets, env.options.tunables);
+  po->bulk_memory = &bulk_memory;
   auto cc = pipeline::compile(std::move(*ir), *po);  // the IR is not needed afterwards
   if (!cc) return compile_error("compiling function " + std::to_string(func), cc.error(), func);
   return convert(std::move(*cc), &env.module);

@@ -9,6 +9,12 @@
 //     RPO walks), so a bounded number of rounds keeps the whole pipeline near-linear.
 //  3. LICM once the loops are clean, then one more round to clean up after it (hoisted
 //     instructions may now meet equal ones outside the loop; empty preheaders fold away).
+//  4. Loop idiom recognition (bulk fills and copies) on the same clean loops, before
+//     vectorisation (a loop that is a memset/memmove is best run as one), then a round to fold
+//     its guard; the scalar loop it keeps as the fallback may still be vectorised.
+//  5. Loop vectorisation last, on clean loops whose invariants (heap base, row pointers) are
+//     already hoisted into preheaders, where its guard uses them; a round after it folds the
+//     guard's constants and shares its address arithmetic (GVN).
 // A pass whose last run changed nothing is not run again until another pass has changed the
 // function (Pipeline::run): late in a round, most passes find nothing new.
 #include <time.h>
@@ -16,6 +22,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "codegen/opt/loop_idiom.h"
 #include "codegen/opt/passes.h"
 
 namespace kiln::codegen::opt {
@@ -92,12 +99,12 @@ class Pipeline {
 }  // namespace
 
 const char* OptimizeStats::pass_name(int p) {
-  static const char* const kNames[kNumPasses] = {"simplify", "gvn", "load_elim",
-                                                 "branch_fold", "dce", "licm"};
+  static const char* const kNames[kNumPasses] = {"simplify", "gvn",  "load_elim", "branch_fold",
+                                                 "dce",      "licm", "vectorize", "loop_idiom"};
   return p >= 0 && p < kNumPasses ? kNames[p] : "?";
 }
 
-void optimize(ir::Function& f, OptimizeStats* stats) {
+void optimize(ir::Function& f, OptimizeStats* stats, const BulkMemory* memory) {
   OptimizeStats local;
   OptimizeStats& st = stats ? *stats : local;
   bool timed = st.timed;
@@ -114,6 +121,12 @@ void optimize(ir::Function& f, OptimizeStats* stats) {
     ++st.rounds;
     p.round();
   }
+  if (memory && p.run(OptimizeStats::kLoopIdiom, [memory](ir::Function& fn, CfgCache& c) {
+        return cached::recognize_loop_idioms(fn, c, *memory);
+      })) {
+    p.round();
+  }
+  if (p.run(OptimizeStats::kVectorize, Pipeline::pass(cached::vectorize_loops))) p.round();
 }
 
 }  // namespace kiln::codegen::opt

@@ -65,6 +65,10 @@ bool eliminate_redundant_loads(ir::Function& f);
 // removal (branch_fold.cc).
 bool fold_branches(ir::Function& f);
 
+// Vectorises counted single-block loops over linear memory with 128-bit vectors behind a
+// runtime guard, keeping the scalar loop for the remainder and as the fallback (vectorize.cc).
+bool vectorize_loops(ir::Function& f);
+
 // The same passes over a CfgCache shared with the passes before and after them (the
 // optimize() pipeline). Separate names, so that the plain passes stay unambiguous function
 // pointers.
@@ -75,6 +79,7 @@ bool global_value_numbering(ir::Function& f, CfgCache& cache);
 bool hoist_loop_invariants(ir::Function& f, CfgCache& cache);
 bool eliminate_redundant_loads(ir::Function& f, CfgCache& cache);
 bool fold_branches(ir::Function& f, CfgCache& cache);
+bool vectorize_loops(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
 // What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
@@ -83,7 +88,9 @@ bool fold_branches(ir::Function& f, CfgCache& cache);
 struct OptimizeStats {
   uint32_t rounds = 0;
   bool timed = false;
-  enum Pass { kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kNumPasses };
+  enum Pass {
+    kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kNumPasses
+  };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something
   static const char* pass_name(int p);
@@ -92,6 +99,9 @@ struct OptimizeStats {
 // The -O2 mid-end pipeline (optimize.cc): cleanup, then rounds of simplify, GVN, load
 // elimination and branch folding to a fixed point (bounded), LICM once loops are clean, a
 // final round, and DCE.
-void optimize(ir::Function& f, OptimizeStats* stats = nullptr);
+// `memory` describes the producer's memories for loop idiom recognition (loop_idiom.h); without
+// it that pass does not run.
+class BulkMemory;
+void optimize(ir::Function& f, OptimizeStats* stats = nullptr, const BulkMemory* memory = nullptr);
 
 }  // namespace kiln::codegen::opt

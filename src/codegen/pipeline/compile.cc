@@ -9,7 +9,7 @@
 #include "codegen/ir/verifier.h"
 #include "codegen/isa/x64/emit.h"
 #include "codegen/isa/x64/lower.h"
-#include "codegen/opt/epoch_checks.h"
+#include "codegen/opt/limit_checks.h"
 #include "codegen/opt/loops.h"
 #include "codegen/opt/passes.h"
 #include "codegen/regalloc/regalloc.h"
@@ -63,7 +63,7 @@ Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Functio
     ir::Function* target = owned;
     if (!target) target = &optimized.emplace(input);
     st.opt.timed = debug != nullptr;
-    opt::optimize(*target, &st.opt);
+    opt::optimize(*target, &st.opt, options.bulk_memory);
     lap.to(st.optimize_ns);
     if (options.verify) {
       KILN_TRY(ir::verify_function(*target));
@@ -90,10 +90,11 @@ Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Functio
       lap.to(st.optimize_ns);
     }
   }
-  if (options.epoch_checks) {
-    // After the mid-end, so that the loop passes see loops without checks (epoch_checks.h).
+  if (options.epoch_checks || options.fuel_checks) {
+    // After the mid-end, so that the loop passes see loops without checks (limit_checks.h).
     ir::Function* target = owned ? owned : optimized ? &*optimized : &optimized.emplace(input);
-    opt::place_epoch_checks(*target, *options.epoch_checks);
+    if (options.fuel_checks) KILN_TRY(opt::place_fuel_checks(*target, *options.fuel_checks));
+    if (options.epoch_checks) opt::place_epoch_checks(*target, *options.epoch_checks);
     lap.to(st.optimize_ns);
     if (options.verify) {
       KILN_TRY(ir::verify_function(*target));

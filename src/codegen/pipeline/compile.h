@@ -9,7 +9,7 @@
 #include "codegen/ir/function.h"
 #include "codegen/isa/x64/cpu.h"
 #include "codegen/mach/compiled_code.h"
-#include "codegen/opt/epoch_checks.h"
+#include "codegen/opt/limit_checks.h"
 #include "codegen/opt/passes.h"
 #include "support/error.h"
 
@@ -24,9 +24,15 @@ struct CompileOptions {
   // loaded through the function's vmctx parameter along these offsets. Empty: no check.
   std::vector<int32_t> stack_limit_path;
   bool relax_branches = true;
+  // The producer's memories, for the mid-end's loop idiom pass (opt/loop_idiom.h); null: the
+  // pass does not run. Must outlive the compile() call.
+  const opt::BulkMemory* bulk_memory = nullptr;
   // Epoch interruption: where the checks at loop headers find the counter, the deadline and
-  // the new_epoch builtin (opt/epoch_checks.h), placed after the mid-end; null: no checks.
+  // the new_epoch builtin (opt/limit_checks.h), placed after the mid-end; null: no checks.
   const opt::EpochChecks* epoch_checks = nullptr;
+  // Fuel metering: where the checks at loop headers find the store's fuel counter and the
+  // out_of_gas builtin (opt/limit_checks.h), placed after the mid-end; null: no checks.
+  const opt::FuelChecks* fuel_checks = nullptr;
 };
 
 // Per-phase thread CPU time (nanoseconds) and sizes of one compile() call, for compile-speed

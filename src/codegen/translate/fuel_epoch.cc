@@ -174,10 +174,9 @@ void FuelEpochInstrumentation::after_op(Opcode op) {
   if (fuel_) load_fuel();
 }
 
-// Epoch checks at loop headers are placed after the mid-end (opt/epoch_checks.h).
-void FuelEpochInstrumentation::loop_header() {
-  if (fuel_) check_fuel();
-}
+// The checks at loop headers, of fuel and epochs, are placed after the mid-end
+// (opt/limit_checks.h); the fuel the loop entry costs was flushed by before_op.
+void FuelEpochInstrumentation::loop_header() {}
 
 void FuelEpochInstrumentation::function_exit() {
   if (!fuel_) return;

@@ -9,18 +9,20 @@
 // and added to the variable in one `iadd` at every operator that ends a basic block (branches,
 // if/else/end, loop entry, calls, return, unreachable), so each straight-line run is charged
 // once, exactly. The variable is checked (>= 0: call out_of_gas, which refuels or traps
-// OutOfFuel) at function entry and at every loop header: every cycle of the control flow
-// graph passes a loop header or a function entry, so a guest runs at most one straight-line
-// run of code past its budget.
+// OutOfFuel) at function entry here, and at the head of every loop the optimizer leaves by
+// the compile pipeline (opt/limit_checks.h: the variable is then a loop header parameter
+// stepped by constants): every cycle of the control flow graph passes a checked loop header or
+// a function entry, so a guest runs at most one straight-line run of code past its budget.
 //
 // Epochs. At function entry the engine's epoch counter (through its address in the vmctx) is
 // compared with the store's deadline, which the store mirrors into every instance's vmctx
 // (VMOffsets::epoch_deadline) and which is loaded at each check rather than kept in a
 // variable: no register and no loop block parameter hold it. The same check at every loop
 // header is not made here but placed by the compile pipeline after the mid-end, on the loops
-// that are left (opt/epoch_checks.h), so that loop optimisations see loops without it. When the epoch has reached the deadline the slow path calls new_epoch, which returns at
-// once when the host already extended the deadline, else applies the store's policy (trap
-// Interrupt, or a callback's new deadline, written back to the store and every vmctx).
+// that are left (opt/limit_checks.h), so that loop optimisations see loops without it. When
+// the epoch has reached the deadline the slow path calls new_epoch, which returns at once when
+// the host already extended the deadline, else applies the store's policy (trap Interrupt, or
+// a callback's new deadline, written back to the store and every vmctx).
 //
 // Slow paths are cold blocks (ir::Layout::set_cold), laid out after the hot code so that a
 // passing check falls through; they reload what they need from the vmctx. They

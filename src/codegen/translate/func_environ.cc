@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "codegen/opt/vectorize.h"
 #include "environ/func_table.h"
 
 namespace kiln::codegen::translate {
@@ -67,6 +68,10 @@ Value FuncEnvironment::memory_base(uint32_t mem) {
   bool fixed = environ::memory_style(mt, env_.tunables) == environ::MemoryStyle::kStatic;
   return load_vm(ir::kI64, def, off + off32(environ::VMMemoryDefinitionLayout::base()), fixed);
 }
+
+// The loop vectoriser finds a heap's length next to its base pointer (opt/vectorize.h).
+static_assert(environ::VMMemoryDefinitionLayout::current_length() ==
+              environ::VMMemoryDefinitionLayout::base() + opt::kHeapLengthAfterBase);
 
 Value FuncEnvironment::memory_length(uint32_t mem) {
   int32_t off = 0;

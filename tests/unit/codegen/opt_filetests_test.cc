@@ -7,7 +7,8 @@
 //  - handles `test pass <name> [<name>...]` files: only the named passes run, in order, with
 //    the verifier after each, and the `; check:` block after each function is the expected
 //    output (KILN_BLESS=1 rewrites it). Pass names: simplify, gvn, licm, load_elim,
-//    branch_fold, dce, preheaders.
+//    branch_fold, dce, preheaders, loop_idiom (with the memories of loop_idiom_memory.h),
+//    vectorize.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,8 +23,10 @@
 #include "codegen/ir/parser.h"
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
+#include "codegen/opt/loop_idiom.h"
 #include "codegen/opt/loops.h"
 #include "filetest_text.h"
+#include "loop_idiom_memory.h"
 #include "codegen/opt/passes.h"
 
 namespace kiln::codegen::opt {
@@ -44,6 +47,9 @@ const std::map<std::string, std::function<bool(Function&)>>& pass_table() {
       {"branch_fold", fold_branches},
       {"dce", eliminate_dead_code},
       {"preheaders", ensure_preheaders},
+      {"vectorize", vectorize_loops},
+      {"loop_idiom",
+       [](Function& f) { return recognize_loop_idioms(f, idiom_test::FiletestBulkMemory()); }},
   };
   return t;
 }

@@ -11,8 +11,9 @@
 
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
-#include "codegen/opt/epoch_checks.h"
+#include "codegen/opt/limit_checks.h"
 #include "codegen/translate/fuel_epoch.h"
+#include "environ/vmoffsets.h"
 #include "harness.h"
 
 namespace kiln::codegen::translate::testing {
@@ -47,12 +48,21 @@ std::string ir_of(bool fuel, bool epochs, bool optimize, uint32_t func) {
   auto r = h.load(kModule, optimize, t);  // verifies each function, before and after opt
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
   if (!r.ok()) return "";
+  // The loop headers' checks, as the compile pipeline places them after the mid-end.
   ir::Function f = h.function(func);
-  if (epochs) {
-    opt::place_epoch_checks(f, opt::EpochChecks{0x20, 0x28, 0x10, 0x88});
-    auto v = ir::verify_function(f);
-    EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().message());
+  if (fuel) {
+    auto placed = opt::place_fuel_checks(
+        f, opt::FuelChecks{static_cast<int32_t>(environ::VMOffsets::store_context()),
+                           static_cast<int32_t>(environ::VMStoreContextLayout::fuel_consumed()), 0x10, 0x80});
+    EXPECT_TRUE(placed.ok()) << (placed.ok() ? "" : placed.error().message());
   }
+  if (epochs) {
+    opt::place_epoch_checks(f, opt::EpochChecks{static_cast<int32_t>(environ::VMOffsets::epoch_counter()),
+                                                static_cast<int32_t>(environ::VMOffsets::epoch_deadline()),
+                                                0x10, 0x88});
+  }
+  auto v = ir::verify_function(f);
+  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().message());
   return ir::print_function(f);
 }
 
@@ -70,15 +80,15 @@ TEST(FuelEpoch, NothingIsEmittedWhenDisabled) {
 TEST(FuelEpoch, OneSlowPathPerCheck) {
   struct Case {
     uint32_t func;
-    size_t checks;  // function entry + loop headers
-    size_t epoch_checks_opt;  // -O2: the loops of `nested` never loop and are folded away
+    size_t checks;      // function entry + loop headers
+    size_t checks_opt;  // -O2: the loops of `nested` never loop and are folded away
   } cases[] = {{0, 1, 1}, {1, 2, 2}, {2, 3, 1}};
   for (bool opt : {false, true}) {
     for (const Case& c : cases) {
-      size_t epochs = opt ? c.epoch_checks_opt : c.checks;
-      EXPECT_EQ(count(ir_of(true, false, opt, c.func), "call_indirect"), c.checks) << c.func;
-      EXPECT_EQ(count(ir_of(false, true, opt, c.func), "call_indirect"), epochs) << c.func;
-      EXPECT_EQ(count(ir_of(true, true, opt, c.func), "call_indirect"), c.checks + epochs) << c.func;
+      size_t n = opt ? c.checks_opt : c.checks;
+      EXPECT_EQ(count(ir_of(true, false, opt, c.func), "call_indirect"), n) << c.func;
+      EXPECT_EQ(count(ir_of(false, true, opt, c.func), "call_indirect"), n) << c.func;
+      EXPECT_EQ(count(ir_of(true, true, opt, c.func), "call_indirect"), 2 * n) << c.func;
     }
   }
 }
