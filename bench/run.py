@@ -71,6 +71,10 @@ def parse_args():
     p.add_argument("--kiln", help="kiln executable (default: BUILD/kiln)")
     p.add_argument("--node", default="node", help="node executable (default: node on PATH)")
     p.add_argument("--reps", type=int, default=5, help="timed calls per kernel and engine (default 5)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="processes per kernel and engine, run interleaved across the engines so that "
+                        "a noisy period does not fall on one engine only; the statistic is taken over "
+                        "the calls of all rounds (default 3)")
     p.add_argument("--stat", choices=["best", "median"], default="best",
                    help="which of the REPS times to report (default best)")
     p.add_argument("--scale", type=float, default=1.0, help="multiply every kernel's default n")
@@ -90,8 +94,8 @@ def parse_args():
                    help="compile throughput with one compiler thread each (node --single-threaded, "
                         "kiln compile -j1), the issue 8 measure")
     args = p.parse_args()
-    if args.reps < 1 or args.compile_reps < 1:
-        p.error("--reps and --compile-reps must be at least 1")
+    if args.reps < 1 or args.compile_reps < 1 or args.rounds < 1:
+        p.error("--reps, --rounds and --compile-reps must be at least 1")
     if args.scale <= 0:
         p.error("--scale must be positive")
     if args.build is None:
@@ -268,7 +272,8 @@ def bench_kernels(args, kiln, failures, record):
     engines = [e for e in ("native", "v8", "v8-opt", "kiln") if e in args.engines]
     if "kiln" in engines and kiln.run_skip:
         print(f"Kiln column skipped: {kiln.run_skip}")
-    print(f"kernels: {args.reps} calls each, {args.stat} call time reported; ratios are engine/native\n")
+    print(f"kernels: {args.rounds} rounds of {args.reps} calls each (one process per round and engine, "
+          f"engines interleaved), {args.stat} call time reported; ratios are engine/native\n")
     rows, ratio_cols = [], {"v8": [], "v8-opt": [], "kiln": [], "kiln/v8-opt": []}
     kiln_per_process = False
     for name in args.kernels:
@@ -277,7 +282,10 @@ def bench_kernels(args, kiln, failures, record):
         wasm = os.path.join(kernel_dir, name + ".wasm")
         native = os.path.join(kernel_dir, name + ".native")
         times, results, notes, wrong = {}, {}, [], set()
-        for engine in engines:
+        calls, failed = {}, set()
+        for engine in [e for _ in range(args.rounds) for e in engines]:
+            if engine in failed:
+                continue
             if sys.stderr.isatty():
                 print(f"\r\033[K[{name} on {engine}]", end="", file=sys.stderr, flush=True)
             try:
@@ -299,10 +307,19 @@ def bench_kernels(args, kiln, failures, record):
                 print(f"ERROR: {name} on {engine}: {e}", file=sys.stderr)
                 failures.append(f"{name}/{engine}: failed")
                 notes.append(f"{engine} failed")
+                failed.add(engine)
+                calls.pop(engine, None)
+                results.pop(engine, None)
                 continue
-            times[engine] = summarize(t, args.stat)
+            if engine in results and results[engine] != r:
+                msg = f"kernel {name} n={n}: {engine} returned {r} and {results[engine]} in different rounds"
+                print("ERROR: " + msg, file=sys.stderr)
+                failures.append(msg)
+            calls.setdefault(engine, []).extend(t)
             results[engine] = r
-            record.setdefault("kernels", {}).setdefault(name, {"n": n})[engine] = {"times": t, "result": r}
+        for engine, t in calls.items():
+            times[engine] = summarize(t, args.stat)
+            record.setdefault("kernels", {}).setdefault(name, {"n": n})[engine] = {"times": t, "result": results[engine]}
         if sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr, flush=True)
         reference = results.get("native", next(iter(results.values()), None))
