@@ -123,16 +123,6 @@ Expected<void> LinearMemory::discard_image() {
   return {};
 }
 
-uint8_t* LinearMemory::base() const {
-  // The definition is written under grow_mutex_; readers on other threads (shared memories)
-  // only need a consistent word, and shared memories never change `base`.
-  return def_->base;
-}
-
-uint64_t LinearMemory::byte_size() const {
-  return std::atomic_ref<uint64_t>(def_->current_length).load(std::memory_order_acquire);
-}
-
 void LinearMemory::bind(VMMemoryDefinition* slot) {
   std::lock_guard<std::mutex> lock(grow_mutex_);
   *slot = *def_;

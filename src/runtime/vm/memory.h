@@ -16,6 +16,7 @@
 // and reloads `base` after any call. Shared memories never move: they reserve their maximum.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,8 +85,13 @@ class LinearMemory {
   // The largest size this memory may reach, in bytes (type, index space and store limits).
   uint64_t max_bytes() const { return max_bytes_; }
 
-  uint8_t* base() const;
-  uint64_t byte_size() const;
+  // Inline: the bulk-memory builtins (memory.copy/fill, and the loop idiom pass's calls) read
+  // both on every call. The definition is written under grow_mutex_; readers on other threads
+  // (shared memories) only need a consistent word, and shared memories never change `base`.
+  uint8_t* base() const { return def_->base; }
+  uint64_t byte_size() const {
+    return std::atomic_ref<uint64_t>(def_->current_length).load(std::memory_order_acquire);
+  }
   uint64_t size_pages() const { return byte_size() / page_size_; }
 
   // memory.grow: returns the old size in pages, or UINT64_MAX (-1 in Wasm) when the memory
