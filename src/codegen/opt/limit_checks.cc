@@ -20,7 +20,10 @@ using ir::InstData;
 using ir::Value;
 
 // Blocks entered by a retreating edge of a depth-first search from the entry, in the order
-// the search first meets those edges (deterministic: successors in CFG order).
+// the search first meets those edges (deterministic: successors in CFG order). Edges out of
+// cold blocks do not count: cold blocks are the translator's slow paths, which run once and
+// return to the code they left; one (a lazily initialised funcref table entry) returns by
+// jumping back to reload the entry, a cycle that runs at most twice (limit_checks.h).
 std::vector<Block> retreating_targets(const ir::Function& f, const ir::ControlFlowGraph& cfg) {
   size_t nb = f.dfg.num_blocks();
   std::vector<uint8_t> state(nb, 0);  // 0: unseen, 1: on the search path, 2: finished
@@ -39,6 +42,7 @@ std::vector<Block> retreating_targets(const ir::Function& f, const ir::ControlFl
       continue;
     }
     Block s = succs[next++];
+    if (state[s.index()] == 1 && f.layout.is_cold(b)) continue;
     if (state[s.index()] == 0) {
       state[s.index()] = 1;
       stack.push_back({s, 0});

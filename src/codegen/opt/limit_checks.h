@@ -4,7 +4,10 @@
 // the control flow graph. The translator checks at function entry (and charges fuel, exactly,
 // per basic block); these passes, run after the mid-end (and at -O0 too), check at the head of
 // every loop that is left: the target of every retreating edge of a depth-first search from the
-// entry. Every cycle contains a retreating edge, reducible or not, so no cycle escapes a check.
+// entry. Every cycle contains a retreating edge, reducible or not, so no cycle escapes a check,
+// except cycles closed from a cold block: cold blocks are only the translator's slow paths,
+// which are bounded (the lazy funcref-table path jumps back to reload the entry the builtin
+// just wrote, or traps: at most two rounds), and no pass moves a Wasm loop's back edge into one.
 // Placing the checks after optimisation means the loop passes see loops without them: a fill
 // loop that became a bulk fill has no header left to check (the bulk operation is bounded, like
 // memory.fill; its fuel is charged in full, the check after it sees it), a vectorised loop

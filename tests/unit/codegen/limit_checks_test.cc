@@ -101,6 +101,40 @@ block3:
   EXPECT_EQ(count(text, "call_indirect"), 1u) << text;
 }
 
+// A cycle closed from a cold block (the translator's lazy funcref-table path: the slow block
+// calls the builtin and jumps back to reload the entry) is bounded and gets no check; the same
+// cycle closed from a hot block does.
+TEST(EpochChecks, CyclesClosedFromColdSlowPathsAreNotChecked) {
+  constexpr std::string_view kReload = R"(function %f(i64 vmctx, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    jump block1
+block1:
+    v2 = load.i64 notrap aligned v1
+    v3 = iconst.i64 1
+    v4 = icmp ugt v2, v3
+    brif v4, block3, block2
+block2:
+    jump block1
+block3:
+    return v2
+})";
+  for (bool cold : {true, false}) {
+    auto f = ir::parse_function(kReload);
+    ASSERT_TRUE(f.ok()) << f.error().to_string();
+    ir::Block slow;
+    for (ir::Block b : f->layout.blocks()) {
+      if (ir::print_function(*f).find("block" + std::to_string(b.index()) + ":\n    jump block1") !=
+          std::string::npos) {
+        slow = b;
+      }
+    }
+    ASSERT_TRUE(slow.is_valid());
+    f->layout.set_cold(slow, cold);
+    EXPECT_EQ(opt::place_epoch_checks(*f, kWhere), cold ? 0u : 1u) << "cold " << cold;
+    EXPECT_TRUE(ir::verify_function(*f).ok());
+  }
+}
+
 TEST(EpochChecks, NoVmctxParameterMeansNoChecks) {
   EXPECT_EQ(place(self_loop(false)).first, 0u);
   EXPECT_EQ(place(self_loop(true)).first, 1u);

@@ -235,6 +235,33 @@ TEST_P(LimitsTest, FuelIsSharedByEveryInstanceOfTheStore) {
   EXPECT_EQ(trap_of(insts[1], "add").message, "all fuel consumed");
 }
 
+// call_indirect through a lazily initialised table: its slow path jumps back to reload the
+// entry, a bounded cycle that gets no loop-header check (opt/limit_checks.h); the Wasm loop
+// around it still does. Found by the -O0/-O2 differential fuzzer with fuel on.
+TEST_P(LimitsTest, FuelMetersLoopsAroundLazyTableCalls) {
+  Engine engine = make_engine({.fuel = true});
+  Store store(engine);
+  Module m = compile(engine, R"((module
+    (type $t (func (result i32)))
+    (table 2 funcref)
+    (elem (i32.const 0) $a $b)
+    (func $a (result i32) i32.const 1)
+    (func $b (result i32) i32.const 2)
+    (func (export "sum") (param $n i32) (result i32) (local $s i32)
+      (loop $l
+        (local.set $s (i32.add (local.get $s)
+          (call_indirect (type $t) (i32.and (local.get $n) (i32.const 1)))))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $s))))");
+  ASSERT_TRUE(store.set_fuel(1'000'000).ok());
+  Instance inst = instantiate(store, m);
+  auto r = call(inst, "sum", {Val::i32(10)});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].i32(), 15);
+  ASSERT_TRUE(store.set_fuel(50).ok());
+  EXPECT_EQ(trap_of(inst, "sum", {Val::i32(1'000'000)}).message, "all fuel consumed");
+}
+
 // ---- Epochs -------------------------------------------------------------------------------------
 
 TEST_P(LimitsTest, EpochInterruptsASpinningGuestFromAnotherThread) {
