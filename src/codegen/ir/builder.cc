@@ -213,13 +213,14 @@ Inst FunctionBuilder::ins(const InstData& d) {
   f_.dfg.make_inst_results(i);
   f_.layout.append_inst(i, current_);
   if (is_branch(d.opcode)) {
-    std::vector<Block> seen;
-    for (BlockCall* bc : f_.dfg.branch_targets(i)) {
-      if (std::find(seen.begin(), seen.end(), bc->block) != seen.end()) continue;
-      seen.push_back(bc->block);
-      assert(!sealed_.contains(bc->block) && "branch to a sealed block");
-      preds_[bc->block].push_back({current_, i});
-    }
+    std::vector<Block>& seen = seen_targets_;
+    seen.clear();
+    f_.dfg.for_each_branch_target(i, [&](const BlockCall& bc) {
+      if (std::find(seen.begin(), seen.end(), bc.block) != seen.end()) return;
+      seen.push_back(bc.block);
+      assert(!sealed_.contains(bc.block) && "branch to a sealed block");
+      preds_[bc.block].push_back({current_, i});
+    });
   }
   return i;
 }

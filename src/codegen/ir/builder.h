@@ -106,6 +106,7 @@ class FunctionBuilder {
   std::vector<NonlocalCall> nl_calls_;
   std::vector<Value> nl_results_, nl_pred_values_;
   std::vector<Block> nl_chain_;
+  std::vector<Block> seen_targets_;  // scratch of ins(): the distinct targets of a branch
   EntitySet<Block> nl_visited_;
 };
 

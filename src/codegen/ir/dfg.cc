@@ -1,6 +1,7 @@
 // codegen/ir/dfg.cc: DataFlowGraph: instructions, results, values, aliases, block parameters.
 #include "codegen/ir/dfg.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace kiln::codegen::ir {
@@ -28,6 +29,12 @@ std::string ExternalName::to_string() const {
 
 Inst DataFlowGraph::make_inst(const InstData& data) {
   Inst i = insts_.push(data);
+  // Grown geometrically here: SecondaryMap::operator[] grows to exactly index + 1, an
+  // out-of-line vector::resize for every new instruction. The entries past the last
+  // instruction hold the default (no results), which is what reading them gives anyway.
+  if (i.index() >= results_.size()) {
+    results_.resize(std::max<size_t>(size_t{i.index()} + 1, results_.size() * 2));
+  }
   results_[i] = ValueList();
   return i;
 }

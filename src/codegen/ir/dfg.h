@@ -100,6 +100,23 @@ class DataFlowGraph {
   // The branch targets of an instruction (jump, brif, br_table's default and table).
   std::vector<BlockCall*> branch_targets(Inst i);
   std::vector<const BlockCall*> branch_targets(Inst i) const;
+  // Calls f(BlockCall&) on each of them in the same order, without building a list.
+  template <typename F>
+  void for_each_branch_target(Inst i, F&& f) {
+    InstData& d = insts_[i];
+    switch (d.format()) {
+      case InstFormat::kJump: f(d.dest[0]); break;
+      case InstFormat::kBrif: f(d.dest[0]); f(d.dest[1]); break;
+      case InstFormat::kBranchTable:
+        if (jump_tables.is_valid(d.jump_table())) {
+          JumpTableData& jt = jump_tables[d.jump_table()];
+          f(jt.default_target);
+          for (BlockCall& bc : jt.targets) f(bc);
+        }
+        break;
+      default: break;
+    }
+  }
 
   // --- results ---
   // Computes the result types of an instruction from its opcode, controlling type, operand

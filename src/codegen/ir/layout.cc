@@ -1,9 +1,22 @@
 // codegen/ir/layout.cc: block and instruction order as linked lists.
 #include "codegen/ir/layout.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace kiln::codegen::ir {
+
+namespace {
+
+// Makes room for entity k in a SecondaryMap, growing it geometrically: its operator[] grows to
+// exactly index + 1, an out-of-line vector::resize for every new instruction. Entries past the
+// last one hold the default (not in the layout), which is what reading them gives anyway.
+template <typename Map, typename K>
+void grow_for(Map& m, K k) {
+  if (k.index() >= m.size()) m.resize(std::max<size_t>(size_t{k.index()} + 1, m.size() * 2));
+}
+
+}  // namespace
 
 void Layout::append_block(Block b) {
   assert(!is_block_inserted(b));
@@ -46,6 +59,7 @@ void Layout::remove_block(Block b) {
 }
 
 void Layout::append_inst(Inst i, Block b) {
+  grow_for(insts_, i);
   assert(is_block_inserted(b) && !insts_[i].block);
   BlockNode& bn = blocks_[b];
   InstNode& n = insts_[i];
@@ -57,6 +71,7 @@ void Layout::append_inst(Inst i, Block b) {
 }
 
 void Layout::insert_inst_before(Inst i, Inst before) {
+  grow_for(insts_, i);
   Block b = insts_[before].block;
   assert(b && !insts_[i].block);
   Inst prev = insts_[before].prev;

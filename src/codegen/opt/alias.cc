@@ -49,8 +49,12 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
   entry_.clear();
   const auto& rpo = domtree.rpo();
   if (rpo.empty()) return;
+  // Sized once: blocks are visited in RPO, not index order, so growing on demand would resize
+  // again and again. Unvisited entries hold the default, as reading past the end gives.
+  entry_.resize(f.dfg.num_blocks());
   // What each block writes: the version at its end per category, or kUnchanged.
   SecondaryMap<Block, MemState> summary;
+  summary.resize(f.dfg.num_blocks());
   MemState unchanged;
   unchanged.fill(kUnchanged);
   for (Block b : rpo) {

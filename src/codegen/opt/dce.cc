@@ -2,7 +2,8 @@
 //
 // Blocks are visited in postorder and instructions backwards, so every use is seen before its
 // definition (in SSA a definition dominates its uses, and a dominated block finishes earlier
-// in a depth-first search); a definition found with no live use is dead.
+// in a depth-first search); a definition found with no live use is dead. The operands of the
+// instructions kept are rewritten to resolved values on the way.
 #include "codegen/ir/flowgraph.h"
 #include "codegen/opt/passes.h"
 #include "codegen/opt/util.h"
@@ -37,12 +38,17 @@ bool eliminate_dead_code(Function& f, CfgCache& cache) {
     Inst i = f.layout.last_inst(*it);
     while (i) {
       Inst prev = f.layout.prev_inst(i);
-      // Kept if it has an effect or may trap (may_trap knows divisions by safe constants).
+      // Kept if a result is used, or it has an effect or may trap (may_trap knows divisions by
+      // safe constants; asked last, as most instructions are kept for their results).
       const Opcode op = f.dfg[i].opcode;
-      bool needed = is_terminator(op) || is_call(op) || can_store(op) || may_trap(f, i);
+      bool needed = is_terminator(op) || is_call(op) || can_store(op);
       for (Value r : f.dfg.inst_results(i)) needed = needed || live.contains(r);
+      needed = needed || may_trap(f, i);
       if (needed) {
-        for_each_operand(f.dfg, i, [&](Value& v) { live.insert(f.dfg.resolve_aliases(v)); });
+        for_each_operand(f.dfg, i, [&](Value& v) {
+          v = f.dfg.resolve_aliases(v);
+          live.insert(v);
+        });
       } else {
         f.layout.remove_inst(i);
         changed = true;
@@ -51,6 +57,10 @@ bool eliminate_dead_code(Function& f, CfgCache& cache) {
     }
   }
   if (blocks_removed) cache.valid = false;
+  // Every instruction left is in a reachable block and had its operands resolved above (DCE
+  // makes no aliases): the passes after it need no CfgCache::resolve_operands walk, which the
+  // first pass of the pipeline would otherwise do, not knowing how the function was built.
+  cache.resolved_at_aliases = f.dfg.aliases_made();
   return changed;
 }
 

@@ -67,6 +67,9 @@ class Gvn {
   bool run(CfgCache& cache) {
     cache.ensure(f_);
     const DominatorTree& domtree = cache.domtree;
+    // The walk is a dominator-tree preorder and aliases only results of the visited instruction.
+    WalkResolver resolver(cache, dfg_);
+    resolver_ = &resolver;
     Block entry = f_.layout.entry_block();
     if (!entry) return false;
     // Explicit stack of (block, log size at entry); a negative-marked entry means "leave".
@@ -88,7 +91,7 @@ class Gvn {
       auto ch = domtree.children(fr.block);
       for (auto it = ch.rbegin(); it != ch.rend(); ++it) stack.push_back({*it, 0, false});
     }
-    if (changed_) cache.resolve_operands(f_);
+    resolver.finish(f_, cache, domtree);
     return changed_;
   }
 
@@ -103,6 +106,7 @@ class Gvn {
   }
 
   void visit_inst(Inst i) {
+    resolver_->visit(dfg_, i);
     InstData& d = dfg_[i];
     bool cond_trap = d.opcode == Opcode::kTrapz || d.opcode == Opcode::kTrapnz;
     if (!cond_trap && (!is_pure(d.opcode) || !dfg_.has_results(i))) return;
@@ -126,13 +130,16 @@ class Gvn {
       changed_ = true;
       return;
     }
-    std::vector<Value> old(dfg_.inst_results(i).begin(), dfg_.inst_results(i).end());
-    auto now = dfg_.inst_results(prev);
-    if (old.size() != now.size()) return;
-    std::vector<Value> keep(now.begin(), now.end());
+    // Copies of both result lists (scratch vectors, no allocation once grown): clear_results
+    // releases i's list in the pool.
+    auto old_span = dfg_.inst_results(i);
+    auto now_span = dfg_.inst_results(prev);
+    if (old_span.size() != now_span.size()) return;
+    old_.assign(old_span.begin(), old_span.end());
+    keep_.assign(now_span.begin(), now_span.end());
     f_.layout.remove_inst(i);
     dfg_.clear_results(i);
-    for (size_t n = 0; n < old.size(); ++n) dfg_.change_to_alias(old[n], keep[n]);
+    for (size_t n = 0; n < old_.size(); ++n) dfg_.change_to_alias(old_[n], keep_[n]);
     changed_ = true;
   }
 
@@ -140,6 +147,8 @@ class Gvn {
   DataFlowGraph& dfg_;
   ScopedTable table_;
   bool changed_ = false;
+  const WalkResolver* resolver_ = nullptr;  // of the current run
+  std::vector<Value> old_, keep_;  // scratch of visit_inst
 };
 
 }  // namespace

@@ -66,17 +66,20 @@ class LoadElim {
   bool run() {
     cache_.ensure(f_);
     aa_.compute(f_, cfg_, domtree_);
+    // Reverse postorder, and only the visited load's result becomes an alias (util.h).
+    WalkResolver resolver(cache_, dfg_);
     for (Block b : domtree_.rpo()) {
       MemState state = aa_.block_entry(b);
       Inst i = f_.layout.first_inst(b);
       while (i) {
         Inst next = f_.layout.next_inst(i);
+        resolver.visit(dfg_, i);
         visit(i, b, state);
         apply_mem_effect(f_, i, state);
         i = next;
       }
     }
-    if (changed_) cache_.resolve_operands(f_);
+    resolver.finish(f_, cache_, domtree_);
     return changed_;
   }
 

@@ -24,15 +24,21 @@ class Simplifier {
     // Reverse postorder: operands are simplified before their uses (except across back edges).
     // A copy: folding a branch leaves the cache stale (edges go away), not the walk.
     rpo_ = cache_.domtree.rpo();
+    // Only the visited instruction's result becomes an alias (rules.cc), and the order is the
+    // reverse postorder of the CFG on entry, which is what dominance is about here: folding a
+    // branch removes edges, it never adds a path (util.h). The domtree's order stays that of
+    // the entry until the cache is recomputed, after the pass.
+    WalkResolver resolver(cache_, dfg_);
     for (Block b : rpo_) {
       Inst i = f_.layout.first_inst(b);
       while (i) {
         Inst next = f_.layout.next_inst(i);
+        resolver.visit(dfg_, i);
         simplify_inst(i);
         i = next;
       }
     }
-    if (changed_) cache_.resolve_operands(f_);
+    resolver.finish(f_, cache_, cache_.domtree);
     if (cfg_changed_) cache_.valid = false;
     return changed_;
   }

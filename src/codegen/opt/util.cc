@@ -122,6 +122,29 @@ void CfgCache::resolve_operands(Function& f) {
   resolved_at_aliases = f.dfg.aliases_made();
 }
 
+void WalkResolver::resolve_lists(DataFlowGraph& dfg, Inst i) {
+  for (Value& v : dfg[i].vargs.as_mut_slice(dfg.pool())) v = dfg.resolve_aliases(v);
+  for_each_block_call(dfg, i, [&](BlockCall& bc) {
+    for (Value& v : bc.args.as_mut_slice(dfg.pool())) v = dfg.resolve_aliases(v);
+  });
+}
+
+void WalkResolver::finish(Function& f, CfgCache& cache, const DominatorTree& domtree) const {
+  DataFlowGraph& dfg = f.dfg;
+  if (dfg.aliases_made() == start_) return;  // nothing new to resolve
+  if (!active_) {
+    cache.resolve_operands(f);
+    return;
+  }
+  for (Block b : f.layout.blocks()) {
+    if (domtree.is_reachable(b)) continue;
+    for (Inst i : f.layout.insts(b)) {
+      for_each_operand(dfg, i, [&](Value& v) { v = dfg.resolve_aliases(v); });
+    }
+  }
+  cache.resolved_at_aliases = dfg.aliases_made();
+}
+
 std::vector<Block> domtree_preorder(const Function& f, const DominatorTree& domtree) {
   std::vector<Block> out;
   Block entry = f.layout.entry_block();

@@ -9,6 +9,7 @@
 #include "codegen/ir/eval.h"
 #include "codegen/ir/flowgraph.h"
 #include "codegen/ir/function.h"
+#include "codegen/opt/passes.h"
 
 namespace kiln::codegen::opt {
 
@@ -68,6 +69,40 @@ void replace_inst_with_value(ir::Function& f, ir::Inst i, ir::Value v);
 // Rewrites the operands of the instructions in the layout to resolved values (cheaper than
 // DataFlowGraph::resolve_all_aliases, which also visits removed instructions).
 void resolve_aliases_in_layout(ir::Function& f);
+
+// Keeps the operands in the layout resolved during a pass's own walk, instead of the separate
+// walk of CfgCache::resolve_operands at its end. For passes that visit the reachable blocks in
+// an order where a block comes after the blocks dominating it (reverse postorder, dominator-tree
+// preorder) and make aliases only of results of the instruction being visited: every use of
+// such a result is dominated by it, so it is visited later, and visit() resolves it then. The
+// blocks left out of the walk (unreachable in `domtree`) are resolved by finish(). Only when the
+// operands were resolved on entry; otherwise finish() falls back to resolve_operands.
+class WalkResolver {
+ public:
+  WalkResolver(const CfgCache& cache, const ir::DataFlowGraph& dfg)
+      : active_(cache.resolved_at_aliases == dfg.aliases_made()), start_(dfg.aliases_made()) {}
+  // Before the pass looks at instruction i of the walk.
+  void visit(ir::DataFlowGraph& dfg, ir::Inst i) const {
+    if (!active_ || dfg.aliases_made() == start_) return;
+    // Inline for the common case (fixed operands only); lists and branches out of line.
+    ir::InstData& d = dfg[i];
+    const ir::InstFormat fmt = d.format();
+    for (ir::Value& v : dfg.fixed_args_mut(i)) v = dfg.resolve_aliases(v);
+    if (!d.vargs.is_empty() || fmt == ir::InstFormat::kJump || fmt == ir::InstFormat::kBrif ||
+        fmt == ir::InstFormat::kBranchTable) {
+      resolve_lists(dfg, i);
+    }
+  }
+  // After the walk; `domtree` is the order the walk followed.
+  void finish(ir::Function& f, CfgCache& cache, const ir::DominatorTree& domtree) const;
+
+ private:
+  // The variable operands and branch arguments of i.
+  static void resolve_lists(ir::DataFlowGraph& dfg, ir::Inst i);
+
+  bool active_;
+  uint64_t start_;
+};
 
 // Blocks of the dominator tree in preorder (a parent before its children).
 std::vector<ir::Block> domtree_preorder(const ir::Function& f, const ir::DominatorTree& domtree);

@@ -29,7 +29,6 @@
 //    loop but unused in it stays in its slot for the whole loop instead of being reloaded
 //    on every back edge.
 #include <algorithm>
-#include <deque>
 #include <memory>
 #include <span>
 #include <queue>
@@ -110,6 +109,30 @@ struct Interval {
     }
     return kInf;
   }
+};
+
+// The intervals by id: fixed-size chunks that never move, so references stay valid while
+// splits append (as with std::deque), with indexing by shift and mask and one allocation per
+// 128 intervals (a deque's 512-byte nodes hold a handful: a division per access and an
+// allocation per node).
+class IntervalStore {
+ public:
+  size_t size() const { return size_; }
+  Interval& operator[](size_t id) { return chunks_[id >> kShift][id & kMask]; }
+  const Interval& operator[](size_t id) const { return chunks_[id >> kShift][id & kMask]; }
+  Interval& back() { return (*this)[size_ - 1]; }
+  // A default-constructed interval at the end.
+  Interval& emplace_back() {
+    if ((size_ >> kShift) == chunks_.size()) chunks_.push_back(std::make_unique<Interval[]>(kChunk));
+    return (*this)[size_++];
+  }
+  void push_back(Interval&& iv) { emplace_back() = std::move(iv); }
+
+ private:
+  static constexpr unsigned kShift = 7;
+  static constexpr size_t kChunk = size_t{1} << kShift, kMask = kChunk - 1;
+  std::vector<std::unique_ptr<Interval[]>> chunks_;
+  size_t size_ = 0;
 };
 
 // A position where a register is reserved: by a fixed constraint of `owner`, or by a clobber
@@ -214,7 +237,7 @@ class Allocator {
   std::vector<PReg> env_order_[kNumClasses];
   uint64_t env_mask_[kNumClasses] = {0, 0};
 
-  std::deque<Interval> ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
+  IntervalStore ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
   // Every interval's ranges: the vregs' first pieces in one array, and the copies made by splits
   // (the tail of a range cut in two) in chunks that never move, so pieces can view them.
   std::vector<Range> range_store_;
@@ -1666,7 +1689,7 @@ Expected<void> Allocator::resolve() {
   // (loc_fwd), and the edits come out sorted: copies before the instruction, then the stores
   // after it (collected in `stores`).
   const size_t unsorted_edits = edits_.size();
-  for (Interval& iv : ivs_) iv.cursor = 0;
+  for (size_t id = 0; id < ivs_.size(); ++id) ivs_[id].cursor = 0;
   piece_cursor_.assign(nv_, 0);
   out_.allocs.assign(f_.operands.size(), Allocation{});
   std::vector<Move> copies[kNumClasses];

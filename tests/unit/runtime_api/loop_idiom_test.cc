@@ -284,7 +284,9 @@ TEST_F(LoopIdiom, FillsOfEveryWidth) {
     for (uint32_t d : {0u, 1u, 4095u, 30001u}) {
       Outcome o = same("fill8", {I32(d), I32(0x1234AB), I32(n)});
       EXPECT_EQ(o.result, "value " + std::to_string(n < 0 ? 0 : n));
-      if (n > 0) EXPECT_EQ(o.memory[d + n - 1], 0xAB);
+      if (n > 0) {
+        EXPECT_EQ(o.memory[d + n - 1], 0xAB);
+      }
       // A repeated byte and a value whose bytes differ (the guard sends it to the loop).
       same("fill64", {I32(d), Val::i64(0x5A5A5A5A5A5A5A5Al), I32(0), I32(n)});
       same("fill64", {I32(d), Val::i64(0x0102030405060708l), I32(0), I32(n)});
