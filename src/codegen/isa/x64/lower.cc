@@ -639,6 +639,27 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
         add_branch_args(m, i);
         return ok();
       }
+      // brif (band x, K) with the band used only here: `test x, K; jnz` (flags only; the
+      // and's result is never materialised).
+      if (auto an = match(c, ir::Opcode::kBand, true);
+          an && uses_[res(c)] == 1 && (ct == ir::kI32 || ct == ir::kI64)) {
+        uint8_t bytes = static_cast<uint8_t>(ct.bytes());
+        Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
+        std::optional<int32_t> k = imm32(y, bytes);
+        if (!k && (k = imm32(x, bytes))) std::swap(x, y);
+        if (k) {
+          fold(c, {x});
+          MInst& m = emit(Op::kBrTest);
+          m.size2 = bytes;
+          m.imm = *k;
+          m.flags = kFImm;
+          opnd(m, Operand::use(put(x)));
+          m.targets[0] = succs[0].block;
+          m.targets[1] = succs[1].block;
+          add_branch_args(m, i);
+          return ok();
+        }
+      }
       VReg cv = put(c);
       uint8_t size = static_cast<uint8_t>(ct.bytes());
       if (ct == ir::kI128) {
