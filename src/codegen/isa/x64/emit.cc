@@ -595,6 +595,9 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       as_->emit(sub ? Mn::kSbb : Mn::kAdc, R(5, 8), R(3, 8));
       break;
     }
+    case Op::kAndn:
+      as_->emit(Mn::kAndn, R(2, sz), R(0, sz), R(1, sz));
+      break;
     case Op::kBitCount: {
       Opnd s = R(0, sz), d = R(1, sz), scratch = Opnd::gp(reg::kScratch, sz);
       int64_t bits = sz * 8;

@@ -1248,6 +1248,30 @@ Expected<void> Lowerer::lower_int(Inst i) {
         }
         return ok();
       }
+      // ~x & y (bnot, or bxor with -1, used only here) is one BMI1 andn.
+      if (mn == Mn::kAnd && opts_.cpu.bmi1 && (size == 4 || size == 8)) {
+        auto inverted = [&](Value v) -> std::optional<Value> {
+          if (uses_[res(v)] != 1) return std::nullopt;
+          if (auto n = match(v, ir::Opcode::kBnot, true)) return dfg_[*n].args[0];
+          if (auto x = match(v, ir::Opcode::kBxor, true)) {
+            if (iconst(dfg_[*x].args[1]) == -1) return dfg_[*x].args[0];
+            if (iconst(dfg_[*x].args[0]) == -1) return dfg_[*x].args[1];
+          }
+          return std::nullopt;
+        };
+        std::optional<Value> na = inverted(a);
+        if (!na) {
+          if ((na = inverted(b))) std::swap(a, b);
+        }
+        if (na) {
+          fold(a, {*na});
+          MInst& m = emit(Op::kAndn, size);
+          opnd(m, Operand::use(put(*na)));
+          opnd(m, Operand::use(put(b)));
+          opnd(m, Operand::def(put(out)));
+          return ok();
+        }
+      }
       if (alu_rm(mn, size, a, b, out, i) || alu_rm(mn, size, b, a, out, i)) return ok();
       alu_rr(mn, size, put(a), put(b), put(out));
       return ok();
