@@ -7,6 +7,8 @@
 //   ;; <free text describing the test>
 //   ;; opt: O0 O2            (optional; the levels to compile at, in order; default O2)
 //   ;; limits: fuel epoch     (optional; compile with fuel metering / epoch interruption)
+//   ;; target: SPEC           (optional; instruction set extensions on top of the baseline,
+//                             e.g. +bmi1: the code must not depend on the host running the test)
 //   (module ...)              (everything up to the expectation marker is the source)
 //   ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 //   ;; ... one comment line per output line ...
@@ -47,6 +49,7 @@ struct TestFile {
   bool has_expectation = false;
   std::vector<environ::OptLevel> levels;
   environ::Tunables tunables;        // `;; limits:` on top of the defaults
+  std::string target_features{kTargetFeatures};  // `;; target:` items after "baseline"
 };
 
 std::string_view trim(std::string_view s) {
@@ -70,6 +73,17 @@ Expected<TestFile> parse_file(const std::string& text) {
     std::string_view l = trim(line);
     if (!l.starts_with(";;")) continue;
     l = trim(l.substr(2));
+    if (l.starts_with("target:")) {
+      std::istringstream items{std::string(l.substr(7))};
+      std::string item;
+      while (items >> item) {
+        if (item.empty() || item[0] != '+') {
+          return Error(ErrorKind::kOther, "`;; target:` takes +FEATURE items, not '" + item + "'");
+        }
+        t.target_features += "," + item;
+      }
+      continue;
+    }
     if (l.starts_with("limits:")) {
       std::istringstream items{std::string(l.substr(7))};
       std::string item;
@@ -141,7 +155,7 @@ Expected<std::string> compile_and_print(const TestFile& t) {
     opts.opt_level = level;
     opts.tunables = t.tunables;
     opts.verify = true;
-    opts.target_features = std::string(kTargetFeatures);
+    opts.target_features = t.target_features;
     environ::ModuleEnv env{m, features, offsets, opts};
     const char* level_name = level == environ::OptLevel::kNone ? "O0" : "O2";
     for (uint32_t k = 0; k < m.num_defined_funcs(); ++k) {

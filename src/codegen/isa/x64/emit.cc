@@ -595,6 +595,9 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       as_->emit(sub ? Mn::kSbb : Mn::kAdc, R(5, 8), R(3, 8));
       break;
     }
+    case Op::kAndn:
+      as_->emit(Mn::kAndn, R(2, sz), R(0, sz), R(1, sz));
+      break;
     case Op::kBitCount: {
       Opnd s = R(0, sz), d = R(1, sz), scratch = Opnd::gp(reg::kScratch, sz);
       int64_t bits = sz * 8;
@@ -855,7 +858,11 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         p = fplan(static_cast<ir::FloatCC>(m.aux));
         fcompare(p, 0, 1, sz);
       } else if (m.op == Op::kBrTest) {
-        as_->emit(Mn::kTest, R(0, m.size2), R(0, m.size2));
+        if (m.flags & kFImm) {
+          as_->emit(Mn::kTest, R(0, m.size2), Opnd::imm_(m.imm));
+        } else {
+          as_->emit(Mn::kTest, R(0, m.size2), R(0, m.size2));
+        }
         p.cc = Cond::kNe;
       } else {
         compare(m);
@@ -863,6 +870,13 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       }
       uint32_t t = vb.succs[0], f = vb.succs[1];
       bool f_next = is_next(f), t_next = is_next(t);
+      // Both "next": one is the lone-jump block right after this one, the other the block that
+      // jump leads past to. Fall into the real block and branch straight to the lone jump's
+      // target, rather than falling into the lone jump (a jcc plus a jmp).
+      if (f_next && t_next && trivial_[f] != trivial_[t]) {
+        if (trivial_[f]) f_next = false;
+        else t_next = false;
+      }
       cond_branch(p, block_label(t), block_label(f), f_next, t_next);
       // The block control runs into (cond_branch's choice when both are next).
       if (p.kind == FPlan::kSingle) {

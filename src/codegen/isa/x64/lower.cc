@@ -639,6 +639,27 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
         add_branch_args(m, i);
         return ok();
       }
+      // brif (band x, K) with the band used only here: `test x, K; jnz` (flags only; the
+      // and's result is never materialised).
+      if (auto an = match(c, ir::Opcode::kBand, true);
+          an && uses_[res(c)] == 1 && (ct == ir::kI32 || ct == ir::kI64)) {
+        uint8_t bytes = static_cast<uint8_t>(ct.bytes());
+        Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
+        std::optional<int32_t> k = imm32(y, bytes);
+        if (!k && (k = imm32(x, bytes))) std::swap(x, y);
+        if (k) {
+          fold(c, {x});
+          MInst& m = emit(Op::kBrTest);
+          m.size2 = bytes;
+          m.imm = *k;
+          m.flags = kFImm;
+          opnd(m, Operand::use(put(x)));
+          m.targets[0] = succs[0].block;
+          m.targets[1] = succs[1].block;
+          add_branch_args(m, i);
+          return ok();
+        }
+      }
       VReg cv = put(c);
       uint8_t size = static_cast<uint8_t>(ct.bytes());
       if (ct == ir::kI128) {
@@ -1226,6 +1247,30 @@ Expected<void> Lowerer::lower_int(Inst i) {
           alu_ri(mn, size, put(a), *c, put(out));
         }
         return ok();
+      }
+      // ~x & y (bnot, or bxor with -1, used only here) is one BMI1 andn.
+      if (mn == Mn::kAnd && opts_.cpu.bmi1 && (size == 4 || size == 8)) {
+        auto inverted = [&](Value v) -> std::optional<Value> {
+          if (uses_[res(v)] != 1) return std::nullopt;
+          if (auto n = match(v, ir::Opcode::kBnot, true)) return dfg_[*n].args[0];
+          if (auto x = match(v, ir::Opcode::kBxor, true)) {
+            if (iconst(dfg_[*x].args[1]) == -1) return dfg_[*x].args[0];
+            if (iconst(dfg_[*x].args[0]) == -1) return dfg_[*x].args[1];
+          }
+          return std::nullopt;
+        };
+        std::optional<Value> na = inverted(a);
+        if (!na) {
+          if ((na = inverted(b))) std::swap(a, b);
+        }
+        if (na) {
+          fold(a, {*na});
+          MInst& m = emit(Op::kAndn, size);
+          opnd(m, Operand::use(put(*na)));
+          opnd(m, Operand::use(put(b)));
+          opnd(m, Operand::def(put(out)));
+          return ok();
+        }
       }
       if (alu_rm(mn, size, a, b, out, i) || alu_rm(mn, size, b, a, out, i)) return ok();
       alu_rr(mn, size, put(a), put(b), put(out));

@@ -1,0 +1,39 @@
+;; `~x & y` (clang's i64.xor x, -1 then i64.and) is one BMI1 andn when the CPU has it, the
+;; not's result being used nowhere else (Keccak's chi step is five of these per row).
+;; opt: O2
+;; target: +bmi1
+(module
+  (func $chi (export "chi") (param $a i64) (param $b i64) (param $c i64) (result i64)
+    (i64.xor (local.get $a)
+      (i64.and (i64.xor (local.get $b) (i64.const -1)) (local.get $c))))
+  (func $chi32 (export "chi32") (param $a i32) (param $b i32) (result i32)
+    (i32.and (local.get $a) (i32.xor (local.get $b) (i32.const -1)))))
+
+;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
+;; -O2 function 0 $chi
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x20
+;;   10: andn rax, rcx, r8
+;;   15: mov rcx, rdx
+;;   18: xor rcx, rax
+;;   1b: mov rax, rcx
+;;   1e: pop rbp
+;;   1f: ret
+;;   20: ud2
+;;   trap 0x20: StackOverflow
+;; -O2 function 1 $chi32
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x17
+;;   10: andn eax, ecx, edx
+;;   15: pop rbp
+;;   16: ret
+;;   17: ud2
+;;   trap 0x17: StackOverflow

@@ -1,0 +1,63 @@
+;; A branch on `x & K` with the `and` used nowhere else is one `test x, K` and the jump: the
+;; and's result is never materialised (here the loop tests bit 2 of each element).
+;; opt: O2
+(module
+  (memory 1)
+  (func $count_flags (export "count_flags") (param $p i32) (param $n i32) (result i32)
+    (local $c i32)
+    (block $done
+      (loop $top
+        (br_if $done (i32.eqz (local.get $n)))
+        (if (i32.and (i32.load (local.get $p)) (i32.const 4))
+          (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $top)))
+    (local.get $c))
+  (func $big (export "big") (param $x i64) (result i32)
+    (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const 0x40000000)) (i64.const 0))
+      (then (i32.const 1)) (else (i32.const 2)))))
+
+;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
+;; -O2 function 0 $count_flags
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x3e
+;;   10: xor eax, eax
+;;   12: mov rsi, qword ptr [rdi + 0x38]
+;;   16: nop word ptr [rax + rax]
+;;   1f: nop
+;;   20: test ecx, ecx
+;;   22: je 0x3c
+;;   24: mov edi, edx
+;;   26: mov edi, dword ptr [rsi + rdi]
+;;   29: test edi, 4
+;;   2f: je 0x34
+;;   31: lea eax, [rax + 1]
+;;   34: lea edx, [rdx + 4]
+;;   37: lea ecx, [rcx - 1]
+;;   3a: jmp 0x20
+;;   3c: pop rbp
+;;   3d: ret
+;;   3e: ud2
+;;   trap 0x26: HeapOutOfBounds
+;;   trap 0x3e: StackOverflow
+;; -O2 function 1 $big
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x27
+;;   10: test rdx, 0x40000000
+;;   17: jne 0x20
+;;   19: mov eax, 2
+;;   1e: jmp 0x25
+;;   20: mov eax, 1
+;;   25: pop rbp
+;;   26: ret
+;;   27: ud2
+;;   trap 0x27: StackOverflow

@@ -1,0 +1,103 @@
+// tests/unit/runtime_api/bit_select_test.cc: x64 lowerings of bit tests and masks, checked for
+// values against C++ on random and edge inputs at -O0 and -O2, with the host's CPU features and
+// with the baseline: `~x & y` (one BMI1 andn when available, the not and the and otherwise, in
+// either operand order and for i32 and i64), and branches on `x & K` (test x, K; jcc), with K
+// 32-bit and sign-extended 64-bit.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compile_wat.h"
+#include "runtime/linker.h"
+#include "runtime/store.h"
+
+namespace kiln::runtime {
+namespace {
+
+constexpr std::string_view kModule = R"((module
+  (func (export "andn64") (param $x i64) (param $y i64) (result i64)
+    (i64.and (i64.xor (local.get $x) (i64.const -1)) (local.get $y)))
+  (func (export "andn64r") (param $x i64) (param $y i64) (result i64)
+    (i64.and (local.get $y) (i64.xor (i64.const -1) (local.get $x))))
+  (func (export "andn32") (param $x i32) (param $y i32) (result i32)
+    (i32.and (i32.xor (local.get $x) (i32.const -1)) (local.get $y)))
+  ;; The not is used twice: no andn may swallow it.
+  (func (export "not_twice") (param $x i64) (param $y i64) (result i64)
+    (local $n i64)
+    (local.set $n (i64.xor (local.get $x) (i64.const -1)))
+    (i64.add (i64.and (local.get $n) (local.get $y)) (local.get $n)))
+  (func (export "bit4") (param $x i32) (result i32)
+    (if (result i32) (i32.and (local.get $x) (i32.const 4)) (then (i32.const 7)) (else (i32.const 9))))
+  (func (export "bit30_64") (param $x i64) (result i32)
+    (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const 0x40000000)) (i64.const 0))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "negmask_64") (param $x i64) (result i32)
+    (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const -16)) (i64.const 0))
+      (then (i32.const 1)) (else (i32.const 0))))
+  ;; The mask is also returned: the and must still be computed.
+  (func (export "mask_used") (param $x i32) (result i32)
+    (local $m i32)
+    (local.set $m (i32.and (local.get $x) (i32.const 12)))
+    (if (result i32) (local.get $m) (then (i32.add (local.get $m) (i32.const 100))) (else (i32.const 0)))))
+)";
+
+struct Param {
+  environ::OptLevel opt;
+  const char* features;
+};
+
+class BitSelectTest : public ::testing::TestWithParam<Param> {};
+
+TEST_P(BitSelectTest, MatchesCpp) {
+  Config c;
+  c.opt_level = GetParam().opt;
+  c.target_features = GetParam().features;
+  Engine engine(c);
+  Store store(engine);
+  Module m = testing::compile(engine, kModule);
+  Linker linker;
+  auto inst = linker.instantiate(store, m);
+  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  auto call = [&](const char* name, std::vector<Val> args) -> Val {
+    auto f = inst->get_func(name);
+    EXPECT_TRUE(f.has_value()) << name;
+    auto r = f->call(args);
+    EXPECT_TRUE(r.ok()) << name;
+    return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
+  };
+  std::mt19937_64 rng(42);
+  std::vector<uint64_t> values = {0, 1, 2, 3, 4, 12, 15, 16, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000,
+                                  0xffffffff, 0x100000000, ~uint64_t{0}, uint64_t{1} << 63};
+  for (int k = 0; k < 64; ++k) values.push_back(rng());
+  for (uint64_t x : values) {
+    uint64_t y = rng() ^ (x << 3);
+    int64_t sx = static_cast<int64_t>(x), sy = static_cast<int64_t>(y);
+    uint32_t x32 = static_cast<uint32_t>(x), y32 = static_cast<uint32_t>(y);
+    EXPECT_EQ(static_cast<uint64_t>(call("andn64", {Val::i64(sx), Val::i64(sy)}).i64()), ~x & y);
+    EXPECT_EQ(static_cast<uint64_t>(call("andn64r", {Val::i64(sx), Val::i64(sy)}).i64()), ~x & y);
+    EXPECT_EQ(static_cast<uint32_t>(call("andn32", {Val::i32(static_cast<int32_t>(x32)),
+                                                     Val::i32(static_cast<int32_t>(y32))}).i32()),
+              ~x32 & y32);
+    EXPECT_EQ(static_cast<uint64_t>(call("not_twice", {Val::i64(sx), Val::i64(sy)}).i64()), (~x & y) + ~x);
+    EXPECT_EQ(call("bit4", {Val::i32(static_cast<int32_t>(x32))}).i32(), (x32 & 4) ? 7 : 9);
+    EXPECT_EQ(call("bit30_64", {Val::i64(sx)}).i32(), (x & 0x40000000) ? 1 : 0);
+    EXPECT_EQ(call("negmask_64", {Val::i64(sx)}).i32(), (x & ~uint64_t{15}) ? 1 : 0);
+    EXPECT_EQ(call("mask_used", {Val::i32(static_cast<int32_t>(x32))}).i32(),
+              (x32 & 12) ? static_cast<int32_t>((x32 & 12) + 100) : 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, BitSelectTest,
+                         ::testing::Values(Param{environ::OptLevel::kNone, "host"},
+                                           Param{environ::OptLevel::kSpeed, "host"},
+                                           Param{environ::OptLevel::kSpeed, "baseline"}),
+                         [](const auto& info) {
+                           return std::string(info.param.opt == environ::OptLevel::kNone ? "O0" : "O2") +
+                                  "_" + info.param.features;
+                         });
+
+}  // namespace
+}  // namespace kiln::runtime
