@@ -16,15 +16,13 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x20
+;;    e: jb 0x1a
 ;;   10: andn rax, rcx, r8
-;;   15: mov rcx, rdx
-;;   18: xor rcx, rax
-;;   1b: mov rax, rcx
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x20: StackOverflow
+;;   15: xor rax, rdx
+;;   18: pop rbp
+;;   19: ret
+;;   1a: ud2
+;;   trap 0x1a: StackOverflow
 ;; -O2 function 1 $chi32
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

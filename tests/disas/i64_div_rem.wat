@@ -99,24 +99,23 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x4f
+;;    e: jb 0x4c
 ;;   10: mov rax, rdx
 ;;   13: sar rdx, 0x3f
 ;;   17: movabs rcx, 0x4924924924924925
 ;;   21: mov rsi, rcx
 ;;   24: sar rcx, 0x3f
-;;   28: mov rdi, rax
-;;   2b: imul rdi, rcx
-;;   2f: mov rcx, rdx
-;;   32: imul rcx, rsi
-;;   36: mul rsi
+;;   28: imul rcx, rax
+;;   2c: mov rdi, rdx
+;;   2f: imul rdi, rsi
+;;   33: mul rsi
+;;   36: add rdx, rcx
 ;;   39: add rdx, rdi
-;;   3c: add rdx, rcx
-;;   3f: sar rdx, 1
-;;   42: mov rax, rdx
-;;   45: shr rax, 0x3f
-;;   49: lea rax, [rdx + rax]
-;;   4d: pop rbp
-;;   4e: ret
-;;   4f: ud2
-;;   trap 0x4f: StackOverflow
+;;   3c: sar rdx, 1
+;;   3f: mov rax, rdx
+;;   42: shr rax, 0x3f
+;;   46: lea rax, [rdx + rax]
+;;   4a: pop rbp
+;;   4b: ret
+;;   4c: ud2
+;;   trap 0x4c: StackOverflow

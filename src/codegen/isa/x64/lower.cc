@@ -1634,6 +1634,79 @@ Expected<void> Lowerer::lower_inst(Inst i) {
   return lower_int(i);
 }
 
+namespace {
+
+bool is_commutative(Mn mn) {
+  return mn == Mn::kAdd || mn == Mn::kAnd || mn == Mn::kOr || mn == Mn::kXor || mn == Mn::kImul;
+}
+
+}  // namespace
+
+// A commutative two-address instruction `d = a op b` (d takes a's register, Op::kAluRR) copies
+// a first when a stays live after it. When b dies there instead, the inputs are swapped, so
+// that d can take b's register and no copy is needed (`xor rax, rdx` rather than
+// `mov rcx, rdx; xor rcx, rax; mov rax, rcx`). Liveness is local and conservative: a vreg dies
+// at an instruction when it is defined once, used only in the block that defines it, not
+// passed to a successor, and not used later in that block.
+void commute_tied_inputs(VCode& vc) {
+  const uint32_t n = vc.num_vregs;
+  constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> def_block(n, kNone);
+  std::vector<uint8_t> defs(n, 0), nonlocal(n, 0);
+  auto note_def = [&](regalloc::VReg v, uint32_t b) {
+    if (!v.is_valid() || v.index >= n) return;
+    def_block[v.index] = b;
+    if (defs[v.index] < 2) ++defs[v.index];
+  };
+  for (uint32_t b = 0; b < vc.blocks.size(); ++b) {
+    for (regalloc::VReg p : vc.blocks[b].params) note_def(p, b);
+    for (uint32_t i = vc.blocks[b].first; i < vc.blocks[b].end; ++i) {
+      for (const regalloc::Operand& o : vc.insts[i].ops) {
+        if (o.kind == regalloc::OperandKind::kDef) note_def(o.vreg, b);
+      }
+    }
+  }
+  for (const auto& [v, r] : vc.live_ins) {
+    if (v.is_valid() && v.index < n) nonlocal[v.index] = 1;
+  }
+  for (uint32_t b = 0; b < vc.blocks.size(); ++b) {
+    for (uint32_t i = vc.blocks[b].first; i < vc.blocks[b].end; ++i) {
+      const MInst& m = vc.insts[i];
+      for (const regalloc::Operand& o : m.ops) {
+        if (o.kind == regalloc::OperandKind::kUse && o.vreg.index < n && def_block[o.vreg.index] != b) {
+          nonlocal[o.vreg.index] = 1;
+        }
+      }
+      for (regalloc::VReg v : m.branch_args) {
+        if (v.index < n) nonlocal[v.index] = 1;
+      }
+    }
+  }
+  // Backwards through each block: used_in[v] == b + 1 once a later instruction of b uses v.
+  std::vector<uint32_t> used_in(n, 0);
+  for (uint32_t b = 0; b < vc.blocks.size(); ++b) {
+    const uint32_t stamp = b + 1;
+    for (uint32_t i = vc.blocks[b].end; i-- > vc.blocks[b].first;) {
+      MInst& m = vc.insts[i];
+      if (m.op == Op::kAluRR && is_commutative(m.mn) && m.ops.size() == 3 &&
+          m.ops[0].kind == regalloc::OperandKind::kUse && m.ops[1].kind == regalloc::OperandKind::kUse &&
+          m.ops[0].constraint == regalloc::Constraint::kReg &&
+          m.ops[1].constraint == regalloc::Constraint::kReg &&
+          m.ops[2].constraint == regalloc::Constraint::kReuse && m.ops[2].reuse_input == 0) {
+        uint32_t a = m.ops[0].vreg.index, c = m.ops[1].vreg.index;
+        if (a < n && c < n && a != c) {
+          bool a_lives = nonlocal[a] || defs[a] != 1 || used_in[a] == stamp;
+          bool c_dies = !nonlocal[c] && defs[c] == 1 && used_in[c] != stamp;
+          if (a_lives && c_dies) std::swap(m.ops[0].vreg, m.ops[1].vreg);
+        }
+      }
+      for (const regalloc::Operand& o : m.ops) {
+        if (o.kind == regalloc::OperandKind::kUse && o.vreg.index < n) used_in[o.vreg.index] = stamp;
+      }
+    }
+  }
+}
+
 Expected<VCode> Lowerer::run() {
   cfg_.compute(f_);
   // Only the reverse postorder is used (block order, walks): no dominator tree.
@@ -1768,6 +1841,7 @@ Expected<VCode> Lowerer::run() {
     }
     vc_.blocks.push_back(std::move(vb));
   }
+  commute_tied_inputs(vc_);
   return std::move(vc_);
 }
 
