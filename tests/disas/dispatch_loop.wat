@@ -33,79 +33,77 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0xf0
+;;    e: jb 0xf6
 ;;   14: mov rcx, qword ptr [rdi + 0x20]
-;;   18: xor esi, esi
-;;   1a: mov rax, qword ptr [rdi + 0x20]
-;;   1e: mov rax, qword ptr [rax]
-;;   21: cmp rax, qword ptr [rdi + 0x28]
-;;   25: jae 0xcc
-;;   2b: mov r8, qword ptr [rdi + 0x38]
-;;   2f: mov rax, rsi
-;;   32: mov rsi, rdx
-;;   35: mov rdx, rax
-;;   38: nop dword ptr [rax + rax]
+;;   18: mov rax, qword ptr [rcx]
+;;   1b: cmp rax, qword ptr [rdi + 0x28]
+;;   1f: jae 0xd2
+;;   25: xor eax, eax
+;;   27: mov rsi, qword ptr [rdi + 0x38]
+;;   2b: mov r8, rdx
+;;   2e: mov rdx, rax
+;;   31: nop word ptr [rax + rax]
+;;   3a: nop word ptr [rax + rax]
 ;;   40: mov rax, qword ptr [rcx]
 ;;   43: cmp rax, qword ptr [rdi + 0x28]
-;;   47: jae 0xde
-;;   4d: mov eax, esi
-;;   4f: movzx eax, byte ptr [r8 + rax]
+;;   47: jae 0xe4
+;;   4d: mov eax, r8d
+;;   50: movzx eax, byte ptr [rsi + rax]
 ;;   54: mov eax, eax
 ;;   56: cmp rax, 3
-;;   5a: jae 0xc7
-;;   5c: lea r11, [rip + 0x91]
-;;   63: movsxd rax, dword ptr [r11 + rax*4]
-;;   67: add rax, r11
-;;   6a: jmp rax
-;;   6c: shl edx, 1
-;;   6e: lea esi, [rsi + 1]
-;;   71: mov rax, qword ptr [rcx]
-;;   74: cmp rax, qword ptr [rdi + 0x28]
-;;   78: jae 0xde
-;;   7a: mov eax, esi
-;;   7c: movzx eax, byte ptr [r8 + rax]
-;;   81: mov eax, eax
-;;   83: cmp rax, 3
-;;   87: jae 0xc7
-;;   89: lea r11, [rip + 0x64]
-;;   90: movsxd rax, dword ptr [r11 + rax*4]
-;;   94: add rax, r11
-;;   97: jmp rax
-;;   99: lea edx, [rdx + 1]
-;;   9c: lea esi, [rsi + 1]
-;;   9f: mov rax, qword ptr [rcx]
-;;   a2: cmp rax, qword ptr [rdi + 0x28]
-;;   a6: jae 0xde
-;;   a8: mov eax, esi
-;;   aa: movzx eax, byte ptr [r8 + rax]
-;;   af: mov eax, eax
-;;   b1: cmp rax, 3
-;;   b5: jae 0xc7
-;;   b7: lea r11, [rip + 0x36]
-;;   be: movsxd rax, dword ptr [r11 + rax*4]
-;;   c2: add rax, r11
-;;   c5: jmp rax
-;;   c7: mov rax, rdx
-;;   ca: pop rbp
-;;   cb: ret
-;;   cc: mov rax, qword ptr [rdi + 0x10]
-;;   d0: mov rax, qword ptr [rax + 0x88]
-;;   d7: call rax
-;;   d9: jmp 0x2b
-;;   de: mov rax, qword ptr [rdi + 0x10]
-;;   e2: mov rax, qword ptr [rax + 0x88]
-;;   e9: call rax
-;;   eb: jmp 0x4d
-;;   f0: ud2
-;;   f2: int3
-;;   f3: int3
-;;   f4: sar edi, cl
-;;   f6: .byte 0xff
-;;   f7: jmp qword ptr [rbp + 0x78ffffff]
-;;   fd: .byte 0xff
-;;   fe: .byte 0xff
-;;   ff: .byte 0xff
-;;   trap 0x4f: HeapOutOfBounds
-;;   trap 0x7c: HeapOutOfBounds
-;;   trap 0xaa: HeapOutOfBounds
-;;   trap 0xf0: StackOverflow
+;;   5a: jae 0xcd
+;;   60: lea r11, [rip + 0x91]
+;;   67: movsxd rax, dword ptr [r11 + rax*4]
+;;   6b: add rax, r11
+;;   6e: jmp rax
+;;   70: shl edx, 1
+;;   72: lea r8d, [r8 + 1]
+;;   76: mov rax, qword ptr [rcx]
+;;   79: cmp rax, qword ptr [rdi + 0x28]
+;;   7d: jae 0xe4
+;;   7f: mov eax, r8d
+;;   82: movzx eax, byte ptr [rsi + rax]
+;;   86: mov eax, eax
+;;   88: cmp rax, 3
+;;   8c: jae 0xcd
+;;   8e: lea r11, [rip + 0x63]
+;;   95: movsxd rax, dword ptr [r11 + rax*4]
+;;   99: add rax, r11
+;;   9c: jmp rax
+;;   9e: lea edx, [rdx + 1]
+;;   a1: lea r8d, [r8 + 1]
+;;   a5: mov rax, qword ptr [rcx]
+;;   a8: cmp rax, qword ptr [rdi + 0x28]
+;;   ac: jae 0xe4
+;;   ae: mov eax, r8d
+;;   b1: movzx eax, byte ptr [rsi + rax]
+;;   b5: mov eax, eax
+;;   b7: cmp rax, 3
+;;   bb: jae 0xcd
+;;   bd: lea r11, [rip + 0x34]
+;;   c4: movsxd rax, dword ptr [r11 + rax*4]
+;;   c8: add rax, r11
+;;   cb: jmp rax
+;;   cd: mov rax, rdx
+;;   d0: pop rbp
+;;   d1: ret
+;;   d2: mov rax, qword ptr [rdi + 0x10]
+;;   d6: mov rax, qword ptr [rax + 0x88]
+;;   dd: call rax
+;;   df: jmp 0x25
+;;   e4: mov rax, qword ptr [rdi + 0x10]
+;;   e8: mov rax, qword ptr [rax + 0x88]
+;;   ef: call rax
+;;   f1: jmp 0x4d
+;;   f6: ud2
+;;   f8: .byte 0xd5
+;;   f9: .byte 0xff
+;;   fa: .byte 0xff
+;;   fb: jmp qword ptr [rsi + 0x78ffffff]
+;;  101: .byte 0xff
+;;  102: .byte 0xff
+;;  103: .byte 0xff
+;;   trap 0x50: HeapOutOfBounds
+;;   trap 0x82: HeapOutOfBounds
+;;   trap 0xb1: HeapOutOfBounds
+;;   trap 0xf6: StackOverflow

@@ -24,31 +24,31 @@
 ;;    b: cmp rbp, r11
 ;;    e: jb 0x71
 ;;   14: mov rcx, qword ptr [rdi + 0x20]
-;;   18: xor esi, esi
-;;   1a: mov rax, qword ptr [rdi + 0x20]
-;;   1e: mov rax, qword ptr [rax]
-;;   21: cmp rax, qword ptr [rdi + 0x28]
-;;   25: jae 0x53
-;;   27: mov r8, qword ptr [rdi + 0x38]
-;;   2b: mov r9, rsi
-;;   2e: nop
+;;   18: mov rax, qword ptr [rcx]
+;;   1b: cmp rax, qword ptr [rdi + 0x28]
+;;   1f: jae 0x53
+;;   21: xor eax, eax
+;;   23: mov rsi, qword ptr [rdi + 0x38]
+;;   27: mov r9, rax
+;;   2a: mov r8, rax
+;;   2d: nop dword ptr [rax]
 ;;   30: mov rax, qword ptr [rcx]
 ;;   33: cmp rax, qword ptr [rdi + 0x28]
 ;;   37: jae 0x62
 ;;   39: cmp r9d, edx
 ;;   3c: jae 0x4e
 ;;   3e: mov eax, r9d
-;;   41: mov eax, dword ptr [r8 + rax*4]
-;;   45: lea esi, [rsi + rax]
+;;   41: mov eax, dword ptr [rsi + rax*4]
+;;   44: lea r8d, [r8 + rax]
 ;;   48: lea r9d, [r9 + 1]
 ;;   4c: jmp 0x30
-;;   4e: mov rax, rsi
+;;   4e: mov rax, r8
 ;;   51: pop rbp
 ;;   52: ret
 ;;   53: mov rax, qword ptr [rdi + 0x10]
 ;;   57: mov rax, qword ptr [rax + 0x88]
 ;;   5e: call rax
-;;   60: jmp 0x27
+;;   60: jmp 0x21
 ;;   62: mov rax, qword ptr [rdi + 0x10]
 ;;   66: mov rax, qword ptr [rax + 0x88]
 ;;   6d: call rax

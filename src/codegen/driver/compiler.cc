@@ -29,8 +29,14 @@ Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptio
     p.stack_limit_path = {static_cast<int32_t>(environ::VMOffsets::store_context()),
                           static_cast<int32_t>(environ::VMStoreContextLayout::stack_limit())};
   }
+  return p;
+}
+
+// The execution-limit checks the pipeline places in a Wasm function after the mid-end
+// (opt/limit_checks.h): epochs at its entry and loop headers, fuel at its loop headers. Not for
+// trampolines, which run no Wasm code of their own (and one of which has no store context).
+void add_limit_checks(const environ::CompilerOptions& o, pipeline::CompileOptions& p) {
   if (o.tunables.epoch_interruption) {
-    // The translator checks at function entry; the loop headers get theirs after the mid-end.
     static const opt::EpochChecks kEpochChecks = {
         static_cast<int32_t>(environ::VMOffsets::epoch_counter()),
         static_cast<int32_t>(environ::VMOffsets::epoch_deadline()),
@@ -39,8 +45,6 @@ Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptio
     p.epoch_checks = &kEpochChecks;
   }
   if (o.tunables.consume_fuel) {
-    // Fuel is charged per block by the translator; the loop headers' checks come after the
-    // mid-end.
     static const opt::FuelChecks kFuelChecks = {
         static_cast<int32_t>(environ::VMOffsets::store_context()),
         static_cast<int32_t>(environ::VMStoreContextLayout::fuel_consumed()),
@@ -48,7 +52,6 @@ Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptio
         static_cast<int32_t>(static_cast<uint32_t>(environ::BuiltinIndex::kOutOfGasPreserveAll) * 8)};
     p.fuel_checks = &kFuelChecks;
   }
-  return p;
 }
 
 Error compile_error(const std::string& what, const Error& e, uint32_t func) {
@@ -100,6 +103,7 @@ Expected<environ::CompiledFunction> X64Compiler::compile_function(
   if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);
   auto po = pipeline_options(env.options, true);
   if (!po) return po.error();
+  add_limit_checks(env.options, *po);
   WasmBulkMemory bulk_memory(env.module, env.offsets, env.options.tunables);
   po->bulk_memory = &bulk_memory;
   auto cc = pipeline::compile(std::move(*ir), *po);  // the IR is not needed afterwards

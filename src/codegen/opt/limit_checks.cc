@@ -224,25 +224,21 @@ uint32_t place_epoch_checks(ir::Function& f, const EpochChecks& where) {
   Value vmctx = *vmctx_v;
   ir::ControlFlowGraph cfg;
   cfg.compute(f);
-  std::vector<Block> headers = retreating_targets(f, cfg);
-  if (headers.empty()) return 0;
-
-  // The counter's address never changes: loaded once, in the entry block (which dominates
-  // every header; the entry is never a header itself, nothing branches to it).
+  // The function entry, then the loop headers (the entry is never one: nothing branches to
+  // it).
   Block entry = f.layout.entry_block();
+  std::vector<Block> headers{entry};
+  for (Block h : retreating_targets(f, cfg)) headers.push_back(h);
+
   ir::MemFlags fixed = vmctx_flags();
   fixed.bits |= ir::MemFlags::kReadonly;
-  InstData ld;
-  ld.opcode = ir::Opcode::kLoad;
-  ld.type = ir::kI64;
-  ld.aux = fixed.bits;
-  ld.imm = where.counter_address;
-  ld.args[0] = vmctx;
-  Value counter = insert_value_before(f, ld, f.layout.first_inst(entry));
-
+  Value counter;
   ir::SigRef new_epoch_sig = preserve_all_sig(f, /*result=*/true);
   for (Block h : headers) {
     Block body = split_header(f, h);
+    // The counter's address never changes: loaded once, in the entry block, which dominates
+    // every header.
+    if (h == entry) counter = load(f, h, fixed, vmctx, where.counter_address);
     // Another thread increments the counter: a plain load, re-read at every check.
     Value epoch = load(f, h, ir::MemFlags::trusted(), counter, 0);
     Value deadline = load(f, h, vmctx_flags(), vmctx, where.deadline);
@@ -253,7 +249,7 @@ uint32_t place_epoch_checks(ir::Function& f, const EpochChecks& where) {
     call_builtin(f, slow, vmctx, where.builtins, where.new_epoch_slot, new_epoch_sig);
     jump(f, slow, body, {});
   }
-  return static_cast<uint32_t>(headers.size());
+  return static_cast<uint32_t>(headers.size() - 1);
 }
 
 Expected<uint32_t> place_fuel_checks(ir::Function& f, const FuelChecks& where) {

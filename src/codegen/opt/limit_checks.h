@@ -1,9 +1,10 @@
 // codegen/opt/limit_checks.h: epoch and fuel checks at the loop headers of the final CFG.
 //
 // Epoch interruption and fuel metering (translate/fuel_epoch.h) need a check on every cycle of
-// the control flow graph. The translator checks at function entry (and charges fuel, exactly,
-// per basic block); these passes, run after the mid-end (and at -O0 too), check at the head of
-// every loop that is left: the target of every retreating edge of a depth-first search from the
+// the control flow graph and at function entry. The translator charges fuel, exactly, per basic
+// block and checks fuel at function entry; these passes, run after the mid-end (and at -O0
+// too), check the epoch at function entry and both limits at the head of every loop that is
+// left: the target of every retreating edge of a depth-first search from the
 // entry. Every cycle contains a retreating edge, reducible or not, so no cycle escapes a check,
 // except cycles closed from a cold block: cold blocks are only the translator's slow paths,
 // which are bounded (the lazy funcref-table path jumps back to reload the entry the builtin
@@ -47,7 +48,8 @@ struct EpochChecks {
   int32_t new_epoch_slot = 0;   // byte offset of the preserve-all new_epoch in that table
 };
 
-// Inserts the checks; returns the number of loop headers checked.
+// Inserts the checks, at the function entry and at the loop headers; returns the number of
+// loop headers checked. Nothing without a vmctx parameter.
 uint32_t place_epoch_checks(ir::Function& f, const EpochChecks& where);
 
 // Where the fuel check finds the store's fuel counter and the out_of_gas builtin.

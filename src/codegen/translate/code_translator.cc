@@ -452,7 +452,6 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
         b_.switch_to_block(fr.header);
         auto ps = f_.dfg.block_params(fr.header);
         push_all(std::vector<Value>(ps.begin(), ps.end()));
-        limits_.loop_header();
       } else {
         fr.kind = Frame::Kind::kIf;
         // Both arms have the brif as their only predecessor, so the params (defined before

@@ -125,40 +125,12 @@ void FuelEpochInstrumentation::check_fuel() {
   b_.switch_to_block(cont);
 }
 
-void FuelEpochInstrumentation::check_epoch() {
-  // The counter's address never changes: LICM hoists its load out of loops.
-  ir::Value counter =
-      fe_.load_vm(ir::kI64, fe_.vmctx(), static_cast<int32_t>(environ::VMOffsets::epoch_counter()), true);
-  // Another thread increments the epoch: the load has no alias region and no readonly flag,
-  // so it is neither hoisted out of loops nor merged with an earlier load (the slow path's
-  // call inside every checked loop also gives the loop header its own memory version).
-  ir::Value epoch = b_.load(ir::Opcode::kLoad, ir::kI64, ir::MemFlags::trusted(), counter, 0);
-  // The store mirrors its deadline into the vmctx. Reading it from memory at each check, not
-  // caching it in a variable, keeps it out of registers and out of the loops' block
-  // parameters; only calls (the slow path's or the host's) change it.
-  ir::Value deadline = b_.load(ir::Opcode::kLoad, ir::kI64, store_context_flags(), fe_.vmctx(),
-                               static_cast<int32_t>(environ::VMOffsets::epoch_deadline()));
-  ir::Value in_time = b_.icmp(ir::IntCC::kUlt, epoch, deadline);
-  ir::Block slow = b_.create_block();
-  b_.func().layout.set_cold(slow);
-  ir::Block cont = b_.create_block();
-  b_.brif(in_time, cont, {}, slow, {});
-  b_.seal_block(slow);
-  b_.switch_to_block(slow);
-  // new_epoch moves the deadline (in the store and every vmctx) or traps.
-  fe_.call_builtin(environ::BuiltinIndex::kNewEpochPreserveAll, {}, /*cold=*/true);
-  b_.jump(cont);
-  b_.seal_block(cont);
-  b_.switch_to_block(cont);
-}
-
 void FuelEpochInstrumentation::function_entry() {
   if (fuel_) {
     fuel_var_ = b_.declare_var(ir::kI64);
     load_fuel();
     check_fuel();
   }
-  if (epoch_) check_epoch();
 }
 
 void FuelEpochInstrumentation::before_op(Opcode op) {
@@ -173,10 +145,6 @@ void FuelEpochInstrumentation::after_op(Opcode op) {
   // The callee charged its own fuel in the store.
   if (fuel_) load_fuel();
 }
-
-// The checks at loop headers, of fuel and epochs, are placed after the mid-end
-// (opt/limit_checks.h); the fuel the loop entry costs was flushed by before_op.
-void FuelEpochInstrumentation::loop_header() {}
 
 void FuelEpochInstrumentation::function_exit() {
   if (!fuel_) return;

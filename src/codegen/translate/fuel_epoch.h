@@ -14,21 +14,14 @@
 // stepped by constants): every cycle of the control flow graph passes a checked loop header or
 // a function entry, so a guest runs at most one straight-line run of code past its budget.
 //
-// Epochs. At function entry the engine's epoch counter (through its address in the vmctx) is
-// compared with the store's deadline, which the store mirrors into every instance's vmctx
-// (VMOffsets::epoch_deadline) and which is loaded at each check rather than kept in a
-// variable: no register and no loop block parameter hold it. The same check at every loop
-// header is not made here but placed by the compile pipeline after the mid-end, on the loops
-// that are left (opt/limit_checks.h), so that loop optimisations see loops without it. When
-// the epoch has reached the deadline the slow path calls new_epoch, which returns at once when
-// the host already extended the deadline, else applies the store's policy (trap Interrupt, or
-// a callback's new deadline, written back to the store and every vmctx).
+// Epochs. Nothing is emitted here: the compile pipeline places every epoch check, at function
+// entry and at the loop headers the optimizer leaves, after the mid-end (opt/limit_checks.h).
 //
-// Slow paths are cold blocks (ir::Layout::set_cold), laid out after the hot code so that a
-// passing check falls through; they reload what they need from the vmctx. They
-// call the preserve-all variants of the builtins (OutOfGasPreserveAll, NewEpochPreserveAll:
-// assembly stubs that save every register but the result), with ir::CallConv::kPreserveAll,
-// so values live across a loop header or function entry stay in caller-saved registers.
+// The fuel check's slow path is a cold block (ir::Layout::set_cold), laid out after the hot code
+// so that a passing check falls through; it calls the preserve-all out_of_gas builtin
+// (OutOfGasPreserveAll: an assembly stub that saves every register), with
+// ir::CallConv::kPreserveAll, so values live across the function entry stay in caller-saved
+// registers.
 #pragma once
 
 #include <cstdint>
@@ -47,11 +40,11 @@ class FuelEpochInstrumentation {
  public:
   FuelEpochInstrumentation(const environ::Tunables& tunables, ir::FunctionBuilder& b,
                            FuncEnvironment& fe)
-      : fuel_(tunables.consume_fuel), epoch_(tunables.epoch_interruption), b_(b), fe_(fe) {}
+      : fuel_(tunables.consume_fuel), b_(b), fe_(fe) {}
 
-  bool enabled() const { return fuel_ || epoch_; }
+  bool enabled() const { return fuel_; }
 
-  // In the entry block, after the vmctx is known: loads the variables and checks both limits.
+  // In the entry block, after the vmctx is known: loads the fuel variable and checks it.
   void function_entry();
   // Before translating reachable operator `op`: charges its cost and, at the end of a basic
   // block, flushes the pending cost into the fuel variable (and stores it before calls and
@@ -59,8 +52,6 @@ class FuelEpochInstrumentation {
   void before_op(wasm::Opcode op);
   // After translating reachable operator `op`: reloads the variables after calls.
   void after_op(wasm::Opcode op);
-  // In a loop header, before its body: checks fuel (epochs: see the top of the file).
-  void loop_header();
   // Translation went unreachable (code after a branch, a trap): nothing is pending.
   void became_unreachable() { pending_fuel_ = 0; }
   // Before the function's final return (falling off the end of the body).
@@ -72,10 +63,8 @@ class FuelEpochInstrumentation {
   void save_fuel();
   void load_fuel();
   void check_fuel();
-  void check_epoch();
 
   const bool fuel_;
-  const bool epoch_;
   ir::FunctionBuilder& b_;
   FuncEnvironment& fe_;
   ir::Variable fuel_var_;
