@@ -17,46 +17,41 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x99
+;;    e: jb 0x8d
 ;;   14: xor eax, eax
 ;;   16: mov rcx, qword ptr [rdi + 8]
 ;;   1a: mov rsi, qword ptr [rcx + 8]
 ;;   1e: test rsi, rsi
-;;   21: jge 0x56
-;;   23: mov rcx, rax
-;;   26: mov rax, rsi
-;;   29: nop dword ptr [rax]
-;;   30: test rax, rax
-;;   33: jge 0x7a
-;;   35: lea ecx, [rcx + 1]
-;;   38: lea rsi, [rax + 8]
-;;   3c: cmp ecx, edx
+;;   21: jge 0x53
+;;   23: nop word ptr [rax + rax]
+;;   2c: nop dword ptr [rax]
+;;   30: test rsi, rsi
+;;   33: jge 0x6e
+;;   35: lea eax, [rax + 1]
+;;   38: lea rcx, [rsi + 8]
+;;   3c: cmp eax, edx
 ;;   3e: jae 0x45
-;;   40: mov rax, rsi
+;;   40: mov rsi, rcx
 ;;   43: jmp 0x30
-;;   45: lea rax, [rax + 9]
+;;   45: lea rcx, [rsi + 9]
 ;;   49: mov rdx, qword ptr [rdi + 8]
-;;   4d: mov qword ptr [rdx + 8], rax
-;;   51: mov rax, rcx
-;;   54: pop rbp
-;;   55: ret
-;;   56: mov qword ptr [rcx + 8], rsi
-;;   5a: mov rcx, qword ptr [rdi + 0x10]
-;;   5e: mov rcx, qword ptr [rcx + 0x80]
-;;   65: call rcx
-;;   67: mov rcx, qword ptr [rdi + 8]
-;;   6b: mov rcx, qword ptr [rcx + 8]
-;;   6f: mov rsi, rcx
-;;   72: mov rcx, rax
-;;   75: mov rax, rsi
-;;   78: jmp 0x30
-;;   7a: mov rsi, qword ptr [rdi + 8]
-;;   7e: mov qword ptr [rsi + 8], rax
-;;   82: mov rax, qword ptr [rdi + 0x10]
-;;   86: mov rax, qword ptr [rax + 0x80]
-;;   8d: call rax
-;;   8f: mov rax, qword ptr [rdi + 8]
-;;   93: mov rax, qword ptr [rax + 8]
-;;   97: jmp 0x35
-;;   99: ud2
-;;   trap 0x99: StackOverflow
+;;   4d: mov qword ptr [rdx + 8], rcx
+;;   51: pop rbp
+;;   52: ret
+;;   53: mov qword ptr [rcx + 8], rsi
+;;   57: mov rcx, qword ptr [rdi + 0x10]
+;;   5b: mov rcx, qword ptr [rcx + 0x80]
+;;   62: call rcx
+;;   64: mov rcx, qword ptr [rdi + 8]
+;;   68: mov rsi, qword ptr [rcx + 8]
+;;   6c: jmp 0x30
+;;   6e: mov rcx, qword ptr [rdi + 8]
+;;   72: mov qword ptr [rcx + 8], rsi
+;;   76: mov rcx, qword ptr [rdi + 0x10]
+;;   7a: mov rcx, qword ptr [rcx + 0x80]
+;;   81: call rcx
+;;   83: mov rcx, qword ptr [rdi + 8]
+;;   87: mov rsi, qword ptr [rcx + 8]
+;;   8b: jmp 0x35
+;;   8d: ud2
+;;   trap 0x8d: StackOverflow

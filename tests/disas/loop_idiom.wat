@@ -82,15 +82,15 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x40
+;;    b: add r11, 0x30
 ;;    f: cmp rbp, r11
-;;   12: jb 0x130
+;;   12: jb 0x120
 ;;   18: push rbx
 ;;   19: push r12
 ;;   1b: push r13
 ;;   1d: push r14
 ;;   1f: push r15
-;;   21: sub rsp, 0x18
+;;   21: sub rsp, 8
 ;;   25: xor esi, esi
 ;;   27: mov qword ptr [rsp], rsi
 ;;   2b: mov rax, qword ptr [rdi + 0x38]
@@ -103,75 +103,72 @@
 ;;   44: cmp r9, 0x20
 ;;   48: setae bl
 ;;   4b: movzx ebx, bl
-;;   4e: mov qword ptr [rsp + 8], rbx
-;;   53: mov r12, qword ptr [rdi + 0x40]
-;;   57: mov r13d, edx
-;;   5a: lea r14, [r13 + r10]
-;;   5f: mov r15d, 0xffffffff
-;;   65: cmp r14, r15
-;;   68: setbe bl
-;;   6b: movzx ebx, bl
-;;   6e: mov rsi, qword ptr [rsp + 8]
-;;   73: and esi, ebx
-;;   75: lea rbx, [r14 + 1]
-;;   79: cmp rbx, r12
-;;   7c: setbe bl
-;;   7f: movzx ebx, bl
-;;   82: and esi, ebx
-;;   84: mov ebx, ecx
-;;   86: lea r10, [rbx + r10]
-;;   8a: cmp r10, r15
-;;   8d: setbe r14b
-;;   91: movzx r14d, r14b
-;;   95: and esi, r14d
-;;   98: lea r10, [r10 + 1]
-;;   9c: cmp r10, r12
-;;   9f: setbe r10b
-;;   a3: movzx r10d, r10b
-;;   a7: and esi, r10d
-;;   aa: lea r10, [r13 + r9]
-;;   af: cmp r10, rbx
-;;   b2: setbe r10b
-;;   b6: movzx r10d, r10b
-;;   ba: lea r12, [rbx + r9]
-;;   be: cmp r13, r12
-;;   c1: setae r12b
-;;   c5: movzx r12d, r12b
-;;   c9: or r12d, r10d
-;;   cc: cmp r13, rbx
-;;   cf: setbe r10b
-;;   d3: movzx r10d, r10b
-;;   d7: or r12d, r10d
-;;   da: and esi, r12d
-;;   dd: test sil, sil
-;;   e0: jne 0x10a
-;;   e2: mov rsi, qword ptr [rsp]
-;;   e6: nop word ptr [rax + rax]
-;;   ef: nop
-;;   f0: lea edi, [rdx + rsi]
-;;   f3: lea r9d, [rcx + rsi]
-;;   f7: movzx r9d, byte ptr [rax + r9]
-;;   fc: mov byte ptr [rax + rdi], r9b
-;;  100: lea esi, [rsi + 1]
-;;  103: cmp esi, r8d
-;;  106: jae 0x121
-;;  108: jmp 0xf0
-;;  10a: mov rax, qword ptr [rdi + 0x10]
-;;  10e: mov rax, qword ptr [rax + 0x10]
-;;  112: mov rsi, qword ptr [rsp]
-;;  116: mov rcx, rsi
-;;  119: mov rdx, r13
-;;  11c: mov r8, rbx
-;;  11f: call rax
-;;  121: add rsp, 0x18
-;;  125: pop r15
-;;  127: pop r14
-;;  129: pop r13
-;;  12b: pop r12
-;;  12d: pop rbx
-;;  12e: pop rbp
-;;  12f: ret
-;;  130: ud2
-;;   trap 0xf7: HeapOutOfBounds
-;;   trap 0xfc: HeapOutOfBounds
-;;   trap 0x130: StackOverflow
+;;   4e: mov r12, qword ptr [rdi + 0x40]
+;;   52: mov r13d, edx
+;;   55: lea r14, [r13 + r10]
+;;   5a: mov r15d, 0xffffffff
+;;   60: cmp r14, r15
+;;   63: setbe sil
+;;   67: movzx esi, sil
+;;   6b: and ebx, esi
+;;   6d: lea rsi, [r14 + 1]
+;;   71: cmp rsi, r12
+;;   74: setbe sil
+;;   78: movzx esi, sil
+;;   7c: and ebx, esi
+;;   7e: mov r14d, ecx
+;;   81: lea rsi, [r14 + r10]
+;;   85: cmp rsi, r15
+;;   88: setbe r10b
+;;   8c: movzx r10d, r10b
+;;   90: and ebx, r10d
+;;   93: lea rsi, [rsi + 1]
+;;   97: cmp rsi, r12
+;;   9a: setbe sil
+;;   9e: movzx esi, sil
+;;   a2: and ebx, esi
+;;   a4: lea rsi, [r13 + r9]
+;;   a9: cmp rsi, r14
+;;   ac: setbe sil
+;;   b0: movzx esi, sil
+;;   b4: lea r10, [r14 + r9]
+;;   b8: cmp r13, r10
+;;   bb: setae r10b
+;;   bf: movzx r10d, r10b
+;;   c3: or r10d, esi
+;;   c6: cmp r13, r14
+;;   c9: setbe sil
+;;   cd: movzx esi, sil
+;;   d1: or r10d, esi
+;;   d4: and ebx, r10d
+;;   d7: test bl, bl
+;;   d9: jne 0xfa
+;;   db: mov rsi, qword ptr [rsp]
+;;   df: nop
+;;   e0: lea edi, [rdx + rsi]
+;;   e3: lea r9d, [rcx + rsi]
+;;   e7: movzx r9d, byte ptr [rax + r9]
+;;   ec: mov byte ptr [rax + rdi], r9b
+;;   f0: lea esi, [rsi + 1]
+;;   f3: cmp esi, r8d
+;;   f6: jae 0x111
+;;   f8: jmp 0xe0
+;;   fa: mov rax, qword ptr [rdi + 0x10]
+;;   fe: mov rax, qword ptr [rax + 0x10]
+;;  102: mov rsi, qword ptr [rsp]
+;;  106: mov rcx, rsi
+;;  109: mov rdx, r13
+;;  10c: mov r8, r14
+;;  10f: call rax
+;;  111: add rsp, 8
+;;  115: pop r15
+;;  117: pop r14
+;;  119: pop r13
+;;  11b: pop r12
+;;  11d: pop rbx
+;;  11e: pop rbp
+;;  11f: ret
+;;  120: ud2
+;;   trap 0xe7: HeapOutOfBounds
+;;   trap 0xec: HeapOutOfBounds
+;;   trap 0x120: StackOverflow

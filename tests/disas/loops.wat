@@ -29,49 +29,44 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x2e
+;;    e: jb 0x31
 ;;   10: xor eax, eax
 ;;   12: xor ecx, ecx
-;;   14: mov rsi, rcx
-;;   17: mov rcx, rax
-;;   1a: mov rax, rsi
+;;   14: nop word ptr [rax + rax]
 ;;   1d: nop dword ptr [rax]
-;;   20: cmp ecx, edx
+;;   20: cmp eax, edx
 ;;   22: jae 0x2c
-;;   24: lea eax, [rax + rcx]
-;;   27: lea ecx, [rcx + 1]
+;;   24: lea ecx, [rcx + rax]
+;;   27: lea eax, [rax + 1]
 ;;   2a: jmp 0x20
-;;   2c: pop rbp
-;;   2d: ret
-;;   2e: ud2
-;;   trap 0x2e: StackOverflow
+;;   2c: mov rax, rcx
+;;   2f: pop rbp
+;;   30: ret
+;;   31: ud2
+;;   trap 0x31: StackOverflow
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x3d
+;;    e: jb 0x3a
 ;;   10: xor eax, eax
-;;   12: mov rsi, rdx
-;;   15: mov rdx, rax
-;;   18: mov rax, rcx
-;;   1b: mov rcx, rsi
-;;   1e: nop
-;;   20: mov esi, ecx
+;;   12: nop word ptr [rax + rax]
+;;   1b: nop dword ptr [rax + rax]
+;;   20: mov esi, edx
 ;;   22: mov r8, qword ptr [rdi + 0x38]
 ;;   26: mov rsi, qword ptr [r8 + rsi]
-;;   2a: lea rdx, [rdx + rsi]
-;;   2e: lea ecx, [rcx + 8]
-;;   31: lea eax, [rax - 1]
-;;   34: test eax, eax
+;;   2a: lea rax, [rax + rsi]
+;;   2e: lea edx, [rdx + 8]
+;;   31: lea ecx, [rcx - 1]
+;;   34: test ecx, ecx
 ;;   36: jne 0x20
-;;   38: mov rax, rdx
-;;   3b: pop rbp
-;;   3c: ret
-;;   3d: ud2
+;;   38: pop rbp
+;;   39: ret
+;;   3a: ud2
 ;;   trap 0x26: HeapOutOfBounds
-;;   trap 0x3d: StackOverflow
+;;   trap 0x3a: StackOverflow
 ;; -O2 function 0 $sum_to
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
@@ -98,25 +93,20 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x49
+;;    e: jb 0x36
 ;;   10: xor eax, eax
 ;;   12: mov rsi, qword ptr [rdi + 0x38]
-;;   16: mov rdi, rdx
-;;   19: mov rdx, rax
-;;   1c: mov rax, rcx
-;;   1f: mov rcx, rdi
-;;   22: nop word ptr [rax + rax]
-;;   2b: nop dword ptr [rax + rax]
-;;   30: mov edi, ecx
-;;   32: mov rdi, qword ptr [rsi + rdi]
-;;   36: lea rdx, [rdx + rdi]
-;;   3a: lea ecx, [rcx + 8]
-;;   3d: lea eax, [rax - 1]
-;;   40: test eax, eax
-;;   42: jne 0x30
-;;   44: mov rax, rdx
-;;   47: pop rbp
-;;   48: ret
-;;   49: ud2
-;;   trap 0x32: HeapOutOfBounds
-;;   trap 0x49: StackOverflow
+;;   16: nop word ptr [rax + rax]
+;;   1f: nop
+;;   20: mov edi, edx
+;;   22: mov rdi, qword ptr [rsi + rdi]
+;;   26: lea rax, [rax + rdi]
+;;   2a: lea edx, [rdx + 8]
+;;   2d: lea ecx, [rcx - 1]
+;;   30: test ecx, ecx
+;;   32: jne 0x20
+;;   34: pop rbp
+;;   35: ret
+;;   36: ud2
+;;   trap 0x22: HeapOutOfBounds
+;;   trap 0x36: StackOverflow

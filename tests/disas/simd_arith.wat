@@ -81,7 +81,7 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0x39
+;;    e: jb 0x36
 ;;   10: and edx, 7
 ;;   13: add edx, 8
 ;;   16: movd xmm1, edx
@@ -90,13 +90,12 @@
 ;;   21: punpckhbw xmm0, xmm0
 ;;   25: psraw xmm2, xmm1
 ;;   29: psraw xmm0, xmm1
-;;   2d: movaps xmm1, xmm2
-;;   30: packsswb xmm1, xmm0
-;;   34: movaps xmm0, xmm1
-;;   37: pop rbp
-;;   38: ret
-;;   39: ud2
-;;   trap 0x39: StackOverflow
+;;   2d: packsswb xmm2, xmm0
+;;   31: movaps xmm0, xmm2
+;;   34: pop rbp
+;;   35: ret
+;;   36: ud2
+;;   trap 0x36: StackOverflow
 ;; -O2 function 3 $mul64
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

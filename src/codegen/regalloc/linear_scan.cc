@@ -23,11 +23,26 @@
 //    is reserved at that point for everyone else. Intervals therefore never have to change
 //    register between the early and late point of an instruction.
 //  - Split positions are moved to block starts of lower loop depth when possible, so reloads
-//    and register changes land on loop entry edges rather than inside loops. An interval
-//    evicted from its register leaves it right after its last use before the eviction point
-//    (at the block start of lowest depth in between, evict_pos), so a value live through a
-//    loop but unused in it stays in its slot for the whole loop instead of being reloaded
-//    on every back edge.
+//    and register changes land on loop entry edges rather than inside loops; a loop header's
+//    start counts one level out (its moves go on the entry edge: a value that keeps its
+//    location through the loop moves nothing on the back edge), so a reload for a use in a
+//    loop is hoisted to the loop's entry. An interval evicted from its register leaves it
+//    right after its last use before the eviction point (at the block start of lowest depth in
+//    between, evict_pos), so a value live through a loop but unused in it stays in its slot
+//    for the whole loop instead of being reloaded on every back edge.
+//  - Eviction follows Belady: the register whose holders are wanted again last is taken. The
+//    input of a two-address instruction counts as wanted (it takes over its register as it
+//    dies; from the slot it costs a load, and its eviction a store), and a value read earlier
+//    in the innermost loop around the eviction point and live around its back edge is wanted
+//    in the next iteration, not at its next use in layout after the loop.
+//  - Hints: a value prefers a fixed register a use copies it into, the register of its reused
+//    input or move source, then the register a block-param partner (an argument passed to it,
+//    or the param it is passed to) already has, then its previous piece's register; without
+//    one, an argument avoids the registers of the other params of its successor (holding one
+//    would turn the edge's moves into a cycle).
+//  - A value defined in a fixed register it loses later (a call clobbers it) and read after
+//    that in a deeper loop moves at once to a register free for its whole life (callee-saved),
+//    rather than being reloaded on every iteration.
 #include <algorithm>
 #include <memory>
 #include <span>
@@ -63,6 +78,10 @@ struct UsePos {
   uint32_t pos;
   UseKind kind;
   PReg reg;
+  // A kAny use that is cheapest from a register: the input of a two-address instruction, which
+  // takes over its register when it dies there (from the slot it costs a load, and its eviction
+  // a store). Eviction choices count it as a use; split placement does not.
+  bool wants_reg = false;
 };
 
 struct Range {
@@ -108,6 +127,33 @@ struct Interval {
       if (it->kind != UseKind::kAny) return it->pos;
     }
     return kInf;
+  }
+  // The first use at or after `pos` that needs or wants a register: what decides which value
+  // leaves its register when too many are live (the one wanted again last).
+  uint32_t next_wanted_use(uint32_t pos) const {
+    auto it = std::lower_bound(uses.begin(), uses.end(), pos,
+                               [](const UsePos& u, uint32_t p) { return u.pos < p; });
+    for (; it != uses.end(); ++it) {
+      if (it->kind != UseKind::kAny || it->wants_reg) return it->pos;
+    }
+    return kInf;
+  }
+  // next_reg_use and next_wanted_use with one search: {needed, wanted}.
+  std::pair<uint32_t, uint32_t> next_needed_and_wanted(uint32_t pos) const {
+    auto it = std::lower_bound(uses.begin(), uses.end(), pos,
+                               [](const UsePos& u, uint32_t p) { return u.pos < p; });
+    uint32_t want = kInf;
+    for (; it != uses.end(); ++it) {
+      if (it->kind != UseKind::kAny) return {it->pos, want == kInf ? it->pos : want};
+      if (it->wants_reg && want == kInf) want = it->pos;
+    }
+    return {kInf, want};
+  }
+  // The first use at or after `from` and before `to` (kInf: none).
+  uint32_t first_use_in(uint32_t from, uint32_t to) const {
+    auto it = std::lower_bound(uses.begin(), uses.end(), from,
+                               [](const UsePos& u, uint32_t p) { return u.pos < p; });
+    return it != uses.end() && it->pos < to ? it->pos : kInf;
   }
 };
 
@@ -220,6 +266,13 @@ class Allocator {
   std::vector<uint8_t> vdefined_;
   std::vector<uint32_t> inst_block_;
   std::vector<uint32_t> loop_depth_;
+  std::vector<uint8_t> loop_header_;  // the target of a backward edge
+  std::vector<uint32_t> inner_loop_;   // per block: the header of its innermost loop (kInf: none)
+  std::vector<uint32_t> inner_latch_;  // per header: its last latch
+  // The loop depth of the moves placed at the start of block b: those of a loop header go on
+  // its entry edge (a value that keeps its location through the loop moves nothing on the
+  // back edge), one level out.
+  uint32_t entry_depth(uint32_t b) const { return loop_depth_[b] - (loop_header_[b] && loop_depth_[b] > 0 ? 1 : 0); }
   // Per block, as flat arrays indexed by block (CSR): ascending vregs live into and out of it.
   std::vector<uint32_t> live_in_begin_, live_in_vals_, live_out_begin_, live_out_vals_;
   std::span<const uint32_t> live_in(uint32_t b) const {
@@ -268,6 +321,19 @@ class Allocator {
   void build_children();
   std::vector<uint32_t> piece_cursor_;  // loc_fwd: per vreg, the index of its current piece
   std::vector<uint32_t> hint_vreg_;
+  // Per vreg, the block params it is passed to and the arguments passed to it (if a param), as
+  // one flat array: each prefers a register one of its partners already has, so that edges
+  // move nothing (the first hint alone names a partner allocated later on loop back edges).
+  std::vector<uint32_t> partner_begin_, partner_vals_;
+  std::span<const uint32_t> partners(uint32_t v) const {
+    return {partner_vals_.data() + partner_begin_[v], partner_begin_[v + 1] - partner_begin_[v]};
+  }
+  std::vector<uint32_t> param_block_;  // per vreg: the block it is a param of (kInf: none)
+  // The register a vreg starts in (its first piece), else the last one it was given.
+  PReg start_reg(uint32_t v) const {
+    const Interval& iv = ivs_[v];
+    return iv.assigned && iv.in_reg ? iv.reg : last_reg_[v];
+  }
   std::vector<uint32_t> def_pos_;  // kInf: never defined
   std::vector<uint8_t> def_by_inst_;  // defined by an operand (not a block param / live-in)
   std::vector<PReg> last_reg_;
@@ -339,6 +405,11 @@ Expected<void> Allocator::validate() {
         env_order_[c].push_back(r);
       }
     }
+  }
+  for (int c = 0; c < kNumClasses; ++c) {
+    const PReg s = env_.scratch[c];
+    if (s.is_valid() && (s.hw >= 32 || static_cast<int>(s.cls) != c || (env_mask_[c] >> s.hw & 1)))
+      return fail("machine env: the scratch register must be of its class and not allocatable");
   }
   inst_block_.assign(ni, 0);
   std::vector<uint32_t>& pred_begin = pred_begin_;
@@ -599,11 +670,23 @@ void Allocator::compute_loop_depth() {
     diff[last_latch[s] + 1] -= 1;
   }
   loop_depth_.assign(nb, 0);
+  loop_header_.assign(nb, 0);
+  for (uint32_t s = 0; s < nb; ++s) loop_header_[s] = last_latch[s] != kInf;
   int64_t depth = 0;
   for (uint32_t b = 0; b < nb; ++b) {
     depth += diff[b];
     loop_depth_[b] = static_cast<uint32_t>(depth);
   }
+  // The innermost loop around each block: the open loop (header, last latch) of the latest header.
+  inner_loop_.assign(nb, kInf);
+  std::vector<uint32_t> open;
+  for (uint32_t b = 0; b < nb; ++b) {
+    while (!open.empty() && last_latch[open.back()] < b) open.pop_back();
+    if (last_latch[b] != kInf) open.push_back(b);
+    if (!open.empty()) inner_loop_[b] = open.back();
+  }
+  inner_latch_.resize(nb);
+  for (uint32_t s = 0; s < nb; ++s) inner_latch_[s] = last_latch[s];
 }
 
 Expected<void> Allocator::build_intervals() {
@@ -719,7 +802,7 @@ Expected<void> Allocator::build_intervals() {
           if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
         }
         if (reused) {
-          add_use(v, {early_pos(i), UseKind::kAny, {}});  // source of the copy, if any
+          add_use(v, {early_pos(i), UseKind::kAny, {}, true});  // source of the copy, if any
           continue;
         }
         switch (op.constraint) {
@@ -756,6 +839,33 @@ Expected<void> Allocator::build_intervals() {
         if (hint_vreg_[av] == kNoVReg) hint_vreg_[av] = p.index;
       }
     }
+  }
+  {
+    param_block_.assign(nv_, kInf);
+    for (uint32_t b = 0; b < nb; ++b) {
+      for (VReg p : f_.blocks[b].params) param_block_[p.index] = b;
+    }
+    partner_begin_.assign(nv_ + 1, 0);
+    auto for_each_pair = [&](auto&& fn) {
+      for (uint32_t b = 0; b < nb; ++b) {
+        const auto& term = f_.insts[f_.blocks[b].end_inst - 1];
+        uint32_t a = term.first_branch_arg;
+        for (uint32_t s : f_.blocks[b].succs) {
+          for (VReg p : f_.blocks[s].params) {
+            const uint32_t av = f_.branch_args[a++].index;
+            if (av != p.index) fn(av, p.index);
+          }
+        }
+      }
+    };
+    for_each_pair([&](uint32_t av, uint32_t pv) { ++partner_begin_[av + 1]; ++partner_begin_[pv + 1]; });
+    for (uint32_t v = 0; v < nv_; ++v) partner_begin_[v + 1] += partner_begin_[v];
+    partner_vals_.resize(partner_begin_[nv_]);
+    std::vector<uint32_t> fill(partner_begin_.begin(), partner_begin_.end() - 1);
+    for_each_pair([&](uint32_t av, uint32_t pv) {
+      partner_vals_[fill[av]++] = pv;
+      partner_vals_[fill[pv]++] = av;
+    });
   }
   {
     std::vector<uint32_t> range_end(nv_ + 1, 0);
@@ -935,15 +1045,18 @@ bool Allocator::tie_exempt(const Interval& cur, const Interval& a) const {
   return r.from <= cur.start() && r.to == cur.start() + 1;
 }
 
+// The split position in (lo, hi] whose moves run least often: the latest block start of lowest
+// entry depth, so a reload for a use in a loop is hoisted to the loop's entry edge and a value
+// evicted in a loop it only passes through leaves its register before the loop.
 uint32_t Allocator::optimal_split_pos(uint32_t lo, uint32_t hi) const {
   uint32_t p = floor_even(hi);
   uint32_t bl = block_of_pos(lo), bh = block_of_pos(p);
   if (bl == bh) return p;
-  uint32_t best = p, depth = loop_depth_[bh];
+  uint32_t best = p, depth = p == block_start(bh) ? entry_depth(bh) : loop_depth_[bh];
   uint32_t steps = 0;
   for (uint32_t b = bh; b > bl && steps < 256; --b, ++steps) {
-    if (loop_depth_[b] < depth) {
-      depth = loop_depth_[b];
+    if (entry_depth(b) < depth) {
+      depth = entry_depth(b);
       best = block_start(b);
     }
   }
@@ -1107,7 +1220,25 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     if (until <= cur.start()) {
       return fail_at(inst, "value fixed to register " + std::to_string(r.hw) + " is overwritten by the same instruction");
     }
-    if (until != kInf) cut_at(id, until);
+    if (until != kInf) {
+      // The fixed register is lost later (a call clobbers it, another value is fixed to it):
+      // if the value needs a register after that in a deeper loop and another register is free
+      // for its whole life, it moves there right after its definition (one move) instead of
+      // being spilled there and reloaded on every iteration of the loop around its later use.
+      const uint32_t rest = floor_even(cur.start()) + 2;
+      const uint32_t later_use = cur.next_reg_use(until);
+      bool move_over = false;
+      if (rest < floor_even(until) && later_use != kInf &&
+          loop_depth_[block_of_pos(later_use)] > loop_depth_[block_of_pos(cur.start())]) {
+        for (PReg o : env_order_[c]) {
+          if (!(o == r) && usable_until(cur, free_until_of(o)) >= cur_end) {
+            move_over = true;
+            break;
+          }
+        }
+      }
+      cut_at(id, move_over ? rest : until);
+    }
     assign_reg(id, r);
     return true;
   }
@@ -1116,25 +1247,47 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   // until the boundary before it.
   auto eff = [&](PReg r) { return usable_until(cur, free_until_of(r)); };
   const uint32_t end = cur.end();
-  PReg hint;
+  // Hints, in order: a fixed register a use is copied into, the register of the hint vreg (the
+  // reused input, the move source), of a block-param partner (the param's register at its
+  // block's start, or an argument's), and of the vreg's previous piece. The first that is free
+  // for the whole interval is taken.
+  PReg best;
+  auto try_hint = [&](PReg h) {
+    if (best.is_valid() || !h.is_valid() || h.cls != cur.cls || !in_env(h)) return;
+    if (eff(h) >= end) best = h;
+  };
   for (const UsePos& u : cur.uses) {
     if (u.kind != UseKind::kReg && u.reg.is_valid() && in_env(u.reg)) {
-      hint = u.reg;
+      try_hint(u.reg);
       break;
     }
   }
-  if (!hint.is_valid() && hint_vreg_[cur.vreg] != kNoVReg) {
-    PReg h = last_reg_[hint_vreg_[cur.vreg]];
-    if (h.is_valid() && h.cls == cur.cls && in_env(h)) hint = h;
+  if (hint_vreg_[cur.vreg] != kNoVReg) try_hint(last_reg_[hint_vreg_[cur.vreg]]);
+  for (uint32_t pv : partners(cur.vreg)) {
+    if (best.is_valid()) break;
+    try_hint(start_reg(pv));
   }
-  PReg best;
-  if (hint.is_valid() && eff(hint) >= end) {
-    best = hint;
-  } else {
-    for (PReg r : env_order_[c]) {
-      if (eff(r) >= end) {
-        best = r;
-        break;
+  try_hint(last_reg_[cur.vreg]);
+  if (!best.is_valid()) {
+    // An argument whose param's register is taken avoids the registers of the other params of
+    // that block: holding one of them, it would make the edge's moves a cycle (a swap through a
+    // third register) instead of a chain.
+    uint64_t avoid = 0;
+    for (uint32_t pv : partners(cur.vreg)) {
+      const uint32_t pb = param_block_[pv];
+      if (pb == kInf) continue;
+      for (VReg q : f_.blocks[pb].params) {
+        const PReg qr = q.index != pv && q.cls == cur.cls ? start_reg(q.index) : PReg{};
+        if (qr.is_valid()) avoid |= uint64_t{1} << qr.index();
+      }
+    }
+    for (int pass = avoid ? 0 : 1; pass < 2 && !best.is_valid(); ++pass) {
+      for (PReg r : env_order_[c]) {
+        if (pass == 0 && (avoid >> r.index() & 1)) continue;
+        if (eff(r) >= end) {
+          best = r;
+          break;
+        }
       }
     }
     if (!best.is_valid()) {
@@ -1170,31 +1323,58 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   const int c = static_cast<int>(cur.cls);
   const uint32_t start = cur.start();
   const uint32_t inst = start >= 2 ? (start - 2) / 2 : 0;
-  uint32_t first_reg = cur.next_reg_use(start);
-  if (first_reg == kInf) {
+  const uint32_t first_reg = cur.next_reg_use(start);
+  const uint32_t first_wanted = cur.next_wanted_use(start);
+  if (first_wanted == kInf) {
     assign_stack(id);
     return ok();
   }
   const uint32_t s0 = floor_even(start);
-  uint32_t next_use[64], block_pos[64];
+  // Per register: when its holders next need it (they must leave it by then) and next want
+  // it (the ranking: the register wanted again last is taken, as in Belady's rule).
+  uint32_t next_use[64], next_want[64], block_pos[64];
+  // Positions only grow through a loop body: a holder used earlier in the innermost loop around
+  // s0 and live around its back edge is wanted again in the next iteration, so it is ranked as
+  // wanted that far past the loop's latch (as far as its first use is past the loop's start)
+  // rather than at its next use after the loop. (A value only passing through the loop keeps
+  // its later next use and leaves first: its split goes before the loop.)
+  uint32_t loop_from = kInf, loop_end = kInf;
+  if (uint32_t h = inner_loop_[block_of_pos(s0)]; h != kInf) {
+    loop_from = block_start(h);
+    loop_end = early_pos(f_.blocks[inner_latch_[h]].end_inst - 1);
+  }
+  auto note_holder = [&](const Interval& iv, uint32_t ri) {
+    auto [need, u] = iv.next_needed_and_wanted(s0);
+    if (loop_end != kInf && u > loop_end && loop_end > s0) {
+      const uint32_t first = iv.first_use_in(loop_from, s0);
+      if (first != kInf && iv.covers(loop_end)) u = std::min(u, loop_end + (first - loop_from));
+    }
+    next_use[ri] = std::min(next_use[ri], need);
+    next_want[ri] = std::min(next_want[ri], u);
+  };
   std::fill(std::begin(next_use), std::end(next_use), kInf);
+  std::fill(std::begin(next_want), std::end(next_want), kInf);
   std::fill(std::begin(block_pos), std::end(block_pos), kInf);
   for (const ActiveEntry& e : active_[c]) {
     const Interval& iv = ivs_[e.id];
     if (tie_exempt(cur, iv)) continue;
-    uint32_t& nu = next_use[iv.reg.index()];
+    const uint32_t ri = iv.reg.index();
     // A fixed-start piece cannot be moved away from its register at its definition.
-    uint32_t u = iv.fixed_start.is_valid() && iv.start() >= s0 ? iv.start() : iv.next_reg_use(s0);
-    nu = std::min(nu, u);
+    if (iv.fixed_start.is_valid() && iv.start() >= s0) {
+      next_use[ri] = std::min(next_use[ri], iv.start());
+      next_want[ri] = std::min(next_want[ri], iv.start());
+    } else {
+      note_holder(iv, ri);
+    }
   }
   for (PReg r : env_order_[c]) {
-    uint32_t& nu = next_use[r.index()];
-    const auto& list = inactive_[r.index()];
+    const uint32_t ri = r.index();
+    const auto& list = inactive_[ri];
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       const auto [from, a] = *it;
-      if (from >= std::min(nu, cur.end())) break;
+      if (from >= std::min(next_want[ri], cur.end())) break;
       const Interval& iv = ivs_[a];
-      if (next_intersection(iv, cur) != kInf) nu = std::min(nu, iv.next_reg_use(s0));
+      if (next_intersection(iv, cur) != kInf) note_holder(iv, ri);
     }
   }
   // A register is a candidate if its holders can leave it at s0 (their next use is past this
@@ -1205,8 +1385,9 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   PReg best;
   uint32_t best_nu = 0;
   for (PReg r : env_order_[c]) {
-    uint32_t nu = std::min(next_use[r.index()], block_pos[r.index()]);
-    if ((next_use[r.index()] == kInf || next_use[r.index()] >= s0 + 2) && block_pos[r.index()] > start) {
+    const uint32_t ri = r.index();
+    uint32_t nu = std::min(next_want[ri], block_pos[ri]);
+    if ((next_use[ri] == kInf || next_use[ri] >= s0 + 2) && block_pos[ri] > start) {
       if (!best.is_valid() || nu > best_nu) {
         best = r;
         best_nu = nu;
@@ -1214,11 +1395,11 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
     }
   }
   bool can_spill_cur = floor_even(first_reg) > start;
-  if (!best.is_valid() || (best_nu < first_reg && can_spill_cur)) {
+  if (!best.is_valid() || (best_nu < first_wanted && can_spill_cur)) {
     if (!can_spill_cur) return fail_at(inst, "more values need a register at once than there are registers (v" + std::to_string(cur.vreg) + ")");
-    // Every register is needed sooner than this interval needs one: it waits in its slot.
-    uint32_t rest = split(id, optimal_split_pos(start, first_reg));
-    push_unhandled(rest);
+    // Every register is needed sooner than this interval needs one: it waits in its slot
+    // (until its next use that needs a register: a wanted one can read the slot).
+    if (first_reg != kInf) push_unhandled(split(id, optimal_split_pos(start, first_reg)));
     assign_stack(id);
     return ok();
   }
@@ -1419,6 +1600,7 @@ void Allocator::add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&mo
       if (!any_reg.is_valid()) any_reg = r;
       if (!(occupied[c] >> r.hw & 1) && !free_reg.is_valid()) free_reg = r;
     }
+    if (!free_reg.is_valid()) free_reg = env_.scratch[c];  // invalid if the client has none
     if (!any_reg.is_valid()) {
       for (const Move& m : moves[c]) {
         if (m.from.kind == Allocation::Kind::kReg) any_reg = m.from.reg;

@@ -1,21 +1,44 @@
 // codegen/regalloc/parallel_moves.cc: sequencing of parallel moves (see parallel_moves.h).
 #include "codegen/regalloc/parallel_moves.h"
 
+#include <algorithm>
+
 namespace kiln::codegen::regalloc {
 
 void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
                     const std::function<uint32_t(int)>& scratch_slot, std::vector<Move>& pending,
                     std::vector<Move>& out) {
-  // Lowers one move; slot-to-slot goes through the free register, or through `any_reg` whose
-  // value is parked in the second scratch slot meanwhile.
+  auto is_slot_to_slot = [](const Move& m) {
+    return m.from.kind == Allocation::Kind::kStack && m.to.kind == Allocation::Kind::kStack;
+  };
+  // A register whose move into it is still pending and that no pending move reads: what it
+  // holds is dead (a value live across these moves is read by one of them or keeps a register
+  // no move writes), so it can carry a slot-to-slot copy until its own move runs.
+  auto dead_destination = [&]() -> PReg {
+    for (const Move& d : pending) {
+      if (d.to.kind != Allocation::Kind::kReg) continue;
+      bool read = false;
+      for (const Move& m : pending) {
+        if (m.from == d.to) {
+          read = true;
+          break;
+        }
+      }
+      if (!read) return d.to.reg;
+    }
+    return PReg{};
+  };
+  // Lowers one move; slot-to-slot goes through the free register, a dead destination register,
+  // or `any_reg` whose value is parked in the second scratch slot meanwhile.
   auto emit = [&](const Move& m) {
-    if (m.from.kind != Allocation::Kind::kStack || m.to.kind != Allocation::Kind::kStack) {
+    if (!is_slot_to_slot(m)) {
       out.push_back(m);
       return;
     }
-    if (free_reg.is_valid()) {
-      out.push_back({m.from, Allocation::in_reg(free_reg)});
-      out.push_back({Allocation::in_reg(free_reg), m.to});
+    PReg via = free_reg.is_valid() ? free_reg : dead_destination();
+    if (via.is_valid()) {
+      out.push_back({m.from, Allocation::in_reg(via)});
+      out.push_back({Allocation::in_reg(via), m.to});
       return;
     }
     Allocation save = Allocation::in_slot(scratch_slot(1));
@@ -29,6 +52,9 @@ void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
   for (const Move& m : moves) {
     if (!(m.from == m.to)) pending.push_back(m);
   }
+  // Slot-to-slot moves first, while the registers other moves will overwrite are still free to
+  // carry them.
+  std::stable_partition(pending.begin(), pending.end(), is_slot_to_slot);
   // A move can run once no other pending move still reads its destination. When none can, the
   // rest are cycles: park one destination's value in a temporary and redirect its readers.
   while (!pending.empty()) {
@@ -46,8 +72,7 @@ void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
         continue;
       }
       emit(pending[i]);
-      pending[i] = pending.back();
-      pending.pop_back();
+      pending.erase(pending.begin() + static_cast<ptrdiff_t>(i));  // in order: slot-to-slot first
       progress = true;
     }
     if (pending.empty() || progress) continue;

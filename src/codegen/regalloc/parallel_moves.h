@@ -19,9 +19,10 @@ struct Move {
 
 // Sequences `moves` (all of class `cls`, destinations pairwise distinct) so that every
 // destination ends up with the value its source held before any of them ran. Slot-to-slot
-// moves are lowered through a register. `free_reg` (may be invalid) is a register of `cls`
-// that holds nothing live and is no source or destination; `any_reg` is some register of `cls`,
-// saved and restored around a slot-to-slot copy when there is no free register.
+// moves are lowered through a register, before the register moves: `free_reg` (may be invalid)
+// is a register of `cls` that holds nothing live and is no source or destination; else a
+// destination register no move reads (its value is dead) carries the copy before its own move
+// runs; else `any_reg`, some register of `cls`, is saved and restored around the copy.
 // `scratch_slot(k)` returns emergency slot k (0: cycle temporary, 1: register save) of `cls`.
 // `pending` is scratch storage (kept by the caller so repeated calls do not allocate); the
 // sequence is appended to `out`.

@@ -104,6 +104,13 @@ void Generator::make_env() {
   }
   uint32_t nf = 5 + src_.below(12);
   for (uint8_t n = 0; n < nf; ++n) env.preferred[1].push_back(xmm(n));
+  // A scratch register for edits where the client has one outside the allocatable set (r11 and
+  // xmm15, as the x64 backend), derived from the choices above so the stream is unchanged: both
+  // the scratch and the emergency-slot paths of move sequencing stay exercised.
+  bool r11_allocatable = false;
+  for (PReg r : env.preferred[0]) r11_allocatable |= r == kR11;
+  if (!r11_allocatable) env.scratch[0] = kR11;
+  if (nf < 16) env.scratch[1] = xmm(15);
 }
 
 void Generator::make_cfg() {

@@ -142,6 +142,10 @@ struct Function {
 struct MachineEnv {
   std::vector<PReg> preferred[kNumClasses];      // caller-saved: cheap to use
   std::vector<PReg> non_preferred[kNumClasses];  // callee-saved: the client saves what is used
+  // Per class, optionally, a register outside the lists above that edits may use as a
+  // temporary (it holds nothing between instructions): cycles of moves and slot-to-slot copies
+  // go through it instead of an emergency spill slot when no allocatable register is free.
+  PReg scratch[kNumClasses];
 };
 
 // A program point: before or after instruction `inst`.

@@ -29,6 +29,9 @@ const regalloc::MachineEnv& machine_env() {
       e.non_preferred[0].push_back(gpr(r));
     }
     for (uint8_t r = 0; r < 15; ++r) e.preferred[1].push_back(xmmr(r));
+    // Free between instructions: the allocator's edits may break move cycles through them.
+    e.scratch[0] = gpr(reg::kScratch);
+    e.scratch[1] = xmmr(reg::kXmmScratch);
     return e;
   }();
   return env;
