@@ -56,6 +56,7 @@ struct Times {
   uint64_t ir_insts = 0, vcode_insts = 0, code_bytes = 0;
   uint64_t pass[codegen::opt::OptimizeStats::kNumPasses] = {};
   uint64_t pass_changed[codegen::opt::OptimizeStats::kNumPasses] = {};
+  uint64_t pass_runs[codegen::opt::OptimizeStats::kNumPasses] = {};
   uint64_t rounds = 0, funcs = 0;
   uint64_t wall = 0;  // wall-clock ns of the whole module (what Node's timing measures)
   uint64_t total() const { return decode + translate + optimize + lower + regalloc + emit; }
@@ -141,6 +142,7 @@ bool compile_module(const Input& in, int opt_level, Times& t, std::vector<FuncTi
     for (int p = 0; p < codegen::opt::OptimizeStats::kNumPasses; ++p) {
       t.pass[p] += st.opt.pass_ns[p];
       t.pass_changed[p] += st.opt.pass_changed[p];
+      t.pass_runs[p] += st.opt.pass_runs[p];
     }
     t.rounds += st.opt.rounds;
     ++t.funcs;
@@ -254,6 +256,7 @@ int main(int argc, char** argv) {
     for (int p = 0; p < codegen::opt::OptimizeStats::kNumPasses; ++p) {
       all.pass[p] += best.pass[p];
       all.pass_changed[p] += best.pass_changed[p];
+      all.pass_runs[p] += best.pass_runs[p];
     }
     all.rounds += best.rounds;
     all.funcs += best.funcs;
@@ -284,6 +287,11 @@ int main(int argc, char** argv) {
                 all.funcs ? static_cast<double>(all.rounds) / all.funcs : 0.0);
     for (int p = 0; p < codegen::opt::OptimizeStats::kNumPasses; ++p) {
       std::printf(" %s %.3f", codegen::opt::OptimizeStats::pass_name(p), us_per(all.pass[p], all.ir_insts));
+    }
+    std::printf("\nruns per function:");
+    for (int p = 0; p < codegen::opt::OptimizeStats::kNumPasses; ++p) {
+      std::printf(" %s %.2f", codegen::opt::OptimizeStats::pass_name(p),
+                  all.funcs ? static_cast<double>(all.pass_runs[p]) / all.funcs : 0.0);
     }
     std::printf("\nruns that changed something per function:");
     for (int p = 0; p < codegen::opt::OptimizeStats::kNumPasses; ++p) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <utility>
 
 namespace kiln::codegen::ir {
 
@@ -30,7 +31,13 @@ Variable FunctionBuilder::declare_var(Type t) {
 
 void FunctionBuilder::def_var(Variable var, Value v) {
   assert(current_ && var_types_.is_valid(var));
-  defs_[var.index()][current_] = v;
+  def_slot(defs_[var.index()], current_) = v;
+}
+
+void FunctionBuilder::grow_defs(SecondaryMap<Block, Value>& defs, Block b) {
+  // Grown to every block made so far at once: SecondaryMap::operator[] grows to exactly
+  // b + 1, an out-of-line resize for nearly every new block a variable is defined in.
+  defs.resize(std::max<size_t>(b.index() + 1, f_.dfg.num_blocks()));
 }
 
 Value FunctionBuilder::lookup(Variable var, Block b) const { return defs_[var.index()][b]; }
@@ -84,7 +91,7 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
     NonlocalCall c = calls.back();
     calls.pop_back();
     if (c.finish) {
-      size_t n = preds_[c.block].size();
+      size_t n = preds(c.block).size();
       // Predecessor k's value was pushed (n - 1 - k) results from the top.
       nl_pred_values_.resize(n);
       for (size_t k = 0; k < n; ++k) nl_pred_values_[k] = results[results.size() - 1 - k];
@@ -93,7 +100,7 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
       continue;
     }
     Block b = c.block;
-    if (Value v = defs[b]) {
+    if (Value v = std::as_const(defs)[b]) {
       results.push_back(v);
       continue;
     }
@@ -105,9 +112,9 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
     nl_visited_.insert(b);
     Block cur = b;
     Value found;
-    while (sealed_.contains(cur) && preds_[cur].size() == 1) {
-      Block p = preds_[cur][0].block;
-      if (Value v = defs[p]) {
+    while (sealed_.contains(cur) && preds(cur).size() == 1) {
+      Block p = preds(cur).front().block;
+      if (Value v = std::as_const(defs)[p]) {
         found = v;
         break;
       }
@@ -116,7 +123,7 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
       cur = p;
     }
     if (found) {
-      for (Block x : chain) defs[x] = found;
+      for (Block x : chain) def_slot(defs, x) = found;
       results.push_back(found);
       continue;
     }
@@ -125,15 +132,15 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
       val = f_.dfg.append_block_param(cur, ty);
       incomplete_[cur].push_back({var, val});
       results.push_back(val);
-    } else if (preds_[cur].empty()) {
+    } else if (preds(cur).empty()) {
       val = make_zero(ty, cur);
       results.push_back(val);
     } else {
       val = f_.dfg.append_block_param(cur, ty);
       calls.push_back({true, cur, val});
-      for (const Pred& p : preds_[cur]) calls.push_back({false, p.block, Value()});
+      for (const Pred& p : preds(cur)) calls.push_back({false, p.block, Value()});
     }
-    for (Block x : chain) defs[x] = val;
+    for (Block x : chain) def_slot(defs, x) = val;
   }
   assert(results.size() == 1);
   return results.back();
@@ -165,12 +172,13 @@ Value FunctionBuilder::finish_param(Variable var, Block b, Value param,
     dfg.change_to_alias(param, same);
     return same;
   }
-  const auto& preds = preds_[b];
-  for (size_t k = 0; k < preds.size(); ++k) {
+  size_t k = 0;
+  for (const Pred& pred : preds(b)) {
+    const Value pv = pred_values[k++];
     auto add = [&](BlockCall& bc) {
-      if (bc.block == b) bc.args.push(pred_values[k], dfg.pool());
+      if (bc.block == b) bc.args.push(pv, dfg.pool());
     };
-    InstData& d = dfg[preds[k].inst];
+    InstData& d = dfg[pred.inst];
     switch (d.format()) {
       case InstFormat::kJump: add(d.dest[0]); break;
       case InstFormat::kBrif: add(d.dest[0]); add(d.dest[1]); break;
@@ -194,13 +202,29 @@ void FunctionBuilder::seal_block(Block b) {
   incomplete_[b].clear();
   for (auto& [var, param] : pending) {
     std::vector<Value> pred_values;
-    for (const Pred& p : preds_[b]) {
+    for (const Pred& p : preds(b)) {
       Value v = lookup(var, p.block);
       if (!v) v = use_var_nonlocal(var, var_types_[var], p.block);
       pred_values.push_back(v);
     }
     finish_param(var, b, param, pred_values);
   }
+}
+
+void FunctionBuilder::add_pred(Block b, Pred p) {
+  if (b.index() >= pred_lists_.size()) {
+    pred_lists_.resize(std::max<size_t>(b.index() + 1, f_.dfg.num_blocks()));
+  }
+  PredList& l = pred_lists_[b.index()];
+  const uint32_t n = static_cast<uint32_t>(pred_nodes_.size());
+  pred_nodes_.push_back({p, kNoPred});
+  if (l.head == kNoPred) {
+    l.head = n;
+  } else {
+    pred_nodes_[l.tail].next = n;
+  }
+  l.tail = n;
+  ++l.count;
 }
 
 void FunctionBuilder::seal_all_blocks() {
@@ -213,13 +237,17 @@ Inst FunctionBuilder::ins(const InstData& d) {
   f_.dfg.make_inst_results(i);
   f_.layout.append_inst(i, current_);
   if (is_branch(d.opcode)) {
-    std::vector<Block>& seen = seen_targets_;
-    seen.clear();
+    // Each distinct target once. A target named again by this branch already ends with it
+    // (a block's list only grows at its tail, and this branch is the newest), which makes
+    // the check O(1) even for a br_table with hundreds of targets.
     f_.dfg.for_each_branch_target(i, [&](const BlockCall& bc) {
-      if (std::find(seen.begin(), seen.end(), bc.block) != seen.end()) return;
-      seen.push_back(bc.block);
-      assert(!sealed_.contains(bc.block) && "branch to a sealed block");
-      preds_[bc.block].push_back({current_, i});
+      const Block t = bc.block;
+      if (t.index() < pred_lists_.size() && pred_lists_[t.index()].tail != kNoPred &&
+          pred_nodes_[pred_lists_[t.index()].tail].pred.inst == i) {
+        return;
+      }
+      assert(!sealed_.contains(t) && "branch to a sealed block");
+      add_pred(t, {current_, i});
     });
   }
   return i;
@@ -442,7 +470,8 @@ void FunctionBuilder::finalize() {
     (void)b;
     assert(sealed_.contains(b) && "finalize with an unsealed block");
   }
-  f_.dfg.resolve_all_aliases();
+  // Without an alias (no trivial block parameter was removed) every operand is resolved.
+  if (f_.dfg.aliases_made() != 0) f_.dfg.resolve_all_aliases();
 }
 
 }  // namespace kiln::codegen::ir

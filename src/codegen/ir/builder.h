@@ -87,13 +87,61 @@ class FunctionBuilder {
   // Completes parameter `param` of b from its predecessors' values (on the results stack).
   Value finish_param(Variable var, Block b, Value param, std::span<const Value> pred_values);
   Value make_zero(Type t, Block b);
+  // defs[b] for writing (defs_ holds one map per variable).
+  Value& def_slot(SecondaryMap<Block, Value>& defs, Block b) {
+    if (b.index() >= defs.size()) grow_defs(defs, b);
+    return defs[b];
+  }
+  void grow_defs(SecondaryMap<Block, Value>& defs, Block b);
 
   Function& f_;
   Block current_;
   PrimaryMap<Variable, Type> var_types_;
   std::vector<SecondaryMap<Block, Value>> defs_;  // per variable
   EntitySet<Block> sealed_;
-  SecondaryMap<Block, std::vector<Pred>> preds_;
+  // The predecessors of each block in the order their branches were made, as one singly
+  // linked list per block in a flat array (no allocation per block): preds(b).
+  struct PredNode {
+    Pred pred;
+    uint32_t next;
+  };
+  static constexpr uint32_t kNoPred = UINT32_MAX;
+  struct PredList {
+    uint32_t head = kNoPred, tail = kNoPred, count = 0;
+  };
+  class PredRange {
+   public:
+    class iterator {
+     public:
+      iterator(const std::vector<PredNode>* nodes, uint32_t n) : nodes_(nodes), n_(n) {}
+      const Pred& operator*() const { return (*nodes_)[n_].pred; }
+      iterator& operator++() {
+        n_ = (*nodes_)[n_].next;
+        return *this;
+      }
+      bool operator!=(const iterator& o) const { return n_ != o.n_; }
+
+     private:
+      const std::vector<PredNode>* nodes_;
+      uint32_t n_;
+    };
+    PredRange(const std::vector<PredNode>& nodes, PredList l) : nodes_(&nodes), l_(l) {}
+    iterator begin() const { return {nodes_, l_.head}; }
+    iterator end() const { return {nodes_, kNoPred}; }
+    size_t size() const { return l_.count; }
+    bool empty() const { return l_.count == 0; }
+    const Pred& front() const { return (*nodes_)[l_.head].pred; }
+
+   private:
+    const std::vector<PredNode>* nodes_;
+    PredList l_;
+  };
+  PredRange preds(Block b) const {
+    return {pred_nodes_, b.index() < pred_lists_.size() ? pred_lists_[b.index()] : PredList{}};
+  }
+  void add_pred(Block b, Pred p);
+  std::vector<PredNode> pred_nodes_;
+  std::vector<PredList> pred_lists_;  // by block index
   SecondaryMap<Block, std::vector<std::pair<Variable, Value>>> incomplete_;
 
   // Scratch of use_var_nonlocal (never re-entered: nothing it calls uses a variable), kept
@@ -106,7 +154,6 @@ class FunctionBuilder {
   std::vector<NonlocalCall> nl_calls_;
   std::vector<Value> nl_results_, nl_pred_values_;
   std::vector<Block> nl_chain_;
-  std::vector<Block> seen_targets_;  // scratch of ins(): the distinct targets of a branch
   EntitySet<Block> nl_visited_;
 };
 

@@ -16,17 +16,33 @@ void ControlFlowGraph::compute(const Function& f) {
     Inst last = f.layout.last_inst(b);
     if (!last) continue;
     const size_t first = edges_.size();
+    // Duplicates among a jump's or brif's targets are found by a scan of the block's few
+    // edges; a br_table's (hundreds of targets in an interpreter loop) by marks, so that the
+    // block costs linear rather than quadratic time.
+    const InstData& d = f.dfg[last];
+    const bool marks = d.format() == InstFormat::kBranchTable;
+    if (marks) {
+      if (mark_.size() < n) mark_.resize(n, 0);
+      if (++mark_gen_ == 0) {  // wrapped: old marks could collide with the new generation
+        std::fill(mark_.begin(), mark_.end(), 0);
+        mark_gen_ = 1;
+      }
+    }
     auto add = [&](const BlockCall& bc) {
       Block s = bc.block;
       if (!f.dfg.block_is_valid(s)) return;
-      for (size_t k = first; k < edges_.size(); ++k) {
-        if (edges_[k].to == s) return;
+      if (marks) {
+        if (mark_[s.index()] == mark_gen_) return;
+        mark_[s.index()] = mark_gen_;
+      } else {
+        for (size_t k = first; k < edges_.size(); ++k) {
+          if (edges_[k].to == s) return;
+        }
       }
       edges_.push_back({b, s, last});
       ++succ_start_[b.index() + 1];
       ++pred_start_[s.index() + 1];
     };
-    const InstData& d = f.dfg[last];
     switch (d.format()) {
       case InstFormat::kJump: add(d.dest[0]); break;
       case InstFormat::kBrif: add(d.dest[0]); add(d.dest[1]); break;

@@ -43,6 +43,9 @@ class ControlFlowGraph {
     Inst inst;
   };
   std::vector<Edge> edges_;
+  // Scratch for br_table successors: mark_[s] == mark_gen_ once s is an edge of the block.
+  std::vector<uint32_t> mark_;
+  uint32_t mark_gen_ = 0;
 };
 
 // Dominators by Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm" (2001):

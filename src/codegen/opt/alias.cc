@@ -1,6 +1,8 @@
 // codegen/opt/alias.cc: memory versions by category (see alias.h).
 #include "codegen/opt/alias.h"
 
+#include <vector>
+
 namespace kiln::codegen::opt {
 
 using namespace ir;
@@ -52,31 +54,61 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
   // Sized once: blocks are visited in RPO, not index order, so growing on demand would resize
   // again and again. Unvisited entries hold the default, as reading past the end gives.
   entry_.resize(f.dfg.num_blocks());
-  // What each block writes: the version at its end per category, or kUnchanged.
-  SecondaryMap<Block, MemState> summary;
-  summary.resize(f.dfg.num_blocks());
+  // What each block writes: the version at its end per category, or kUnchanged; and the
+  // state at each block's end, kept up to date with its entry state (set_entry), so that
+  // reading a predecessor's exit state is one load. Per-thread storage, reused by every run.
+  const size_t num_blocks = f.dfg.num_blocks();
+  thread_local std::vector<MemState> summary, exits;
+  summary.assign(num_blocks, MemState{});
+  exits.assign(num_blocks, MemState{});  // unvisited: the default entry state, unchanged
   MemState unchanged;
   unchanged.fill(kUnchanged);
   for (Block b : rpo) {
     MemState s = unchanged;
     for (Inst i : f.layout.insts(b)) apply_mem_effect(f, i, s);
-    summary[b] = s;
+    summary[b.index()] = s;
   }
-  auto exit_state = [&](Block b) {
-    MemState s = entry_[b];
-    const MemState& w = summary[b];
+  auto set_entry = [&](Block b, const MemState& in) {
+    entry_[b] = in;
+    MemState s = in;
+    const MemState& w = summary[b.index()];
     for (size_t c = 0; c < kNumMemCategories; ++c) {
       if (w[c] != kUnchanged) s[c] = w[c];
     }
-    return s;
+    exits[b.index()] = s;
   };
+  auto exit_state = [&](Block b) -> const MemState& { return exits[b.index()]; };
 
   EntitySet<Block> done;
   Block entry = f.layout.entry_block();
+  // A block's state is a function of its predecessors' states (and whether they were
+  // visited). After the first round, a block none of whose predecessors has changed since it
+  // was last computed would get the state it already has: it is skipped. changed_at[b] is
+  // the change count when b's state last changed (or b was first visited), computed_at[b] the
+  // count when b was last computed. Per-thread storage, reused by every run.
+  thread_local std::vector<uint32_t> changed_at, computed_at;
+  changed_at.assign(f.dfg.num_blocks(), 0);
+  computed_at.assign(f.dfg.num_blocks(), 0);
+  uint32_t changes = 0;
   bool converged = false;
   for (int round = 0; round < kMaxRounds && !converged; ++round) {
     converged = true;
+    // Whether a predecessor was met before its first visit (a back edge in RPO). Without
+    // one, the first round saw every predecessor's final state (each precedes its successors
+    // in RPO), so a second round would recompute the same states: the first is the answer.
+    bool back_edge = false;
     for (Block b : rpo) {
+      if (round > 0) {
+        bool stale = false;
+        for (const BlockPredecessor& p : cfg.preds(b)) {
+          if (changed_at[p.block.index()] > computed_at[b.index()]) {
+            stale = true;
+            break;
+          }
+        }
+        if (!stale) continue;
+      }
+      computed_at[b.index()] = changes;
       MemState in;
       MemVersion phi = block_version(b);
       // Per category: the one version every visited predecessor passes (besides the block's
@@ -86,8 +118,11 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
       common.fill(b == entry ? kEntryVersion : kUnchanged);
       std::array<bool, kNumMemCategories> conflict{};
       for (const BlockPredecessor& p : cfg.preds(b)) {
-        if (!done.contains(p.block)) continue;
-        const MemState out = exit_state(p.block);
+        if (!done.contains(p.block)) {
+          back_edge = true;
+          continue;
+        }
+        const MemState& out = exit_state(p.block);
         for (size_t c = 0; c < kNumMemCategories; ++c) {
           MemVersion v = out[c];
           if (v == phi) continue;  // a trivial phi operand: the block's own version
@@ -103,10 +138,12 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
       }
       if (!done.contains(b) || in != entry_[b]) {
         converged = false;
-        entry_[b] = in;
+        set_entry(b, in);
         done.insert(b);
+        changed_at[b.index()] = ++changes;
       }
     }
+    if (round == 0 && !back_edge) converged = true;
   }
   if (converged) return;
   // Pessimistic fallback: every join point (and the entry if it has back edges) is a phi.
@@ -120,7 +157,7 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
     } else {
       in.fill(block_version(b));
     }
-    entry_[b] = in;
+    set_entry(b, in);
   }
 }
 

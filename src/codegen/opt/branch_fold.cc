@@ -30,10 +30,28 @@ namespace {
 
 constexpr int kMaxRounds = 4;
 
+// One branch target naming a block: the target, its branch instruction and the next target
+// naming the same block (kNone: last).
+struct CallRef {
+  BlockCall* call;
+  Inst inst;
+  uint32_t next;
+};
+
+// The pass's tables, kept per thread and reused by every run (runs never nest).
+struct BranchFoldScratch {
+  std::vector<uint32_t> head, tail;
+  std::vector<CallRef> refs;
+  EntitySet<JumpTable> seen_tables;
+  std::vector<Value> args, params, out;
+};
+
 class BranchFold {
  public:
-  BranchFold(Function& f, CfgCache& cache)
-      : f_(f), dfg_(f.dfg), cache_(cache), cfg_(cache.cfg), domtree_(cache.domtree) {}
+  BranchFold(Function& f, CfgCache& cache, BranchFoldScratch& s)
+      : f_(f), dfg_(f.dfg), cache_(cache), cfg_(cache.cfg), domtree_(cache.domtree),
+        head_(s.head), tail_(s.tail), refs_(s.refs), seen_tables_(s.seen_tables), args_(s.args),
+        params_(s.params), out_(s.out) {}
 
   bool run() {
     bool any = false;
@@ -298,24 +316,23 @@ class BranchFold {
   CfgCache& cache_;
   ControlFlowGraph& cfg_;
   DominatorTree& domtree_;
-  // One branch target naming a block: the target, its branch instruction and the next
-  // target naming the same block (kNone: last).
-  struct CallRef {
-    BlockCall* call;
-    Inst inst;
-    uint32_t next;
-  };
   static constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<uint32_t> head_, tail_;  // by block index: first and last CallRef, or kNone
-  std::vector<CallRef> refs_;
-  EntitySet<JumpTable> seen_tables_;
-  std::vector<Value> args_, params_, out_;  // scratch
+  std::vector<uint32_t>& head_;  // by block index: first and last CallRef, or kNone
+  std::vector<uint32_t>& tail_;
+  std::vector<CallRef>& refs_;
+  EntitySet<JumpTable>& seen_tables_;
+  std::vector<Value>& args_;  // scratch
+  std::vector<Value>& params_;
+  std::vector<Value>& out_;
 };
 
 }  // namespace
 
 namespace cached {
-bool fold_branches(Function& f, CfgCache& cache) { return BranchFold(f, cache).run(); }
+bool fold_branches(Function& f, CfgCache& cache) {
+  thread_local BranchFoldScratch scratch;
+  return BranchFold(f, cache, scratch).run();
+}
 }  // namespace cached
 
 bool fold_branches(Function& f) {

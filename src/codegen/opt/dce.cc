@@ -19,7 +19,11 @@ bool eliminate_dead_code(Function& f, CfgCache& cache) {
   const DominatorTree& domtree = cache.domtree;
   bool changed = false;
 
-  std::vector<Block> dead_blocks;
+  // Per-thread storage, reused by every run (runs never nest).
+  thread_local std::vector<Block> dead_blocks;
+  thread_local EntitySet<Value> live;
+  dead_blocks.clear();
+  live.clear();
   for (Block b : f.layout.blocks()) {
     if (!domtree.is_reachable(b)) dead_blocks.push_back(b);
   }
@@ -32,7 +36,6 @@ bool eliminate_dead_code(Function& f, CfgCache& cache) {
   // (reachable blocks only) is unchanged and the walk below still uses it.
   const bool blocks_removed = !dead_blocks.empty();
 
-  EntitySet<Value> live;
   const std::vector<Block>& rpo = domtree.rpo();
   for (auto it = rpo.rbegin(); it != rpo.rend(); ++it) {
     Inst i = f.layout.last_inst(*it);

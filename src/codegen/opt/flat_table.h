@@ -16,15 +16,35 @@
 
 namespace kiln::codegen::opt {
 
+// Tables kept per thread for reuse give their storage back after a function that needed more
+// entries than this (FlatTable::trim).
+inline constexpr size_t kRetainedEntries = size_t{1} << 16;
+
 template <typename Key, typename Val, typename Hash>
 class FlatTable {
  public:
-  explicit FlatTable(size_t max_entries) {
+  FlatTable() = default;
+  explicit FlatTable(size_t max_entries) { reset(max_entries); }
+  // Empties the table and sizes it for max_entries. The storage is kept: a table reused for
+  // one function after another (the passes keep one per thread) allocates nothing once grown,
+  // and clears only the slots its entries used. Only the first `cap` slots are probed, so a
+  // small function after a large one still works on a small, cache-resident table.
+  void reset(size_t max_entries) {
+    for (const Entry& e : entries_) slots_[e.slot] = Slot{};
+    entries_.clear();
     size_t cap = 16;
     while (cap < 2 * max_entries) cap *= 2;
-    slots_.resize(cap);
+    if (slots_.size() < cap) slots_.resize(cap);  // the slots already there are all empty
     mask_ = cap - 1;
     entries_.reserve(max_entries);
+  }
+  // Frees the storage if it was sized for more than max_entries (tables kept per thread
+  // should not hold on to the memory of an unusually large function).
+  void trim(size_t max_entries) {
+    if (entries_.capacity() <= max_entries) return;
+    std::vector<Slot>().swap(slots_);
+    std::vector<Entry>().swap(entries_);
+    mask_ = 0;
   }
   // The value recorded for k, or a new entry holding `init` (fresh = true).
   Val& find_or_insert(const Key& k, const Val& init, bool& fresh) {

@@ -59,9 +59,25 @@ bool commutative(Opcode op) {
 // leaves a dominator-tree scope.
 using ScopedTable = FlatTable<Key, Inst, KeyHash>;
 
+// A step of the dominator-tree walk: enter `block`, or leave it (drop the table entries made
+// since `log_size`).
+struct Frame {
+  Block block;
+  size_t log_size;
+  bool leaving;
+};
+
+// The pass's storage, kept per thread and reused by every run (runs never nest).
+struct GvnScratch {
+  ScopedTable table;
+  std::vector<Frame> stack;
+};
+
 class Gvn {
  public:
-  explicit Gvn(Function& f) : f_(f), dfg_(f.dfg), table_(f.dfg.num_insts()) {}
+  Gvn(Function& f, GvnScratch& s) : f_(f), dfg_(f.dfg), table_(s.table), stack_(s.stack) {
+    table_.reset(f.dfg.num_insts());
+  }
 
   // Removes only pure instructions and conditional traps: the CFG stays as it is.
   bool run(CfgCache& cache) {
@@ -73,12 +89,9 @@ class Gvn {
     Block entry = f_.layout.entry_block();
     if (!entry) return false;
     // Explicit stack of (block, log size at entry); a negative-marked entry means "leave".
-    struct Frame {
-      Block block;
-      size_t log_size;
-      bool leaving;
-    };
-    std::vector<Frame> stack{{entry, 0, false}};
+    std::vector<Frame>& stack = stack_;
+    stack.clear();
+    stack.push_back({entry, 0, false});
     while (!stack.empty()) {
       Frame fr = stack.back();
       stack.pop_back();
@@ -145,7 +158,8 @@ class Gvn {
 
   Function& f_;
   DataFlowGraph& dfg_;
-  ScopedTable table_;
+  ScopedTable& table_;
+  std::vector<Frame>& stack_;
   bool changed_ = false;
   const WalkResolver* resolver_ = nullptr;  // of the current run
   std::vector<Value> old_, keep_;  // scratch of visit_inst
@@ -154,7 +168,12 @@ class Gvn {
 }  // namespace
 
 namespace cached {
-bool global_value_numbering(Function& f, CfgCache& cache) { return Gvn(f).run(cache); }
+bool global_value_numbering(Function& f, CfgCache& cache) {
+  thread_local GvnScratch scratch;
+  bool changed = Gvn(f, scratch).run(cache);
+  scratch.table.trim(kRetainedEntries);
+  return changed;
+}
 }  // namespace cached
 
 bool global_value_numbering(Function& f) {

@@ -58,9 +58,11 @@ using LoadTable = FlatTable<LoadKey, Available, LoadKeyHash>;
 
 class LoadElim {
  public:
-  LoadElim(Function& f, CfgCache& cache)
+  LoadElim(Function& f, CfgCache& cache, LoadTable& table)
       : f_(f), dfg_(f.dfg), cfg_(cache.cfg), domtree_(cache.domtree), cache_(cache),
-        table_(f.dfg.num_insts()) {}
+        table_(table) {
+    table_.reset(f.dfg.num_insts());
+  }
 
   // Removes only loads: the CFG stays as it is.
   bool run() {
@@ -135,14 +137,19 @@ class LoadElim {
   const DominatorTree& domtree_;
   CfgCache& cache_;
   AliasAnalysis aa_;
-  LoadTable table_;
+  LoadTable& table_;
   bool changed_ = false;
 };
 
 }  // namespace
 
 namespace cached {
-bool eliminate_redundant_loads(Function& f, CfgCache& cache) { return LoadElim(f, cache).run(); }
+bool eliminate_redundant_loads(Function& f, CfgCache& cache) {
+  thread_local LoadTable table;  // reused by every run on this thread (runs never nest)
+  bool changed = LoadElim(f, cache, table).run();
+  table.trim(kRetainedEntries);
+  return changed;
+}
 }  // namespace cached
 
 bool eliminate_redundant_loads(Function& f) {

@@ -17,8 +17,8 @@ void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
   innermost_.clear();
   // Headers in reverse postorder; each loop's body by a backward walk from its back edges.
   EntitySet<Block> in_body;
+  std::vector<Block> work;  // empty at the top of each iteration
   for (Block h : domtree.rpo()) {
-    std::vector<Block> work;
     for (const BlockPredecessor& p : cfg.preds(h)) {
       if (domtree.is_reachable(p.block) && domtree.dominates(h, p.block)) work.push_back(p.block);
     }

@@ -44,8 +44,11 @@ uint64_t pass_clock_ns() {
 
 class Pipeline {
  public:
-  Pipeline(ir::Function& f, OptimizeStats& st) : f_(f), st_(st) {
+  Pipeline(ir::Function& f, OptimizeStats& st, CfgCache& cache) : f_(f), st_(st), cache_(cache) {
     std::fill(std::begin(clean_at_), std::end(clean_at_), kNever);
+    // The cache's storage may come from the thread's previous function; its contents do not.
+    cache_.valid = false;
+    cache_.resolved_at_aliases = UINT64_MAX;
   }
 
   // Runs a pass, unless it is known to change nothing: its last run changed nothing and no
@@ -63,6 +66,7 @@ class Pipeline {
       changed = pass(f_, cache_);
       st_.pass_ns[which] += pass_clock_ns() - t0;
       st_.pass_changed[which] += changed;
+      st_.pass_runs[which]++;
     }
     if (changed) {
       ++changes_;
@@ -89,7 +93,7 @@ class Pipeline {
 
   ir::Function& f_;
   OptimizeStats& st_;
-  CfgCache cache_;  // shared by every pass of the run
+  CfgCache& cache_;  // shared by every pass of the run
   // How many pass runs have changed the function so far, and for each pass the value of
   // that count after its last run if that run changed nothing (kNever otherwise).
   uint64_t changes_ = 0;
@@ -110,7 +114,10 @@ void optimize(ir::Function& f, OptimizeStats* stats, const BulkMemory* memory) {
   bool timed = st.timed;
   st = OptimizeStats{};
   st.timed = timed;
-  Pipeline p(f, st);
+  // One cache per thread: its CFG and dominator tree arrays are reused from function to
+  // function instead of being allocated again for each (optimize() never nests).
+  thread_local CfgCache cache;
+  Pipeline p(f, st, cache);
   p.run(OptimizeStats::kDce, Pipeline::pass(cached::eliminate_dead_code));
   p.run(OptimizeStats::kBranchFold, Pipeline::pass(cached::fold_branches));
   for (uint32_t r = 0; r < kMaxRounds; ++r) {

@@ -93,6 +93,7 @@ struct OptimizeStats {
   };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something
+  uint32_t pass_runs[kNumPasses] = {};     // how many times each pass ran
   static const char* pass_name(int p);
 };
 

@@ -51,6 +51,20 @@ struct Assembler::Impl {
     as->addEncodingOptions(aj::EncodingOptions::kOptimizedAlign);
   }
 
+  void reset() {
+    // A soft reset detaches the assembler and drops every label, section byte and fixup, but
+    // keeps the CodeHolder's zone memory for the next use.
+    code.reset(aj::ResetPolicy::kSoft);
+    aj::Environment env(aj::Arch::kX64);
+    code.init(env);
+    errors.err_ = aj::kErrorOk;
+    errors.message_.clear();
+    code.setErrorHandler(&errors);
+    code.attach(as.get());
+    as->addEncodingOptions(aj::EncodingOptions::kOptimizedAlign);
+    labels.clear();
+  }
+
   aj::Operand op(const Opnd& o) {
     switch (o.kind) {
       case Opnd::Kind::kNone: return aj::Operand();
@@ -78,6 +92,7 @@ struct Assembler::Impl {
 
 Assembler::Assembler() : impl_(std::make_unique<Impl>()) {}
 Assembler::~Assembler() = default;
+void Assembler::reset() { impl_->reset(); }
 
 uint32_t Assembler::new_label() {
   impl_->labels.push_back(impl_->as->newLabel());

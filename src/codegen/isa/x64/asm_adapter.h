@@ -55,6 +55,9 @@ class Assembler {
   ~Assembler();
   Assembler(const Assembler&) = delete;
   Assembler& operator=(const Assembler&) = delete;
+  // Empties the assembler for new code (no labels, no bytes, no error), keeping the memory
+  // of its label and fixup tables: one assembler can serve every emission pass of a thread.
+  void reset();
 
   uint32_t new_label();
   void bind(uint32_t label);

@@ -384,6 +384,7 @@ Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
 Expected<void> Emitter::emit_inst(uint32_t i) {
   const MInst& m = vc_.insts[i];
   const VBlock& vb = vc_.blocks[cur_block_];
+  const std::span<const uint32_t> succs = vc_.succs(cur_block_);
   uint8_t sz = m.size;
   uint32_t n = static_cast<uint32_t>(m.ops.size());
   for (uint32_t k = 0; k < n; ++k) {
@@ -840,14 +841,14 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       break;
     }
     case Op::kJump:
-      if (is_next(vb.succs[0])) {
-        fall_block_ = vb.succs[0];
-      } else if (uint32_t t = resolved_[vb.succs[0]];
+      if (is_next(succs[0])) {
+        fall_block_ = succs[0];
+      } else if (uint32_t t = resolved_[succs[0]];
                  dup_chain_[t] && !vb.cold && dup_copies_ < kMaxDupCopies) {
         ++dup_copies_;
         return emit_dispatch_copy(t);
       } else {
-        jmp(block_label(vb.succs[0]));
+        jmp(block_label(succs[0]));
       }
       break;
     case Op::kBrTest:
@@ -868,7 +869,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         compare(m);
         p.cc = m.cc;
       }
-      uint32_t t = vb.succs[0], f = vb.succs[1];
+      uint32_t t = succs[0], f = succs[1];
       bool f_next = is_next(f), t_next = is_next(t);
       // Both "next": one is the lone-jump block right after this one, the other the block that
       // jump leads past to. Fall into the real block and branch straight to the lone jump's
@@ -888,7 +889,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     }
     case Op::kBrTable: {
       const auto& table = vc_.jump_tables[m.aux];
-      uint32_t def = block_label(vb.succs[0]);
+      uint32_t def = block_label(succs[0]);
       if (table.empty()) {
         jmp(def);
         break;
@@ -1066,7 +1067,7 @@ void Emitter::find_dispatch_chains() {
       // branch.
       uint32_t next = next_real_[x];
       if ((term.op != Op::kBrCmp && term.op != Op::kBrTest) || next >= nb) break;
-      if (resolved_[xb.succs[0]] != next && resolved_[xb.succs[1]] != next) break;
+      if (resolved_[vc_.succs(x)[0]] != next && resolved_[vc_.succs(x)[1]] != next) break;
     }
   }
 }
@@ -1197,7 +1198,7 @@ Expected<mach::CompiledCode> Emitter::run() {
   }
   for (size_t b = 0; b < nb; ++b) {
     uint32_t r = static_cast<uint32_t>(b);
-    for (size_t steps = 0; steps < nb && trivial_[r]; ++steps) r = vc_.blocks[r].succs[0];
+    for (size_t steps = 0; steps < nb && trivial_[r]; ++steps) r = vc_.succs(r)[0];
     resolved_[b] = trivial_[r] ? static_cast<uint32_t>(b) : r;
   }
   next_real_.assign(nb, static_cast<uint32_t>(nb));
@@ -1220,14 +1221,17 @@ Expected<mach::CompiledCode> Emitter::run() {
   for (size_t b = 0; b < nb; ++b) {
     const VBlock& vb = vc_.blocks[b];
     if (vb.cold) continue;
-    for (uint32_t p : vb.preds) {
+    for (uint32_t p : vc_.preds(static_cast<uint32_t>(b))) {
       if (p >= b && !vc_.blocks[p].cold) loop_header_[b] = true;
     }
   }
 
   std::vector<uint8_t> bytes;
+  // One assembler per thread serves both passes of every function (its tables are reused).
+  thread_local Assembler as;
   if (opts_.relax_branches) {
-    Assembler first;
+    Assembler& first = as;
+    first.reset();
     KILN_TRY(pass(first, true));
     KILN_ASSIGN_OR_RETURN(bytes, first.finish());
     short_.assign(jump_recs_.size(), false);
@@ -1240,7 +1244,7 @@ Expected<mach::CompiledCode> Emitter::run() {
       short_[k] = dist + 4 + 15 * (hi - lo) <= 127;
     }
   }
-  Assembler as;
+  as.reset();
   KILN_TRY(pass(as, false));
   KILN_ASSIGN_OR_RETURN(bytes, as.finish());
   mach::CompiledCode out;

@@ -64,20 +64,24 @@ regalloc::Function VCode::to_regalloc() const {
   regalloc::Function f;
   f.num_vregs = num_vregs;
   f.entry_live_ins = live_ins;
-  for (const VBlock& b : blocks) {
-    regalloc::Function::Block rb;
+  f.blocks.resize(blocks.size());
+  for (uint32_t k = 0; k < blocks.size(); ++k) {
+    const VBlock& b = blocks[k];
+    regalloc::Function::Block& rb = f.blocks[k];
     rb.first_inst = b.first;
     rb.end_inst = b.end;
-    rb.succs = b.succs;
-    rb.preds = b.preds;
-    rb.params = b.params;
+    auto s = succs(k), p = preds(k);
+    auto v = params(k);
+    rb.succs.assign(s.begin(), s.end());
+    rb.preds.assign(p.begin(), p.end());
+    rb.params.assign(v.begin(), v.end());
     rb.cold = b.cold;
-    f.blocks.push_back(std::move(rb));
   }
-  f.insts.reserve(insts.size());
+  f.insts.resize(insts.size());
+  f.operands.reserve(insts.size() * 3);  // about three per instruction (grows if needed)
   for (size_t i = 0; i < insts.size(); ++i) {
     const MInst& m = insts[i];
-    regalloc::Function::Inst ri;
+    regalloc::Function::Inst& ri = f.insts[i];
     ri.first_operand = static_cast<uint32_t>(f.operands.size());
     ri.num_operands = static_cast<uint32_t>(m.ops.size());
     f.operands.insert(f.operands.end(), m.ops.begin(), m.ops.end());
@@ -97,8 +101,9 @@ regalloc::Function VCode::to_regalloc() const {
     }
     ri.first_branch_arg = static_cast<uint32_t>(f.branch_args.size());
     ri.num_branch_args = static_cast<uint32_t>(m.branch_args.size());
-    f.branch_args.insert(f.branch_args.end(), m.branch_args.begin(), m.branch_args.end());
-    f.insts.push_back(ri);
+    if (!m.branch_args.empty()) {
+      f.branch_args.insert(f.branch_args.end(), m.branch_args.begin(), m.branch_args.end());
+    }
   }
   return f;
 }
@@ -124,9 +129,11 @@ std::string print_vcode(const VCode& vc) {
   for (size_t b = 0; b < vc.blocks.size(); ++b) {
     const VBlock& vb = vc.blocks[b];
     out += "b" + std::to_string(b) + "(";
-    for (size_t p = 0; p < vb.params.size(); ++p) {
-      out += (p ? ", " : "") + std::string(vb.params[p].cls == regalloc::RegClass::kInt ? "%r" : "%x") +
-             std::to_string(vb.params[p].index);
+    auto vparams = vc.params(b);
+    for (size_t p = 0; p < vparams.size(); ++p) {
+      out += (p ? ", " : "") +
+             std::string(vparams[p].cls == regalloc::RegClass::kInt ? "%r" : "%x") +
+             std::to_string(vparams[p].index);
     }
     out += "):\n";
     for (uint32_t i = vb.first; i < vb.end; ++i) {
@@ -154,7 +161,7 @@ std::string print_vcode(const VCode& vc) {
       if (m.op == Op::kJump || m.op == Op::kBrTest || m.op == Op::kBrCmp || m.op == Op::kBrFcmp ||
           m.op == Op::kBrTable) {
         out += " ;";
-        for (uint32_t s : vb.succs) out += " b" + std::to_string(s);
+        for (uint32_t s : vc.succs(b)) out += " b" + std::to_string(s);
         if (!m.branch_args.empty()) {
           out += " args";
           for (auto v : m.branch_args) out += " %" + std::to_string(v.index);

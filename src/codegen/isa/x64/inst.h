@@ -4,12 +4,14 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "codegen/ir/dfg.h"
 #include "codegen/ir/instructions.h"
 #include "codegen/isa/x64/asm_adapter.h"
+#include "codegen/mach/small_vector.h"
 #include "codegen/regalloc/regalloc.h"
 
 namespace kiln::codegen::x64 {
@@ -61,7 +63,7 @@ struct MInst {
   Amode mem;
   uint32_t aux = 0;   // trap code, jump table, const index, external name, fcmp cc
   uint32_t targets[2] = {0, 0};
-  std::vector<regalloc::Operand> ops;
+  mach::SmallVector<regalloc::Operand, 4> ops;  // inline up to 4 (nearly every instruction)
   // Calls: where each stack argument goes.
   struct StackArg {
     uint32_t op;     // operand position (calls may have hundreds of operands)
@@ -100,10 +102,13 @@ struct FrameSlot {
   uint32_t align = 8;
 };
 
+// A block's successor, predecessor and parameter lists are ranges of VCode's flat arrays
+// (VCode::succs/preds/params): no allocation per block.
 struct VBlock {
   uint32_t first = 0, end = 0;  // instruction range
-  std::vector<uint32_t> succs, preds;
-  std::vector<regalloc::VReg> params;
+  uint32_t succ_begin = 0, succ_end = 0;    // in VCode::succ_list
+  uint32_t pred_begin = 0, pred_end = 0;    // in VCode::pred_list
+  uint32_t param_begin = 0, param_end = 0;  // in VCode::param_list
   bool cold = false;  // laid out after the hot code (mach::LoweredBlock::cold)
 };
 
@@ -111,6 +116,8 @@ struct VBlock {
 struct VCode {
   std::vector<MInst> insts;
   std::vector<VBlock> blocks;
+  std::vector<uint32_t> succ_list, pred_list;  // lowered block indices
+  std::vector<regalloc::VReg> param_list;
   std::vector<std::pair<regalloc::VReg, regalloc::PReg>> live_ins;
   uint32_t num_vregs = 0;
   std::vector<FrameSlot> slots;            // IR stack slots, then return areas of calls
@@ -122,6 +129,18 @@ struct VCode {
   // Prologue stack limit check: vmctx parameter register and the load path (empty: none).
   uint8_t vmctx_reg = Opnd::kNoReg;
   std::vector<int32_t> stack_limit_path;
+
+  // Block b's successors (in branch order), predecessors (one per edge, ascending) and
+  // parameters.
+  std::span<const uint32_t> succs(uint32_t b) const {
+    return {succ_list.data() + blocks[b].succ_begin, succ_list.data() + blocks[b].succ_end};
+  }
+  std::span<const uint32_t> preds(uint32_t b) const {
+    return {pred_list.data() + blocks[b].pred_begin, pred_list.data() + blocks[b].pred_end};
+  }
+  std::span<const regalloc::VReg> params(uint32_t b) const {
+    return {param_list.data() + blocks[b].param_begin, param_list.data() + blocks[b].param_end};
+  }
 
   uint32_t add_const(const std::array<uint8_t, 16>& bytes);
   // Builds the allocator's view of this code.

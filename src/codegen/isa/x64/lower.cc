@@ -145,9 +145,48 @@ void for_each_value(const ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
   }
 }
 
+// The lowering's tables, kept per thread and reused by every function lowered on it (lower()
+// is not reentrant): after the first few functions, lowering allocates only the VCode it
+// returns.
+struct LowerScratch {
+  ir::ControlFlowGraph cfg;
+  ir::DominatorTree domtree;
+  mach::BlockOrder order;
+  SecondaryMap<ir::Value, std::array<VReg, 2>> vregs;
+  SecondaryMap<ir::Value, ir::Value> alias;
+  SecondaryMap<ir::Value, uint32_t> uses;
+  SecondaryMap<ir::Inst, uint8_t> folded_loads;
+  std::vector<MInst> group, rev;
+  std::vector<uint32_t> rev_end;
+  // Calls: the layout of each signature (by SigRef index; valid where ready is 1) and the
+  // vregs passed in fixed registers so far.
+  std::vector<SigLayout> sig_layouts;
+  std::vector<uint8_t> sig_layout_ready;
+  std::vector<VReg> fixed_used;
+  std::vector<ir::Value> rep;  // by value index: res(v), once compute_aliases has run
+};
+
 class Lowerer {
  public:
-  Lowerer(const ir::Function& f, const LowerOptions& opts) : f_(f), dfg_(f.dfg), opts_(opts) {}
+  Lowerer(const ir::Function& f, const LowerOptions& opts, LowerScratch& s)
+      : f_(f), dfg_(f.dfg), opts_(opts), cfg_(s.cfg), domtree_(s.domtree), order_(s.order),
+        vregs_(s.vregs), alias_(s.alias), uses_(s.uses), folded_loads_(s.folded_loads),
+        group_(s.group), rev_(s.rev), rev_end_(s.rev_end), sig_layouts_(s.sig_layouts),
+        sig_layout_ready_(s.sig_layout_ready), fixed_used_(s.fixed_used), rep_(s.rep) {
+    rep_.clear();  // filled after compute_aliases; until then res() walks the aliases
+    sig_layout_ready_.assign(dfg_.signatures.size(), 0);
+    // Every table starts empty and is sized for the function once (no growth by one).
+    vregs_.clear();
+    vregs_.resize(dfg_.num_values());
+    alias_.clear();
+    alias_.resize(dfg_.num_values());
+    uses_.clear();
+    uses_.resize(dfg_.num_values());
+    folded_loads_.clear();
+    folded_loads_.resize(dfg_.num_insts());
+    group_.clear();
+    rev_.clear();
+  }
 
   Expected<VCode> run();
 
@@ -156,7 +195,13 @@ class Lowerer {
   using Inst = ir::Inst;
 
   // --- values and vregs ---
+  // The value v stands for: through the IR's aliases, then the lowering's own (alias_). Once
+  // alias_ is complete (compute_aliases), every value's answer is looked up in rep_.
   Value res(Value v) const {
+    if (v.index() < rep_.size()) return rep_[v.index()];
+    return resolve(v);
+  }
+  Value resolve(Value v) const {
     v = dfg_.resolve_aliases(v);
     while (alias_[v].is_valid()) v = alias_[v];
     return v;
@@ -336,25 +381,29 @@ class Lowerer {
   const ir::Function& f_;
   const ir::DataFlowGraph& dfg_;
   const LowerOptions& opts_;
-  ir::ControlFlowGraph cfg_;
-  ir::DominatorTree domtree_;
-  mach::BlockOrder order_;
+  ir::ControlFlowGraph& cfg_;
+  ir::DominatorTree& domtree_;
+  mach::BlockOrder& order_;
   SigLayout sig_;
   VCode vc_;
-  SecondaryMap<Value, std::array<VReg, 2>> vregs_;
-  SecondaryMap<Value, Value> alias_;
-  SecondaryMap<Value, uint32_t> uses_;
+  SecondaryMap<Value, std::array<VReg, 2>>& vregs_;
+  SecondaryMap<Value, Value>& alias_;
+  SecondaryMap<Value, uint32_t>& uses_;
   // Trapping loads folded into their user as a memory operand (which carries the trap site):
   // the walk drops them although a trapping load counts as a side effect.
-  SecondaryMap<Inst, uint8_t> folded_loads_;
+  SecondaryMap<Inst, uint8_t>& folded_loads_;
   ir::Block cur_block_;
   VReg ret_area_ptr_;
-  std::vector<MInst> group_;  // instructions of the IR inst being lowered (storage reused)
+  std::vector<MInst>& group_;  // instructions of the IR inst being lowered (storage reused)
   // All lowered instructions in reverse order (blocks and instructions are lowered backward):
   // run() moves them into vc_.insts in forward order once, instead of collecting per-group
   // and per-block vectors. Lowered block k ends at rev_end_[k] in rev_.
-  std::vector<MInst> rev_;
-  std::vector<uint32_t> rev_end_;
+  std::vector<MInst>& rev_;
+  std::vector<uint32_t>& rev_end_;
+  std::vector<SigLayout>& sig_layouts_;
+  std::vector<uint8_t>& sig_layout_ready_;
+  std::vector<VReg>& fixed_used_;
+  std::vector<Value>& rep_;
 };
 
 Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
@@ -709,7 +758,14 @@ Expected<void> Lowerer::lower_call(Inst i, bool tail) {
     sref = ext->signature;
   }
   const ir::Signature& sig = dfg_.signatures[sref];
-  KILN_ASSIGN_OR_RETURN(SigLayout lay, layout_signature(sig));
+  // Computed once per signature and function (functions call the same few signatures often).
+  if (sref.index() >= sig_layout_ready_.size()) sig_layout_ready_.resize(sref.index() + 1, 0);
+  if (sref.index() >= sig_layouts_.size()) sig_layouts_.resize(sref.index() + 1);
+  if (!sig_layout_ready_[sref.index()]) {
+    KILN_ASSIGN_OR_RETURN(sig_layouts_[sref.index()], layout_signature(sig));
+    sig_layout_ready_[sref.index()] = 1;
+  }
+  const SigLayout& lay = sig_layouts_[sref.index()];
   auto vargs = dfg_.var_args(i);
   size_t first_arg = indirect ? 1 : 0;
   if (vargs.size() != first_arg + sig.params.size()) return unsupported("call argument count");
@@ -724,7 +780,8 @@ Expected<void> Lowerer::lower_call(Inst i, bool tail) {
     vc_.names.push_back(ext->name);
     if (ext->colocated) call.flags |= kFColocated;
   }
-  std::vector<VReg> fixed_used;
+  std::vector<VReg>& fixed_used = fixed_used_;
+  fixed_used.clear();
   auto add_arg = [&](VReg v, const AbiLoc& loc, ir::Type t) {
     if (loc.in_reg) {
       // The same vreg in two fixed registers: give the second its own copy.
@@ -1651,21 +1708,39 @@ bool is_commutative(Mn mn) {
 void commute_tied_inputs(VCode& vc) {
   const uint32_t n = vc.num_vregs;
   constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<uint32_t> def_block(n, kNone);
-  std::vector<uint8_t> defs(n, 0), nonlocal(n, 0);
+  // Per-thread tables, reused by every function (this runs once per lowered function).
+  thread_local std::vector<uint32_t> def_block, used_in;
+  thread_local std::vector<uint8_t> defs, nonlocal, has_candidate;
+  def_block.assign(n, kNone);
+  defs.assign(n, 0);
+  nonlocal.assign(n, 0);
+  has_candidate.assign(vc.blocks.size(), 0);
   auto note_def = [&](regalloc::VReg v, uint32_t b) {
     if (!v.is_valid() || v.index >= n) return;
     def_block[v.index] = b;
     if (defs[v.index] < 2) ++defs[v.index];
   };
+  // `d = a op b` with d tied to a, both inputs plain register uses.
+  auto candidate = [](const MInst& m) {
+    return m.op == Op::kAluRR && is_commutative(m.mn) && m.ops.size() == 3 &&
+           m.ops[0].kind == regalloc::OperandKind::kUse &&
+           m.ops[1].kind == regalloc::OperandKind::kUse &&
+           m.ops[0].constraint == regalloc::Constraint::kReg &&
+           m.ops[1].constraint == regalloc::Constraint::kReg &&
+           m.ops[2].constraint == regalloc::Constraint::kReuse && m.ops[2].reuse_input == 0;
+  };
+  bool any_candidate = false;
   for (uint32_t b = 0; b < vc.blocks.size(); ++b) {
-    for (regalloc::VReg p : vc.blocks[b].params) note_def(p, b);
+    for (regalloc::VReg p : vc.params(b)) note_def(p, b);
     for (uint32_t i = vc.blocks[b].first; i < vc.blocks[b].end; ++i) {
       for (const regalloc::Operand& o : vc.insts[i].ops) {
         if (o.kind == regalloc::OperandKind::kDef) note_def(o.vreg, b);
       }
+      if (candidate(vc.insts[i])) has_candidate[b] = 1;
     }
+    any_candidate |= has_candidate[b] != 0;
   }
+  if (!any_candidate) return;  // nothing to swap: the liveness below would go unused
   for (const auto& [v, r] : vc.live_ins) {
     if (v.is_valid() && v.index < n) nonlocal[v.index] = 1;
   }
@@ -1683,16 +1758,13 @@ void commute_tied_inputs(VCode& vc) {
     }
   }
   // Backwards through each block: used_in[v] == b + 1 once a later instruction of b uses v.
-  std::vector<uint32_t> used_in(n, 0);
+  used_in.assign(n, 0);
   for (uint32_t b = 0; b < vc.blocks.size(); ++b) {
+    if (!has_candidate[b]) continue;  // the walk of a block only serves its own candidates
     const uint32_t stamp = b + 1;
     for (uint32_t i = vc.blocks[b].end; i-- > vc.blocks[b].first;) {
       MInst& m = vc.insts[i];
-      if (m.op == Op::kAluRR && is_commutative(m.mn) && m.ops.size() == 3 &&
-          m.ops[0].kind == regalloc::OperandKind::kUse && m.ops[1].kind == regalloc::OperandKind::kUse &&
-          m.ops[0].constraint == regalloc::Constraint::kReg &&
-          m.ops[1].constraint == regalloc::Constraint::kReg &&
-          m.ops[2].constraint == regalloc::Constraint::kReuse && m.ops[2].reuse_input == 0) {
+      if (candidate(m)) {
         uint32_t a = m.ops[0].vreg.index, c = m.ops[1].vreg.index;
         if (a < n && c < n && a != c) {
           bool a_lives = nonlocal[a] || defs[a] != 1 || used_in[a] == stamp;
@@ -1718,6 +1790,12 @@ Expected<VCode> Lowerer::run() {
     vc_.slots.push_back({ss.size, std::max<uint32_t>(8, uint32_t{1} << std::min<uint32_t>(ss.align_shift, 12))});
   }
   compute_aliases();
+  // alias_ is final: resolve every value once instead of at each of its many lookups.
+  const size_t num_values = dfg_.num_values();
+  rep_.resize(num_values);
+  for (size_t k = 0; k < num_values; ++k) {
+    rep_[k] = resolve(Value::from_index(static_cast<uint32_t>(k)));
+  }
   // Count the uses in reachable code (through aliases).
   for (ir::Block b : domtree_.rpo()) {
     for (Inst i : f_.layout.insts(b)) {
@@ -1736,7 +1814,7 @@ Expected<VCode> Lowerer::run() {
       cur_block_ = lb.edge_from;
       MInst m;
       m.op = Op::kJump;
-      m.targets[0] = lb.succs[0];
+      m.targets[0] = order_.succs(static_cast<uint32_t>(k))[0];
       for (Value v : lb.edge_call->args.as_slice(dfg_.pool())) {
         const auto& r = regs(v);
         m.branch_args.push_back(r[0]);
@@ -1822,24 +1900,32 @@ Expected<VCode> Lowerer::run() {
   for (size_t p = total; p-- > 0;) vc_.insts.push_back(std::move(rev_[p]));
   const uint32_t shift = static_cast<uint32_t>(prologue.size() + total);
 
+  // The block lists are BlockOrder's flat arrays (same ranges); parameters are collected
+  // into one array likewise.
+  vc_.succ_list.assign(order_.succ_list().begin(), order_.succ_list().end());
+  vc_.pred_list.assign(order_.pred_list().begin(), order_.pred_list().end());
+  vc_.blocks.resize(blocks.size());
   for (size_t k = 0; k < blocks.size(); ++k) {
-    VBlock vb;
+    VBlock& vb = vc_.blocks[k];
     // Block k is rev_[start, rev_end_[k]), start being where block k + 1 ended; the prologue
     // belongs to block 0.
     const uint32_t start = k + 1 < blocks.size() ? rev_end_[k + 1] : 0;
     vb.first = k == 0 ? 0 : shift - rev_end_[k];
     vb.end = shift - start;
-    vb.succs = blocks[k].succs;
+    vb.succ_begin = blocks[k].succ_begin;
+    vb.succ_end = blocks[k].succ_end;
+    vb.pred_begin = blocks[k].pred_begin;
+    vb.pred_end = blocks[k].pred_end;
     vb.cold = blocks[k].cold;
-    vb.preds = blocks[k].preds;
+    vb.param_begin = static_cast<uint32_t>(vc_.param_list.size());
     if (!blocks[k].edge_call && k != 0) {
       for (Value p : dfg_.block_params(blocks[k].ir_block)) {
         const auto& r = regs(p);
-        vb.params.push_back(r[0]);
-        if (r[1].is_valid()) vb.params.push_back(r[1]);
+        vc_.param_list.push_back(r[0]);
+        if (r[1].is_valid()) vc_.param_list.push_back(r[1]);
       }
     }
-    vc_.blocks.push_back(std::move(vb));
+    vb.param_end = static_cast<uint32_t>(vc_.param_list.size());
   }
   commute_tied_inputs(vc_);
   return std::move(vc_);
@@ -1848,8 +1934,13 @@ Expected<VCode> Lowerer::run() {
 }  // namespace
 
 Expected<VCode> lower(const ir::Function& f, const LowerOptions& options) {
-  Lowerer l(f, options);
-  return l.run();
+  thread_local LowerScratch scratch;
+  Expected<VCode> out = Lowerer(f, options, scratch).run();
+  // The instruction buffer of an unusually large function is not kept for the rest of the
+  // thread's life (the other tables are a few bytes per value).
+  constexpr size_t kRetainedInsts = size_t{1} << 16;
+  if (scratch.rev.capacity() > kRetainedInsts) std::vector<MInst>().swap(scratch.rev);
+  return out;
 }
 
 }  // namespace kiln::codegen::x64
