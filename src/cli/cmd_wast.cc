@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/wasm_options.h"
 #include "wast/expected_failures.h"
 #include "wast/runner.h"
 
@@ -15,6 +16,7 @@ struct WastArgs {
   bool threads = false;
   bool verbose = false;
   std::string target_features;
+  environ::OptLevel opt_level = environ::OptLevel::kSpeed;
   std::vector<std::string> files;
 };
 
@@ -37,6 +39,12 @@ std::optional<WastArgs> parse_args(const CommandContext& ctx) {
       a.verbose = true;
     } else if (arg.starts_with("--target-features=")) {
       a.target_features = std::string(arg.substr(arg.find('=') + 1));
+    } else if (arg.starts_with("-O") && arg.size() > 2) {
+      // -O0, -O2, -Os: the compiler's optimization level (default -O2).
+      if (!parse_opt_level(arg.substr(2), a.opt_level)) {
+        ctx.err << "kiln wast: bad optimization level '" << arg << "'\n";
+        return std::nullopt;
+      }
     } else if (arg.size() > 1 && arg.front() == '-') {
       ctx.err << "kiln wast: unknown option '" << arg << "'\n";
       return std::nullopt;
@@ -104,6 +112,7 @@ int run_wast(const CommandContext& ctx) {
     if (args->threads) options.features.threads = true;
     options.expected_failures = list.for_script(file);
     options.target_features = args->target_features;
+    options.opt_level = args->opt_level;
     wast::RunReport report = wast::run_file(file, options);
     print_report(report, args->verbose, ctx.out);
     total += report.counts;

@@ -59,7 +59,8 @@ std::span<const Subcommand> subcommands() {
        "  --config FILE           read settings (the cache's) from FILE (see `kiln config new`)\n",
        run_run},
       {"wast", "Run .wast spec test scripts",
-       "usage: kiln wast [--expected-failures FILE] [--threads] [--target-features=SPEC] [-v] FILE...\n"
+       "usage: kiln wast [--expected-failures FILE] [--threads] [--target-features=SPEC] [-O0|-O2|-Os]\n"
+       "                 [-v] FILE...\n"
        "\n"
        "Runs each script and prints, per file, 'FILE: N passed, M failed, K skipped', every\n"
        "failure with FILE:LINE:COL, and a total line at the end. Modules are compiled to native\n"
@@ -74,6 +75,8 @@ std::span<const Subcommand> subcommands() {
        "                            and why commands were skipped\n"
        "  --target-features=SPEC    instruction set extensions compiled code may use (as\n"
        "                            for 'kiln run'; 'baseline' = SSE4.1+SSSE3 only)\n"
+       "  -O0, -O2, -Os             optimization level (default -O2; -O0 uses the baseline\n"
+       "                            compiler)\n"
        "\n"
        "Exit status is 0 only if every assertion that ran passed.\n",
        run_wast},

@@ -20,7 +20,7 @@
 namespace kiln::environ {
 
 enum class OptLevel : uint8_t {
-  kNone,          // -O0: no mid-end passes, fastest compile
+  kNone,          // -O0: fastest compile (x64: the single-pass baseline compiler)
   kSpeed,         // -O2
   kSpeedAndSize,  // -Os
 };

@@ -148,7 +148,10 @@ Expected<std::string> compile_and_print(const TestFile& t) {
   KILN_ASSIGN_OR_RETURN(wasm::Module m, wasm::decode(std::move(bytes), features));
   KILN_TRY(wasm::validate(m, features));
   KILN_ASSIGN_OR_RETURN(environ::VMOffsets offsets, environ::VMOffsets::for_module(m));
-  codegen::driver::X64Compiler compiler;
+  // The goldens show the optimizing pipeline's code at both levels (at -O0 the pipeline still
+  // compiles what the baseline compiler hands it; the baseline's own code is tested by
+  // tests/unit/baseline).
+  codegen::driver::X64Compiler compiler(codegen::driver::X64Compiler::Tier0::kPipeline);
   std::string out;
   for (environ::OptLevel level : t.levels) {
     environ::CompilerOptions opts;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "codegen/baseline/baseline.h"
 #include "codegen/driver/bulk_memory.h"
 #include "codegen/pipeline/compile.h"
 #include "codegen/translate/nan_canonicalize.h"
@@ -96,6 +97,21 @@ Expected<environ::CompiledFunction> convert(mach::CompiledCode cc, const wasm::M
 
 Expected<environ::CompiledFunction> X64Compiler::compile_function(
     const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
+  if (env.options.opt_level == environ::OptLevel::kNone && tier0_ == Tier0::kBaseline) {
+    // The baseline compiler, unless the function needs what only the pipeline compiles
+    // (a tiering decision: std::nullopt).
+    auto out = baseline::compile_function(env, index);
+    if (!out) {
+      uint32_t func = environ::func_of(env.module, index).index();
+      return compile_error("compiling function " + std::to_string(func), out.error(), func);
+    }
+    if (*out) return std::move(**out);
+  }
+  return compile_with_pipeline(env, index);
+}
+
+Expected<environ::CompiledFunction> X64Compiler::compile_with_pipeline(
+    const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
   uint32_t func = environ::func_of(env.module, index).index();
   translate::ModuleEnv tenv{env.module, env.offsets, env.options.tunables};
   auto ir = translate::translate_function(tenv, index);
@@ -129,6 +145,9 @@ Expected<environ::CompiledFunction> X64Compiler::compile_wasm_to_array_trampolin
 }
 
 std::unique_ptr<environ::Compiler> make_x64_compiler() { return std::make_unique<X64Compiler>(); }
+std::unique_ptr<environ::Compiler> make_x64_compiler(X64Compiler::Tier0 tier0) {
+  return std::make_unique<X64Compiler>(tier0);
+}
 
 Expected<std::vector<environ::CompiledFunction>> compile_functions(
     const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads) {

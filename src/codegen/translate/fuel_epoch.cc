@@ -3,68 +3,19 @@
 #include "codegen/translate/fuel_epoch.h"
 
 #include "environ/builtins.h"
+#include "environ/fuel.h"
 #include "environ/vmoffsets.h"
 
 namespace kiln::codegen::translate {
 
 using wasm::Opcode;
 
-uint32_t fuel_cost(Opcode op) {
-  switch (op) {
-    // No machine code of their own, or control flow that only ends a scope.
-    case Opcode::kNop:
-    case Opcode::kDrop:
-    case Opcode::kBlock:
-    case Opcode::kLoop:
-    case Opcode::kUnreachable:
-    case Opcode::kReturn:
-    case Opcode::kElse:
-    case Opcode::kEnd:
-      return 0;
-    default:
-      return 1;
-  }
-}
+uint32_t fuel_cost(Opcode op) { return environ::fuel_cost(op); }
 
 namespace {
 
-// Operators after which control leaves the function (or may re-enter it through a call): the
-// fuel variable must be in the store.
-bool leaves_function(Opcode op) {
-  switch (op) {
-    case Opcode::kUnreachable:
-    case Opcode::kReturn:
-    case Opcode::kCall:
-    case Opcode::kCallIndirect:
-    case Opcode::kCallRef:
-    case Opcode::kReturnCall:
-    case Opcode::kReturnCallIndirect:
-    case Opcode::kReturnCallRef:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Operators that end a basic block: the pending cost is charged before control moves on.
-bool ends_block(Opcode op) {
-  switch (op) {
-    case Opcode::kLoop:  // the code before the loop is counted once, not per iteration
-    case Opcode::kIf:
-    case Opcode::kElse:
-    case Opcode::kEnd:
-    case Opcode::kBr:
-    case Opcode::kBrIf:
-    case Opcode::kBrTable:
-    case Opcode::kBrOnNull:
-    case Opcode::kBrOnNonNull:
-    case Opcode::kBrOnCast:
-    case Opcode::kBrOnCastFail:
-      return true;
-    default:
-      return leaves_function(op);
-  }
-}
+using environ::fuel_ends_block;
+using environ::fuel_leaves_function;
 
 // Calls that return to this function.
 bool returns_here(Opcode op) {
@@ -136,8 +87,8 @@ void FuelEpochInstrumentation::function_entry() {
 void FuelEpochInstrumentation::before_op(Opcode op) {
   if (!fuel_) return;
   pending_fuel_ += fuel_cost(op);
-  if (ends_block(op)) flush_fuel();
-  if (leaves_function(op)) save_fuel();
+  if (fuel_ends_block(op)) flush_fuel();
+  if (fuel_leaves_function(op)) save_fuel();
 }
 
 void FuelEpochInstrumentation::after_op(Opcode op) {

@@ -33,7 +33,7 @@
 
 namespace kiln::codegen::translate {
 
-// The fuel an operator costs (Wasmtime's costing).
+// The fuel an operator costs (environ/fuel.h: Wasmtime's costing, shared with the baseline).
 uint32_t fuel_cost(wasm::Opcode op);
 
 class FuelEpochInstrumentation {
