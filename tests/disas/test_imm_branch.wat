@@ -55,7 +55,8 @@
 ;;   10: test rdx, 0x40000000
 ;;   17: jne 0x20
 ;;   19: mov eax, 2
-;;   1e: jmp 0x25
+;;   1e: pop rbp
+;;   1f: ret
 ;;   20: mov eax, 1
 ;;   25: pop rbp
 ;;   26: ret

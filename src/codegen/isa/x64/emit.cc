@@ -21,6 +21,9 @@
 // the same blocks (only fall-through between the chain's blocks continues in the copy), and
 // every copy gets its own trap sites. Chains with calls are not copied, nor are jumps from
 // cold blocks; the chain and the number of copies are bounded (kMaxDupInsts, kMaxDupCopies).
+// The same copy serves returns: a jump to a short block that ends in `ret` (a function's
+// shared exit: the last result computation and the epilogue) is replaced by a copy of it
+// (kMaxRetDupInsts), so an early exit does not jump just to restore registers and return.
 //
 // Emission runs twice when relaxing: the first pass uses rel32 for every forward branch and
 // records distances; the second uses rel8 where the first pass's distance (plus the bytes the
@@ -149,6 +152,7 @@ class Emitter {
   static constexpr uint32_t kMaxDupInsts = 32;    // instructions and edits in one chain
   static constexpr uint32_t kMaxDupCopies = 64;   // copies per function
   static constexpr uint32_t kMaxDupBlocks = 4;
+  static constexpr uint32_t kMaxRetDupInsts = 4;  // instructions and edits of a return block
   uint32_t dup_copies_ = 0;
   void find_dispatch_chains();
   Expected<void> emit_block_insts(uint32_t b);
@@ -1041,10 +1045,22 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
 
 // A chain is blocks b, b+1, ... (none a lone jump, none cold) whose terminators are compare
 // branches with b+1.. as one target, ending in a br_table with a table; no calls or returns.
+// A return block is one block of at most kMaxRetDupInsts instructions and edits (the epilogue
+// not counted) ending in `ret`, without calls.
 void Emitter::find_dispatch_chains() {
   size_t nb = vc_.blocks.size();
   dup_chain_.assign(nb, 0);
   for (size_t b = 1; b < nb; ++b) {
+    if (const VBlock& vb = vc_.blocks[b];
+        !vb.cold && !trivial_[b] && vb.end > vb.first && vc_.insts[vb.end - 1].op == Op::kRet &&
+        vb.end - vb.first + (edits_begin_[vb.end] - edits_begin_[vb.first]) <= kMaxRetDupInsts) {
+      bool simple = true;
+      for (uint32_t i = vb.first; i < vb.end; ++i) {
+        simple &= vc_.insts[i].op != Op::kCall && vc_.insts[i].op != Op::kTailCall;
+      }
+      if (simple) dup_chain_[b] = 1;
+      continue;
+    }
     uint32_t insts = 0;
     for (uint32_t x = static_cast<uint32_t>(b), len = 1; x < nb && len <= kMaxDupBlocks;
          x = next_real_[x], ++len) {
