@@ -867,7 +867,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         } else {
           as_->emit(Mn::kTest, R(0, m.size2), R(0, m.size2));
         }
-        p.cc = Cond::kNe;
+        p.cc = m.cc;
       } else {
         compare(m);
         p.cc = m.cc;
