@@ -167,7 +167,19 @@ class Emitter {
   std::vector<mach::TrapSite> traps_;
   std::vector<mach::Relocation> relocs_;
   uint32_t cur_block_ = 0;
+  uint32_t cur_inst_ = 0;
   uint32_t first_op_ = 0;
+  // Flag reuse: what the flags hold after the last integer compare, if it was emitted by the
+  // previous instruction (index inst) with nothing emitted since but that instruction's own
+  // flag-preserving tail (setcc/movzx, cmov, jcc). A compare of the same operands by the next
+  // instruction is then not emitted again. Edits, block labels and any other instruction end it.
+  struct Flags {
+    bool valid = false;
+    uint8_t kind = 0;  // 1: test a, a; 2: cmp a, imm; 3: cmp a, b
+    uint8_t size = 0, a = 0, b = 0;
+    int64_t imm = 0;
+    uint32_t inst = 0;
+  } flags_;
   uint32_t code_size_ = 0;
   uint32_t jump_seq_ = 0;
   bool record_ = false;
@@ -274,6 +286,22 @@ void Emitter::mov_imm(uint8_t r, int64_t v, uint8_t size) {
 
 void Emitter::compare(const MInst& m) {
   uint8_t sz = m.size2;
+  if (!(m.op == Op::kBrCmp && (m.flags & kFCmpMem))) {
+    Flags f;
+    f.valid = true;
+    f.kind = (m.flags & kFTest) ? 1 : (m.flags & kFImm) ? 2 : 3;
+    f.size = sz;
+    f.a = hw(0);
+    f.b = f.kind == 3 ? hw(1) : 0;
+    f.imm = f.kind == 2 ? m.imm : 0;
+    f.inst = cur_inst_;
+    bool same = flags_.valid && flags_.inst + 1 == cur_inst_ && flags_.kind == f.kind &&
+                flags_.size == f.size && flags_.a == f.a && flags_.b == f.b && flags_.imm == f.imm;
+    flags_ = f;
+    if (same) return;
+  } else {
+    flags_.valid = false;
+  }
   if (m.flags & kFTest) {
     as_->emit(Mn::kTest, R(0, sz), R(0, sz));
   } else if (m.flags & kFImm) {
@@ -366,6 +394,7 @@ void Emitter::epilogue_no_ret() {
 
 Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
   using K = Allocation::Kind;
+  flags_.valid = false;
   bool f = e.cls == RegClass::kFloat;
   if (e.from.kind == K::kReg && e.to.kind == K::kReg) {
     if (e.from.reg == e.to.reg) return ok();
@@ -387,6 +416,7 @@ Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
 
 Expected<void> Emitter::emit_inst(uint32_t i) {
   const MInst& m = vc_.insts[i];
+  cur_inst_ = i;
   const VBlock& vb = vc_.blocks[cur_block_];
   uint8_t sz = m.size;
   uint32_t n = static_cast<uint32_t>(m.ops.size());
@@ -490,6 +520,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       Opnd d = R(n - 1, 1);
       as_->setcc(m.cc, d);
       as_->emit(Mn::kMovzx, R(n - 1, 4), d);
+      if (hw(n - 1) == flags_.a || (flags_.kind == 3 && hw(n - 1) == flags_.b)) flags_.valid = false;
       break;
     }
     case Op::kCmp128Set: {
@@ -538,6 +569,8 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         p.cc = m.cc;
       }
       bool xmm = m.flags & kFFloat;
+      // The compared registers keep their values only if the result is not one of them.
+      if (!xmm && (hw(d) == flags_.a || (flags_.kind == 3 && hw(d) == flags_.b))) flags_.valid = false;
       if (!xmm && p.kind == FPlan::kSingle) {
         as_->cmovcc(p.cc, R(d, sz <= 4 ? 4 : 8), R(x, sz <= 4 ? 4 : 8));
         break;
@@ -1153,6 +1186,7 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
       if (record_) align_offsets_.push_back(as.offset());
     }
     as.bind(block_labels_[b]);
+    flags_.valid = false;
     if (trivial_[b] && !falls) continue;
     fall_block_ = kNoBlock;
     KILN_TRY(emit_block_insts(b));
