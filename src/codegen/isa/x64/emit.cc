@@ -635,6 +635,12 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     case Op::kAndn:
       as_->emit(Mn::kAndn, R(2, sz), R(0, sz), R(1, sz));
       break;
+    case Op::kShiftX:
+      as_->emit(m.mn, R(2, sz), R(0, sz), R(1, sz));
+      break;
+    case Op::kRorx:
+      as_->emit(Mn::kRorx, R(1, sz), R(0, sz), Opnd::imm_(m.imm));
+      break;
     case Op::kBitCount: {
       Opnd s = R(0, sz), d = R(1, sz), scratch = Opnd::gp(reg::kScratch, sz);
       int64_t bits = sz * 8;

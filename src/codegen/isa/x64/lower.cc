@@ -1325,6 +1325,27 @@ Expected<void> Lowerer::lower_int(Inst i) {
               : d.opcode == ir::Opcode::kSshr ? Mn::kSar : d.opcode == ir::Opcode::kRotl ? Mn::kRol : Mn::kRor;
       bool is_rot = mn == Mn::kRol || mn == Mn::kRor;
       uint32_t bits = t.bits();
+      // BMI2: a rotate by a constant is `rorx d, a, k` and a 32/64-bit shift by a register is
+      // `shlx/shrx/sarx d, a, amt`: the result is a new register (no copy of an input that
+      // stays live, as hash and cipher rounds keep theirs) and the count needs no rcx.
+      const bool bmi2 = opts_.cpu.bmi2 && bits >= 32;
+      if (auto c = iconst(b); c && bmi2 && is_rot) {
+        fold(b);
+        uint64_t k = static_cast<uint64_t>(*c) & (bits - 1);
+        MInst& m = emit(Op::kRorx, bytes);
+        m.imm = static_cast<int64_t>(mn == Mn::kRor ? k : (bits - k) & (bits - 1));
+        opnd(m, Operand::use(put(a)));
+        opnd(m, Operand::def(put(out)));
+        return ok();
+      }
+      if (!iconst(b) && bmi2 && !is_rot) {
+        MInst& m = emit(Op::kShiftX, bytes);
+        m.mn = mn == Mn::kShl ? Mn::kShlx : mn == Mn::kShr ? Mn::kShrx : Mn::kSarx;
+        opnd(m, Operand::use(put(a)));
+        opnd(m, Operand::use(put(b)));
+        opnd(m, Operand::def(put(out)));
+        return ok();
+      }
       if (auto c = iconst(b)) {
         fold(b);
         MInst& m = emit(Op::kShiftRI, bytes);
