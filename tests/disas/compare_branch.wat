@@ -28,7 +28,8 @@
 ;;   10: cmp edx, ecx
 ;;   12: jg 0x19
 ;;   14: mov rax, rcx
-;;   17: jmp 0x1c
+;;   17: pop rbp
+;;   18: ret
 ;;   19: mov rax, rdx
 ;;   1c: pop rbp
 ;;   1d: ret

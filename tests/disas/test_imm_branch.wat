@@ -16,7 +16,15 @@
     (local.get $c))
   (func $big (export "big") (param $x i64) (result i32)
     (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const 0x40000000)) (i64.const 0))
-      (then (i32.const 1)) (else (i32.const 2)))))
+      (then (i32.const 1)) (else (i32.const 2))))
+  ;; The same through a compare with zero: `(x & K) == 0` branches with `test x, K; je|jne`,
+  ;; and the and's result is never materialised.
+  (func $clear (export "clear") (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (i32.and (local.get $x) (i32.const 0xf4)))
+      (then (i32.const 3)) (else (i32.const 4))))
+  (func $clear64 (export "clear64") (param $x i64) (result i32)
+    (if (result i32) (i64.eq (i64.const 0) (i64.and (i64.const 3) (local.get $x)))
+      (then (i32.const 5)) (else (i32.const 6)))))
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $count_flags
@@ -55,8 +63,43 @@
 ;;   10: test rdx, 0x40000000
 ;;   17: jne 0x20
 ;;   19: mov eax, 2
-;;   1e: jmp 0x25
+;;   1e: pop rbp
+;;   1f: ret
 ;;   20: mov eax, 1
+;;   25: pop rbp
+;;   26: ret
+;;   27: ud2
+;;   trap 0x27: StackOverflow
+;; -O2 function 2 $clear
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x26
+;;   10: test edx, 0xf4
+;;   16: je 0x1f
+;;   18: mov eax, 4
+;;   1d: pop rbp
+;;   1e: ret
+;;   1f: mov eax, 3
+;;   24: pop rbp
+;;   25: ret
+;;   26: ud2
+;;   trap 0x26: StackOverflow
+;; -O2 function 3 $clear64
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: mov r11, qword ptr [r11]
+;;    b: cmp rbp, r11
+;;    e: jb 0x27
+;;   10: test rdx, 3
+;;   17: je 0x20
+;;   19: mov eax, 6
+;;   1e: pop rbp
+;;   1f: ret
+;;   20: mov eax, 5
 ;;   25: pop rbp
 ;;   26: ret
 ;;   27: ud2

@@ -1,10 +1,12 @@
 // tests/unit/runtime_api/bit_select_test.cc: x64 lowerings of bit tests and masks, checked for
 // values against C++ on random and edge inputs at -O0 and -O2, with the host's CPU features and
 // with the baseline: `~x & y` (one BMI1 andn when available, the not and the and otherwise, in
-// either operand order and for i32 and i64), and branches on `x & K` (test x, K; jcc), with K
-// 32-bit and sign-extended 64-bit.
+// either operand order and for i32 and i64), and branches on `x & K` and on `(x & K) == 0` or
+// `!= 0` (test x, K; jcc), with K 32-bit and sign-extended 64-bit; a select and a setcc of one
+// compare sharing its flags.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -37,6 +39,20 @@ constexpr std::string_view kModule = R"((module
   (func (export "negmask_64") (param $x i64) (result i32)
     (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const -16)) (i64.const 0))
       (then (i32.const 1)) (else (i32.const 0))))
+  ;; Branches on `(x & K) == 0` through a compare with zero (eq and ne, constant on
+  ;; either side): test x, K; je|jne.
+  (func (export "clear_f4") (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (i32.and (local.get $x) (i32.const 0xf4))) (then (i32.const 3)) (else (i32.const 4))))
+  (func (export "clear3_64") (param $x i64) (result i32)
+    (if (result i32) (i64.eq (i64.const 0) (i64.and (i64.const 3) (local.get $x))) (then (i32.const 5)) (else (i32.const 6))))
+  (func (export "set_neg_64") (param $x i64) (result i32)
+    (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const -256)) (i64.const 0)) (then (i32.const 1)) (else (i32.const 2))))
+  ;; A select and a compare-to-bool of one condition share one test (flag reuse).
+  (func (export "sel_eqz") (param $v i32) (param $x i32) (param $y i32) (result i32)
+    (i32.add (select (local.get $x) (local.get $y) (local.get $v)) (i32.eqz (local.get $v))))
+  (func (export "sel_lt") (param $a i64) (param $b i64) (result i64)
+    (i64.add (select (local.get $a) (local.get $b) (i64.lt_s (local.get $a) (local.get $b)))
+             (i64.extend_i32_u (i64.lt_s (local.get $a) (local.get $b)))))
   ;; The mask is also returned: the and must still be computed.
   (func (export "mask_used") (param $x i32) (result i32)
     (local $m i32)
@@ -85,6 +101,14 @@ TEST_P(BitSelectTest, MatchesCpp) {
     EXPECT_EQ(call("bit4", {Val::i32(static_cast<int32_t>(x32))}).i32(), (x32 & 4) ? 7 : 9);
     EXPECT_EQ(call("bit30_64", {Val::i64(sx)}).i32(), (x & 0x40000000) ? 1 : 0);
     EXPECT_EQ(call("negmask_64", {Val::i64(sx)}).i32(), (x & ~uint64_t{15}) ? 1 : 0);
+    EXPECT_EQ(call("clear_f4", {Val::i32(static_cast<int32_t>(x32))}).i32(), (x32 & 0xf4) == 0 ? 3 : 4);
+    EXPECT_EQ(call("clear3_64", {Val::i64(sx)}).i32(), (x & 3) == 0 ? 5 : 6);
+    EXPECT_EQ(call("set_neg_64", {Val::i64(sx)}).i32(), (x & ~uint64_t{255}) != 0 ? 1 : 2);
+    EXPECT_EQ(call("sel_eqz", {Val::i32(static_cast<int32_t>(x32 & 3)), Val::i32(static_cast<int32_t>(x32)),
+                               Val::i32(static_cast<int32_t>(y32))}).i32(),
+              static_cast<int32_t>(((x32 & 3) ? x32 : y32) + ((x32 & 3) == 0 ? 1u : 0u)));
+    EXPECT_EQ(static_cast<uint64_t>(call("sel_lt", {Val::i64(sx), Val::i64(sy)}).i64()),
+              static_cast<uint64_t>(std::min(sx, sy)) + (sx < sy ? 1u : 0u));
     EXPECT_EQ(call("mask_used", {Val::i32(static_cast<int32_t>(x32))}).i32(),
               (x32 & 12) ? static_cast<int32_t>((x32 & 12) + 100) : 0);
   }

@@ -21,13 +21,14 @@ struct FeatureName {
   std::string_view name;
   bool CpuFeatures::*field;
 };
-constexpr std::array<FeatureName, 8> kNames = {{
+constexpr std::array<FeatureName, 9> kNames = {{
     {"sse4.1", &CpuFeatures::sse41},
     {"ssse3", &CpuFeatures::ssse3},
     {"sse4.2", &CpuFeatures::sse42},
     {"popcnt", &CpuFeatures::popcnt},
     {"lzcnt", &CpuFeatures::lzcnt},
     {"bmi1", &CpuFeatures::bmi1},
+    {"bmi2", &CpuFeatures::bmi2},
     {"avx", &CpuFeatures::avx},
     {"avx2", &CpuFeatures::avx2},
 }};
@@ -56,6 +57,7 @@ const CpuFeatures& CpuFeatures::host() {
     }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
       f.bmi1 = (b >> 3) & 1;
+      f.bmi2 = (b >> 8) & 1;
       f.avx2 = f.avx && ((b >> 5) & 1);
     }
     if (__get_cpuid(0x80000001, &a, &b, &c, &d)) f.lzcnt = (c >> 5) & 1;

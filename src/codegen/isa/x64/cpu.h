@@ -13,6 +13,9 @@ namespace kiln::codegen::x64 {
 struct CpuFeatures {
   bool lzcnt = false;   // ABM/LZCNT: clz without bsr + cmov
   bool bmi1 = false;    // tzcnt: ctz without bsf + cmov
+  bool bmi2 = false;    // rorx, shlx/shrx/sarx: rotates by a constant and shifts by a register
+                        // whose result is not tied to the input (no copy) and whose count
+                        // needs no rcx
   bool popcnt = false;  // popcnt without the SWAR sequence
   bool sse41 = false;   // roundss/roundsd (ceil, floor, trunc, nearest), pmulld
   bool ssse3 = false;   // pshufb, pabs*, pmulhrsw (SIMD swizzle, popcnt, abs, q15mulr)
@@ -36,7 +39,8 @@ struct CpuFeatures {
   // Parses a target-feature string: comma-separated items applied in order to the host's
   // features. "host" selects the host's features, "baseline" (or "sse4.1-baseline") the SIMD
   // baseline above, "sse2" nothing at all; "+NAME" / "-NAME" (or "NAME" for +) turn one
-  // feature on or off. NAME: sse4.1, ssse3, sse4.2, popcnt, lzcnt, bmi1, avx, avx2. "-avx"
+  // feature on or off. NAME: sse4.1, ssse3, sse4.2, popcnt, lzcnt, bmi1, bmi2, avx,
+  // avx2. "-avx"
   // also removes avx2, "+avx2" implies avx, and AVX needs SSE4.1 and SSSE3. Turning on a
   // feature this CPU lacks is an error (the code could not run here). Empty: the host's.
   [[nodiscard]] static Expected<CpuFeatures> parse(std::string_view spec);

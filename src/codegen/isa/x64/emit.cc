@@ -21,6 +21,9 @@
 // the same blocks (only fall-through between the chain's blocks continues in the copy), and
 // every copy gets its own trap sites. Chains with calls are not copied, nor are jumps from
 // cold blocks; the chain and the number of copies are bounded (kMaxDupInsts, kMaxDupCopies).
+// The same copy serves returns: a jump to a short block that ends in `ret` (a function's
+// shared exit: the last result computation and the epilogue) is replaced by a copy of it
+// (kMaxRetDupInsts), so an early exit does not jump just to restore registers and return.
 //
 // Emission runs twice when relaxing: the first pass uses rel32 for every forward branch and
 // records distances; the second uses rel8 where the first pass's distance (plus the bytes the
@@ -149,6 +152,7 @@ class Emitter {
   static constexpr uint32_t kMaxDupInsts = 32;    // instructions and edits in one chain
   static constexpr uint32_t kMaxDupCopies = 64;   // copies per function
   static constexpr uint32_t kMaxDupBlocks = 4;
+  static constexpr uint32_t kMaxRetDupInsts = 4;  // instructions and edits of a return block
   uint32_t dup_copies_ = 0;
   void find_dispatch_chains();
   Expected<void> emit_block_insts(uint32_t b);
@@ -163,7 +167,19 @@ class Emitter {
   std::vector<mach::TrapSite> traps_;
   std::vector<mach::Relocation> relocs_;
   uint32_t cur_block_ = 0;
+  uint32_t cur_inst_ = 0;
   uint32_t first_op_ = 0;
+  // Flag reuse: what the flags hold after the last integer compare, if it was emitted by the
+  // previous instruction (index inst) with nothing emitted since but that instruction's own
+  // flag-preserving tail (setcc/movzx, cmov, jcc). A compare of the same operands by the next
+  // instruction is then not emitted again. Edits, block labels and any other instruction end it.
+  struct Flags {
+    bool valid = false;
+    uint8_t kind = 0;  // 1: test a, a; 2: cmp a, imm; 3: cmp a, b
+    uint8_t size = 0, a = 0, b = 0;
+    int64_t imm = 0;
+    uint32_t inst = 0;
+  } flags_;
   uint32_t code_size_ = 0;
   uint32_t jump_seq_ = 0;
   bool record_ = false;
@@ -270,6 +286,22 @@ void Emitter::mov_imm(uint8_t r, int64_t v, uint8_t size) {
 
 void Emitter::compare(const MInst& m) {
   uint8_t sz = m.size2;
+  if (!(m.op == Op::kBrCmp && (m.flags & kFCmpMem))) {
+    Flags f;
+    f.valid = true;
+    f.kind = (m.flags & kFTest) ? 1 : (m.flags & kFImm) ? 2 : 3;
+    f.size = sz;
+    f.a = hw(0);
+    f.b = f.kind == 3 ? hw(1) : 0;
+    f.imm = f.kind == 2 ? m.imm : 0;
+    f.inst = cur_inst_;
+    bool same = flags_.valid && flags_.inst + 1 == cur_inst_ && flags_.kind == f.kind &&
+                flags_.size == f.size && flags_.a == f.a && flags_.b == f.b && flags_.imm == f.imm;
+    flags_ = f;
+    if (same) return;
+  } else {
+    flags_.valid = false;
+  }
   if (m.flags & kFTest) {
     as_->emit(Mn::kTest, R(0, sz), R(0, sz));
   } else if (m.flags & kFImm) {
@@ -362,6 +394,7 @@ void Emitter::epilogue_no_ret() {
 
 Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
   using K = Allocation::Kind;
+  flags_.valid = false;
   bool f = e.cls == RegClass::kFloat;
   if (e.from.kind == K::kReg && e.to.kind == K::kReg) {
     if (e.from.reg == e.to.reg) return ok();
@@ -383,6 +416,7 @@ Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
 
 Expected<void> Emitter::emit_inst(uint32_t i) {
   const MInst& m = vc_.insts[i];
+  cur_inst_ = i;
   const VBlock& vb = vc_.blocks[cur_block_];
   const std::span<const uint32_t> succs = vc_.succs(cur_block_);
   uint8_t sz = m.size;
@@ -487,6 +521,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       Opnd d = R(n - 1, 1);
       as_->setcc(m.cc, d);
       as_->emit(Mn::kMovzx, R(n - 1, 4), d);
+      if (hw(n - 1) == flags_.a || (flags_.kind == 3 && hw(n - 1) == flags_.b)) flags_.valid = false;
       break;
     }
     case Op::kCmp128Set: {
@@ -535,6 +570,8 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         p.cc = m.cc;
       }
       bool xmm = m.flags & kFFloat;
+      // The compared registers keep their values only if the result is not one of them.
+      if (!xmm && (hw(d) == flags_.a || (flags_.kind == 3 && hw(d) == flags_.b))) flags_.valid = false;
       if (!xmm && p.kind == FPlan::kSingle) {
         as_->cmovcc(p.cc, R(d, sz <= 4 ? 4 : 8), R(x, sz <= 4 ? 4 : 8));
         break;
@@ -598,6 +635,12 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
     }
     case Op::kAndn:
       as_->emit(Mn::kAndn, R(2, sz), R(0, sz), R(1, sz));
+      break;
+    case Op::kShiftX:
+      as_->emit(m.mn, R(2, sz), R(0, sz), R(1, sz));
+      break;
+    case Op::kRorx:
+      as_->emit(Mn::kRorx, R(1, sz), R(0, sz), Opnd::imm_(m.imm));
       break;
     case Op::kBitCount: {
       Opnd s = R(0, sz), d = R(1, sz), scratch = Opnd::gp(reg::kScratch, sz);
@@ -864,7 +907,7 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         } else {
           as_->emit(Mn::kTest, R(0, m.size2), R(0, m.size2));
         }
-        p.cc = Cond::kNe;
+        p.cc = m.cc;
       } else {
         compare(m);
         p.cc = m.cc;
@@ -1042,10 +1085,22 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
 
 // A chain is blocks b, b+1, ... (none a lone jump, none cold) whose terminators are compare
 // branches with b+1.. as one target, ending in a br_table with a table; no calls or returns.
+// A return block is one block of at most kMaxRetDupInsts instructions and edits (the epilogue
+// not counted) ending in `ret`, without calls.
 void Emitter::find_dispatch_chains() {
   size_t nb = vc_.blocks.size();
   dup_chain_.assign(nb, 0);
   for (size_t b = 1; b < nb; ++b) {
+    if (const VBlock& vb = vc_.blocks[b];
+        !vb.cold && !trivial_[b] && vb.end > vb.first && vc_.insts[vb.end - 1].op == Op::kRet &&
+        vb.end - vb.first + (edits_begin_[vb.end] - edits_begin_[vb.first]) <= kMaxRetDupInsts) {
+      bool simple = true;
+      for (uint32_t i = vb.first; i < vb.end; ++i) {
+        simple &= vc_.insts[i].op != Op::kCall && vc_.insts[i].op != Op::kTailCall;
+      }
+      if (simple) dup_chain_[b] = 1;
+      continue;
+    }
     uint32_t insts = 0;
     for (uint32_t x = static_cast<uint32_t>(b), len = 1; x < nb && len <= kMaxDupBlocks;
          x = next_real_[x], ++len) {
@@ -1138,6 +1193,7 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
       if (record_) align_offsets_.push_back(as.offset());
     }
     as.bind(block_labels_[b]);
+    flags_.valid = false;
     if (trivial_[b] && !falls) continue;
     fall_block_ = kNoBlock;
     KILN_TRY(emit_block_insts(b));

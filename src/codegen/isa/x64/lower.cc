@@ -369,6 +369,7 @@ class Lowerer {
 
   Expected<void> lower_inst(Inst i);
   Expected<void> lower_branch(Inst i, uint32_t lblock);
+  bool lower_brif_band_zero(Inst i, Inst cmp, Value c);
   Expected<void> lower_call(Inst i, bool tail);
   Expected<void> lower_i128(Inst i);
   Expected<void> lower_float(Inst i);
@@ -650,6 +651,38 @@ void Lowerer::add_branch_args(MInst& m, Inst i) {
   }
 }
 
+// brif (icmp eq|ne (band x, K), 0) with the compare and the band used only there:
+// `test x, K; je|jne` (neither the and's result nor the compare's is materialised).
+bool Lowerer::lower_brif_band_zero(Inst i, Inst cmp, Value c) {
+  const ir::InstData& cd = dfg_[cmp];
+  ir::IntCC icc = cd.intcc();
+  if ((icc != ir::IntCC::kEq && icc != ir::IntCC::kNe) || uses_[res(c)] != 1) return false;
+  Value a = cd.args[0], z = cd.args[1];
+  if (iconst(z) != 0) std::swap(a, z);
+  if (iconst(z) != 0) return false;
+  ir::Type t = ty(a);
+  auto an = match(a, ir::Opcode::kBand, true);
+  if (!an || uses_[res(a)] != 1 || (t != ir::kI32 && t != ir::kI64)) return false;
+  uint8_t bytes = static_cast<uint8_t>(t.bytes());
+  Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
+  std::optional<int32_t> k = imm32(y, bytes);
+  if (!k && (k = imm32(x, bytes))) std::swap(x, y);
+  if (!k) return false;
+  fold(c, {a});
+  fold(a, {x});
+  const auto& succs = order_.succs_of(cur_block_);
+  MInst& m = emit(Op::kBrTest);
+  m.cc = icc == ir::IntCC::kEq ? Cond::kE : Cond::kNe;
+  m.size2 = bytes;
+  m.imm = *k;
+  m.flags = kFImm;
+  opnd(m, Operand::use(put(x)));
+  m.targets[0] = succs[0].block;
+  m.targets[1] = succs[1].block;
+  add_branch_args(m, i);
+  return true;
+}
+
 Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
   const ir::InstData& d = dfg_[i];
   const auto& succs = order_.succs_of(cur_block_);
@@ -666,6 +699,7 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
       ir::Type ct = ty(c);
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
+        if (lower_brif_band_zero(i, *cmp, c)) return ok();
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
         // With the compare dead (this branch its only user), a loaded operand may become a
         // memory operand of the cmp.
@@ -699,6 +733,7 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
         if (k) {
           fold(c, {x});
           MInst& m = emit(Op::kBrTest);
+          m.cc = Cond::kNe;
           m.size2 = bytes;
           m.imm = *k;
           m.flags = kFImm;
@@ -718,6 +753,7 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
         size = 8;
       }
       MInst& m = emit(Op::kBrTest);
+      m.cc = Cond::kNe;
       m.size2 = size;
       opnd(m, Operand::use(cv));
       m.targets[0] = succs[0].block;
@@ -1346,6 +1382,27 @@ Expected<void> Lowerer::lower_int(Inst i) {
               : d.opcode == ir::Opcode::kSshr ? Mn::kSar : d.opcode == ir::Opcode::kRotl ? Mn::kRol : Mn::kRor;
       bool is_rot = mn == Mn::kRol || mn == Mn::kRor;
       uint32_t bits = t.bits();
+      // BMI2: a rotate by a constant is `rorx d, a, k` and a 32/64-bit shift by a register is
+      // `shlx/shrx/sarx d, a, amt`: the result is a new register (no copy of an input that
+      // stays live, as hash and cipher rounds keep theirs) and the count needs no rcx.
+      const bool bmi2 = opts_.cpu.bmi2 && bits >= 32;
+      if (auto c = iconst(b); c && bmi2 && is_rot) {
+        fold(b);
+        uint64_t k = static_cast<uint64_t>(*c) & (bits - 1);
+        MInst& m = emit(Op::kRorx, bytes);
+        m.imm = static_cast<int64_t>(mn == Mn::kRor ? k : (bits - k) & (bits - 1));
+        opnd(m, Operand::use(put(a)));
+        opnd(m, Operand::def(put(out)));
+        return ok();
+      }
+      if (!iconst(b) && bmi2 && !is_rot) {
+        MInst& m = emit(Op::kShiftX, bytes);
+        m.mn = mn == Mn::kShl ? Mn::kShlx : mn == Mn::kShr ? Mn::kShrx : Mn::kSarx;
+        opnd(m, Operand::use(put(a)));
+        opnd(m, Operand::use(put(b)));
+        opnd(m, Operand::def(put(out)));
+        return ok();
+      }
       if (auto c = iconst(b)) {
         fold(b);
         MInst& m = emit(Op::kShiftRI, bytes);
@@ -1507,6 +1564,7 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       Value c = d.args[0];
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
+        if (lower_brif_band_zero(i, *cmp, c)) return ok();
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
         MInst& m = emit(Op::kTrapCmp);
         Cond cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1]);
@@ -1584,6 +1642,7 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       if (is_float) m.flags |= kFFloat;
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
+        if (lower_brif_band_zero(i, *cmp, c)) return ok();
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
         m.cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1]);
       } else if (auto fc = match(c, ir::Opcode::kFcmp, true); fc && !ty(dfg_[*fc].args[0]).is_vector()) {
