@@ -144,7 +144,9 @@ class DispatchCopyTest : public ::testing::TestWithParam<Mode> {
     return Engine(c);
   }
   static void grant(Store& store) {
-    if (store.engine().config().tunables.consume_fuel) ASSERT_TRUE(store.set_fuel(1ull << 40).ok());
+    if (store.engine().config().tunables.consume_fuel) {
+      ASSERT_TRUE(store.set_fuel(1ull << 40).ok());
+    }
     store.set_epoch_deadline(1ull << 40);
   }
 };
