@@ -47,6 +47,11 @@ constexpr std::string_view kModule = R"((module
     (if (result i32) (i64.eq (i64.const 0) (i64.and (i64.const 3) (local.get $x))) (then (i32.const 5)) (else (i32.const 6))))
   (func (export "set_neg_64") (param $x i64) (result i32)
     (if (result i32) (i64.ne (i64.and (local.get $x) (i64.const -256)) (i64.const 0)) (then (i32.const 1)) (else (i32.const 2))))
+  ;; A select (not a branch) on `(x & K) == 0`: a cmov or select sequence, never the branch form.
+  (func (export "sel_clear") (param $x i32) (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.eqz (i32.and (local.get $x) (i32.const 0xf4)))))
+  (func (export "sel_set64") (param $x i64) (param $a i64) (param $b i64) (result i64)
+    (select (local.get $a) (local.get $b) (i64.ne (i64.and (local.get $x) (i64.const 3)) (i64.const 0))))
   ;; A select and a compare-to-bool of one condition share one test (flag reuse).
   (func (export "sel_eqz") (param $v i32) (param $x i32) (param $y i32) (result i32)
     (i32.add (select (local.get $x) (local.get $y) (local.get $v)) (i32.eqz (local.get $v))))
@@ -104,6 +109,9 @@ TEST_P(BitSelectTest, MatchesCpp) {
     EXPECT_EQ(call("clear_f4", {Val::i32(static_cast<int32_t>(x32))}).i32(), (x32 & 0xf4) == 0 ? 3 : 4);
     EXPECT_EQ(call("clear3_64", {Val::i64(sx)}).i32(), (x & 3) == 0 ? 5 : 6);
     EXPECT_EQ(call("set_neg_64", {Val::i64(sx)}).i32(), (x & ~uint64_t{255}) != 0 ? 1 : 2);
+    EXPECT_EQ(call("sel_clear", {Val::i32(static_cast<int32_t>(x32)), Val::i32(11), Val::i32(22)}).i32(),
+              (x32 & 0xf4) == 0 ? 11 : 22);
+    EXPECT_EQ(call("sel_set64", {Val::i64(sx), Val::i64(33), Val::i64(44)}).i64(), (x & 3) != 0 ? 33 : 44);
     EXPECT_EQ(call("sel_eqz", {Val::i32(static_cast<int32_t>(x32 & 3)), Val::i32(static_cast<int32_t>(x32)),
                                Val::i32(static_cast<int32_t>(y32))}).i32(),
               static_cast<int32_t>(((x32 & 3) ? x32 : y32) + ((x32 & 3) == 0 ? 1u : 0u)));

@@ -1564,7 +1564,6 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       Value c = d.args[0];
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
-        if (lower_brif_band_zero(i, *cmp, c)) return ok();
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
         MInst& m = emit(Op::kTrapCmp);
         Cond cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1]);
@@ -1642,7 +1641,6 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       if (is_float) m.flags |= kFFloat;
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
-        if (lower_brif_band_zero(i, *cmp, c)) return ok();
         fold(c, {dfg_[*cmp].args[0], dfg_[*cmp].args[1]});
         m.cc = cmp_operands(m, dfg_[*cmp].intcc(), dfg_[*cmp].args[0], dfg_[*cmp].args[1]);
       } else if (auto fc = match(c, ir::Opcode::kFcmp, true); fc && !ty(dfg_[*fc].args[0]).is_vector()) {
