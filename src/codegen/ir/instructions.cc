@@ -129,6 +129,26 @@ IntCC intcc_inverse(IntCC cc) {
   return cc;
 }
 
+FloatCC floatcc_inverse(FloatCC cc) {
+  switch (cc) {
+    case FloatCC::kEq: return FloatCC::kNe;
+    case FloatCC::kNe: return FloatCC::kEq;
+    case FloatCC::kLt: return FloatCC::kUge;
+    case FloatCC::kUge: return FloatCC::kLt;
+    case FloatCC::kLe: return FloatCC::kUgt;
+    case FloatCC::kUgt: return FloatCC::kLe;
+    case FloatCC::kGt: return FloatCC::kUle;
+    case FloatCC::kUle: return FloatCC::kGt;
+    case FloatCC::kGe: return FloatCC::kUlt;
+    case FloatCC::kUlt: return FloatCC::kGe;
+    case FloatCC::kOrd: return FloatCC::kUno;
+    case FloatCC::kUno: return FloatCC::kOrd;
+    case FloatCC::kUeq: return FloatCC::kOne;
+    case FloatCC::kOne: return FloatCC::kUeq;
+  }
+  return cc;
+}
+
 std::string trapcode_name(TrapCode c) {
   auto v = static_cast<uint32_t>(c);
   if (v >= static_cast<uint32_t>(TrapCode::kUserBase)) {

@@ -148,6 +148,7 @@ std::string_view floatcc_name(FloatCC cc);
 std::optional<FloatCC> parse_floatcc(std::string_view s);
 IntCC intcc_swap_args(IntCC cc);  // a < b  <=>  b > a
 IntCC intcc_inverse(IntCC cc);    // !(a < b) <=>  a >= b
+FloatCC floatcc_inverse(FloatCC cc);  // !(a < b) <=> a uge b (unordered or a >= b)
 
 // Why a trap happened. The translator maps Wasm traps onto these; user codes are free for
 // embedder use. Values below kUserBase are the named codes.

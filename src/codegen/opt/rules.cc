@@ -451,6 +451,24 @@ bool icmp_rules(Ctx& c) {
   }
   auto y = c.iconst(c.arg(1));
   if (!y) return false;
+  // A compare's result is 0 or 1: icmp ne (uextend? b), 0 is b, and icmp eq (uextend? b), 0 is
+  // the inverted compare (Wasm's `f64.lt; i32.eqz; br_if` becomes one fcmp uge).
+  if ((cc == IntCC::kEq || cc == IntCC::kNe) && *y == 0) {
+    Value b = c.arg(0);
+    if (auto e = c.def(b, Opcode::kUextend)) b = e->args[0];
+    if (c.type_of(b) == kI8) {
+      auto ic = c.def(b, Opcode::kIcmp);
+      auto fc = ic ? std::nullopt : c.def(b, Opcode::kFcmp);
+      if (ic || fc) {
+        if (cc == IntCC::kNe) return c.replace(b);
+        const auto& in = ic ? *ic : *fc;
+        InstData nd = Ctx::binary_data(ic ? Opcode::kIcmp : Opcode::kFcmp, in.args[0], in.args[1]);
+        nd.aux = ic ? static_cast<uint32_t>(intcc_inverse(in.intcc()))
+                    : static_cast<uint32_t>(floatcc_inverse(in.floatcc()));
+        return c.become(nd);
+      }
+    }
+  }
   uint64_t uy = static_cast<uint64_t>(*y) & umax(n);
   int64_t sy = sext(uy, n);
   auto with_cc = [&](IntCC ncc) {

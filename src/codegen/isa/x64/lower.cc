@@ -370,6 +370,18 @@ class Lowerer {
   Expected<void> lower_inst(Inst i);
   Expected<void> lower_branch(Inst i, uint32_t lblock);
   bool lower_brif_band_zero(Inst i, Inst cmp, Value c);
+  // A condition tested for nonzero: through zero extensions used only here (Wasm's i32
+  // results of compares reach br_if and select as uextend(icmp|fcmp)), which keep zero-ness.
+  Value condition_source(Value c) {
+    while (auto ue = match(c, ir::Opcode::kUextend, true)) {
+      if (uses_[res(c)] != 1) break;
+      Value inner = dfg_[*ue].args[0];
+      if (ty(inner) == ir::kI128 || ty(inner).is_vector()) break;
+      fold(c, {inner});
+      c = inner;
+    }
+    return c;
+  }
   Expected<void> lower_call(Inst i, bool tail);
   Expected<void> lower_i128(Inst i);
   Expected<void> lower_float(Inst i);
@@ -695,7 +707,7 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
       return ok();
     }
     case ir::Opcode::kBrif: {
-      Value c = d.args[0];
+      Value c = condition_source(d.args[0]);
       ir::Type ct = ty(c);
       if (auto cmp = match(c, ir::Opcode::kIcmp, true); cmp && ty(dfg_[*cmp].args[0]) != ir::kI128 &&
                                                          !ty(dfg_[*cmp].args[0]).is_vector()) {
@@ -1634,6 +1646,7 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       if (t == ir::kI128) return lower_i128(i);
       Value c = d.args[0];
       if (ty(c) == ir::kI128) return unsupported("i128 select condition");
+      c = condition_source(c);
       bool is_float = class_of(t) == RegClass::kFloat;
       MInst m;
       m.op = Op::kSelect;
