@@ -21,7 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cfg.reach = 8 + shape * 16;
   cfg.allow_floats = shape != 3;
   GeneratedFunction g = generate_function(src, cfg);
-  auto out = run(g.func, g.env);
+  Options opts;
+  opts.validate_input = true;  // the generator's inputs are valid: any rejection is a bug
+  auto out = run(g.func, g.env, opts);
   if (!out.ok()) {
     std::fprintf(stderr, "regalloc failed on a valid input: %s\n", out.error().message().c_str());
     std::abort();

@@ -116,6 +116,8 @@ Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Functio
   }
   regalloc::Function rf = vcode.to_regalloc();
   regalloc::Options ro;
+  // With the checker on (tests, KILN_VERIFY), the allocator also validates its whole input.
+  ro.validate_input = options.check_regalloc;
   KILN_ASSIGN_OR_RETURN(regalloc::Output ra, regalloc::run(rf, x64::machine_env(), ro));
   lap.to(st.regalloc_ns);
   if (options.check_regalloc) {

@@ -170,8 +170,12 @@ class IntervalStore {
   // A default-constructed interval at the end.
   Interval& emplace_back() {
     if ((size_ >> kShift) == chunks_.size()) chunks_.push_back(std::make_unique<Interval[]>(kChunk));
-    return (*this)[size_++];
+    Interval& iv = (*this)[size_++];
+    iv = Interval{};  // the chunks are kept across functions (clear())
+    return iv;
   }
+  // Empties the store, keeping its chunks.
+  void clear() { size_ = 0; }
   void push_back(Interval&& iv) { emplace_back() = std::move(iv); }
 
  private:
@@ -186,6 +190,32 @@ class IntervalStore {
 struct FixedBlock {
   uint32_t from, to;
   uint32_t owner;
+};
+
+// resolve(): a move between pieces of a split interval at `pos`.
+struct SplitMove {
+  uint32_t pos;
+  RegClass cls;
+  Move m;
+};
+// resolve(): a location query of one vreg (index into a block list, position).
+struct EdgeQuery {
+  uint32_t k, pos;
+};
+// resolve(): a range of a vreg with its location.
+struct LocatedRange {
+  uint32_t from, to;
+  Allocation loc;
+};
+
+// assign_slots(): the lifetime of a vreg's slot.
+struct SlotItem {
+  uint32_t start, end, vreg;
+};
+
+// A live range of a vreg as build_intervals() collects them.
+struct RawRange {
+  uint32_t from, to, vreg;
 };
 
 struct PendingEdit {
@@ -208,11 +238,14 @@ enum : uint8_t {
 
 class Allocator {
  public:
-  Allocator(const Function& f, const MachineEnv& env) : f_(f), env_(env) {}
-  Expected<Output> run();
+  // One allocator per thread serves every function it compiles: reset() empties the state and
+  // keeps the capacity of every array, so a function costs no heap allocations beyond its
+  // Output once the arrays have grown to the sizes of the module's functions.
+  void reset(const Function& f, const MachineEnv& env);
+  Expected<Output> run(bool full_validation);
 
  private:
-  Expected<void> validate();
+  Expected<void> validate(bool full);
   Expected<void> compute_liveness();
   void compute_loop_depth();
   Expected<void> build_intervals();
@@ -243,11 +276,11 @@ class Allocator {
   void add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&moves)[kNumClasses],
                     const uint64_t (&occupied)[kNumClasses]);
 
-  uint32_t block_start(uint32_t b) const { return b == 0 ? 0 : early_pos(f_.blocks[b].first_inst); }
-  uint32_t block_end(uint32_t b) const { return early_pos(f_.blocks[b].end_inst); }
+  uint32_t block_start(uint32_t b) const { return b == 0 ? 0 : early_pos(f_->blocks[b].first_inst); }
+  uint32_t block_end(uint32_t b) const { return early_pos(f_->blocks[b].end_inst); }
   uint32_t block_of_pos(uint32_t pos) const {
     if (pos < 2) return 0;
-    uint32_t inst = std::min<uint32_t>((pos - 2) / 2, static_cast<uint32_t>(f_.insts.size()) - 1);
+    uint32_t inst = std::min<uint32_t>((pos - 2) / 2, static_cast<uint32_t>(f_->insts.size()) - 1);
     return inst_block_[inst];
   }
   // Block 0 starts at 0, before its entry live-ins are defined, so "before its first
@@ -255,15 +288,33 @@ class Allocator {
   bool is_block_start(uint32_t pos) const {
     if (pos < 2 || pos % 2 != 0) return pos == 0;
     uint32_t inst = (pos - 2) / 2;
-    return inst > 0 && inst < f_.insts.size() && f_.blocks[inst_block_[inst]].first_inst == inst;
+    return inst > 0 && inst < f_->insts.size() && f_->blocks[inst_block_[inst]].first_inst == inst;
   }
   bool in_env(PReg r) const { return env_mask_[static_cast<int>(r.cls)] >> r.hw & 1; }
 
-  const Function& f_;
-  const MachineEnv& env_;
+  const Function* f_ = nullptr;
+  const MachineEnv* env_ = nullptr;
   uint32_t nv_ = 0;
   std::vector<RegClass> vclass_;
-  std::vector<uint8_t> vdefined_;
+  std::vector<uint8_t> vstate_;  // validate(): per vreg, seen and defined
+  // Scratch arrays of the passes, kept across functions (their users assign() before use).
+  std::vector<uint32_t> tmp_u32_[8];
+  std::vector<std::pair<uint32_t, uint32_t>> tmp_pairs_[2];
+  std::vector<uint8_t> tmp_u8_[3];
+  std::vector<PReg> tmp_pregs_;
+  std::vector<RawRange> raw_ranges_;
+  std::vector<int64_t> tmp_i64_;
+  std::vector<SlotItem> slot_items_[kNumClasses];
+  struct ResolveScratch {
+    std::vector<SplitMove> at;
+    std::vector<Move> moves[kNumClasses];
+    std::vector<uint64_t> unsplit_occupied;
+    std::vector<uint32_t> split_in_begin, split_in, split_out_begin, split_out;
+    std::vector<Allocation> split_in_loc, split_out_loc;
+    std::vector<uint8_t> single;
+    std::vector<EdgeQuery> in_q, out_q;
+    std::vector<LocatedRange> segs;
+  } rs_;
   std::vector<uint32_t> inst_block_;
   std::vector<uint32_t> loop_depth_;
   std::vector<uint8_t> loop_header_;  // the target of a backward edge
@@ -294,15 +345,26 @@ class Allocator {
   // Every interval's ranges: the vregs' first pieces in one array, and the copies made by splits
   // (the tail of a range cut in two) in chunks that never move, so pieces can view them.
   std::vector<Range> range_store_;
-  std::vector<std::unique_ptr<Range[]>> range_chunks_;
+  // Chunks are kept across functions: range_chunk_used_ counts those handed out so far.
+  struct RangeChunk {
+    std::unique_ptr<Range[]> data;
+    size_t size;
+  };
+  std::vector<RangeChunk> range_chunks_;
+  size_t range_chunk_used_ = 0;
   Range* chunk_next_ = nullptr;
   size_t chunk_left_ = 0;
   Range* alloc_ranges(size_t n) {
     if (n > chunk_left_) {
-      size_t size = std::max<size_t>(n, 1024);
-      range_chunks_.push_back(std::make_unique<Range[]>(size));
-      chunk_next_ = range_chunks_.back().get();
-      chunk_left_ = size;
+      // The next kept chunk if it is large enough, else a new one in its place.
+      if (range_chunk_used_ == range_chunks_.size() || range_chunks_[range_chunk_used_].size < n) {
+        const size_t size = std::max<size_t>(n, 1024);
+        range_chunks_.insert(range_chunks_.begin() + static_cast<ptrdiff_t>(range_chunk_used_),
+                             RangeChunk{std::make_unique<Range[]>(size), size});
+      }
+      RangeChunk& ch = range_chunks_[range_chunk_used_++];
+      chunk_next_ = ch.data.get();
+      chunk_left_ = ch.size;
     }
     Range* r = chunk_next_;
     chunk_next_ += n;
@@ -344,7 +406,10 @@ class Allocator {
   uint32_t fixed_cursor_[64] = {};
 
   using HeapItem = std::pair<uint64_t, uint32_t>;
-  std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> unhandled_;
+  struct UnhandledQueue : std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> {
+    void clear() { c.clear(); }  // keeps the capacity
+  };
+  UnhandledQueue unhandled_;
   // Active intervals with their register index and `until`: the end of the range known to
   // contain the scan position (0: not known yet), so the scan only looks at an active interval
   // again once it leaves that range.
@@ -389,15 +454,21 @@ class Allocator {
   std::vector<Move> seq_, pending_;   // scratch of add_parallel
 };
 
-Expected<void> Allocator::validate() {
-  const auto& blocks = f_.blocks;
+// Builds the per-instruction block map, the predecessor lists and the vreg classes, with the
+// checks everything after relies on to stay in bounds (block layout, successors, operand and
+// branch-argument ranges, vreg indices, register numbers, reuse inputs). With `full` (the
+// client asked for checking: the checker is on, or validate_input) it also verifies every
+// requirement listed at Function: predecessor lists, SSA, one class per vreg, terminators,
+// critical edges and operand constraints. The trusted client (the x64 lowering) skips that.
+Expected<void> Allocator::validate(bool full) {
+  const auto& blocks = f_->blocks;
   const uint32_t nb = static_cast<uint32_t>(blocks.size());
-  const uint32_t ni = static_cast<uint32_t>(f_.insts.size());
-  nv_ = f_.num_vregs;
+  const uint32_t ni = static_cast<uint32_t>(f_->insts.size());
+  nv_ = f_->num_vregs;
   if (nb == 0 || ni == 0) return fail("function has no blocks or no instructions");
   if (ni > (UINT32_MAX - 8) / 2) return fail("too many instructions");
   for (int c = 0; c < kNumClasses; ++c) {
-    for (const auto* list : {&env_.preferred[c], &env_.non_preferred[c]}) {
+    for (const auto* list : {&env_->preferred[c], &env_->non_preferred[c]}) {
       for (PReg r : *list) {
         if (r.hw >= 32 || static_cast<int>(r.cls) != c) return fail("machine env: register of the wrong class");
         if (env_mask_[c] >> r.hw & 1) return fail("machine env: register listed twice");
@@ -407,11 +478,11 @@ Expected<void> Allocator::validate() {
     }
   }
   for (int c = 0; c < kNumClasses; ++c) {
-    const PReg s = env_.scratch[c];
+    const PReg s = env_->scratch[c];
     if (s.is_valid() && (s.hw >= 32 || static_cast<int>(s.cls) != c || (env_mask_[c] >> s.hw & 1)))
       return fail("machine env: the scratch register must be of its class and not allocatable");
   }
-  inst_block_.assign(ni, 0);
+  inst_block_.resize(ni);
   std::vector<uint32_t>& pred_begin = pred_begin_;
   pred_begin.assign(nb + 1, 0);
   uint32_t expect = 0;
@@ -431,40 +502,47 @@ Expected<void> Allocator::validate() {
   {
     std::vector<uint32_t>& computed = pred_vals_;
     computed.resize(pred_begin[nb]);
-    std::vector<uint32_t> fill(pred_begin.begin(), pred_begin.end() - 1);
+    std::vector<uint32_t>& fill = tmp_u32_[0];
+    fill.assign(pred_begin.begin(), pred_begin.end() - 1);
     for (uint32_t b = 0; b < nb; ++b) {
       for (uint32_t s : blocks[b].succs) computed[fill[s]++] = b;
     }
-    std::vector<uint32_t> given;
-    for (uint32_t b = 0; b < nb; ++b) {
-      const auto& g = blocks[b].preds;
-      const uint32_t* c = computed.data() + pred_begin[b];
-      const size_t n = pred_begin[b + 1] - pred_begin[b];
-      if (g.size() != n) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
-      if (std::equal(g.begin(), g.end(), c)) continue;  // usual: listed in ascending order
-      given = g;
-      std::sort(given.begin(), given.end());
-      if (!std::equal(given.begin(), given.end(), c)) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+    if (full) {
+      std::vector<uint32_t>& given = tmp_u32_[1];
+      for (uint32_t b = 0; b < nb; ++b) {
+        const auto& g = blocks[b].preds;
+        const uint32_t* c = computed.data() + pred_begin[b];
+        const size_t n = pred_begin[b + 1] - pred_begin[b];
+        if (g.size() != n) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+        if (std::equal(g.begin(), g.end(), c)) continue;  // usual: listed in ascending order
+        given.assign(g.begin(), g.end());
+        std::sort(given.begin(), given.end());
+        if (!std::equal(given.begin(), given.end(), c)) return fail("block " + std::to_string(b) + ": preds do not match the successor lists");
+      }
     }
   }
   if (!preds(0).empty() || !blocks[0].params.empty()) return fail("the entry block must have no predecessors and no params");
 
   vclass_.assign(nv_, RegClass::kInt);
-  vdefined_.assign(nv_, 0);
-  std::vector<uint8_t> seen(nv_, 0);
+  // Full validation: per vreg, bit 0 once seen (its class recorded), bit 1 once defined.
+  std::vector<uint8_t>& state = vstate_;
+  if (full) state.assign(nv_, 0);
   auto note = [&](VReg v, bool def, uint32_t where) -> Expected<void> {
     if (v.index >= nv_) return fail_at(where, "vreg out of range");
     if (static_cast<uint8_t>(v.cls) >= kNumClasses) return fail_at(where, "bad register class");
-    if (seen[v.index] && vclass_[v.index] != v.cls) return fail_at(where, "v" + std::to_string(v.index) + " used with two classes");
-    seen[v.index] = 1;
-    vclass_[v.index] = v.cls;
-    if (def) {
-      if (vdefined_[v.index]) return fail_at(where, "v" + std::to_string(v.index) + " defined twice (not SSA)");
-      vdefined_[v.index] = 1;
+    if (full) {
+      uint8_t& st = state[v.index];
+      if ((st & 1) && vclass_[v.index] != v.cls) return fail_at(where, "v" + std::to_string(v.index) + " used with two classes");
+      st |= 1;
+      if (def) {
+        if (st & 2) return fail_at(where, "v" + std::to_string(v.index) + " defined twice (not SSA)");
+        st |= 2;
+      }
     }
+    vclass_[v.index] = v.cls;
     return ok();
   };
-  for (const auto& [v, r] : f_.entry_live_ins) {
+  for (const auto& [v, r] : f_->entry_live_ins) {
     KILN_TRY(note(v, true, 0));
     if (r.hw >= 32 || r.cls != v.cls) return fail("entry live-in in an invalid register");
   }
@@ -472,41 +550,51 @@ Expected<void> Allocator::validate() {
     for (VReg p : blocks[b].params) KILN_TRY(note(p, true, blocks[b].first_inst));
   }
   for (uint32_t i = 0; i < ni; ++i) {
-    const auto& in = f_.insts[i];
+    const auto& in = f_->insts[i];
     const auto& bl = blocks[inst_block_[i]];
     bool last = i + 1 == bl.end_inst;
-    if (uint64_t{in.first_operand} + in.num_operands > f_.operands.size()) return fail_at(i, "operands out of range");
-    if (in.is_branch && in.is_ret) return fail_at(i, "both branch and return");
+    if (uint64_t{in.first_operand} + in.num_operands > f_->operands.size()) return fail_at(i, "operands out of range");
     bool term = in.is_branch || in.is_ret;
-    if (term != last) return fail_at(i, last ? "block does not end in a terminator" : "terminator inside a block");
-    if (in.is_ret && !bl.succs.empty()) return fail_at(i, "return from a block with successors");
-    if (in.is_branch && bl.succs.empty()) return fail_at(i, "branch without successors");
-    uint64_t want_args = 0;
-    if (in.is_branch) {
+    if (full) {
+      if (in.is_branch && in.is_ret) return fail_at(i, "both branch and return");
+      if (term != last) return fail_at(i, last ? "block does not end in a terminator" : "terminator inside a block");
+      if (in.is_ret && !bl.succs.empty()) return fail_at(i, "return from a block with successors");
+      if (in.is_branch && bl.succs.empty()) return fail_at(i, "branch without successors");
+    }
+    // The last instruction of a block passes the arguments of its successors' params (read
+    // per successor by liveness, intervals and resolution): their number must match.
+    if (last) {
+      uint64_t want_args = 0;
       for (uint32_t s : bl.succs) want_args += blocks[s].params.size();
-      if (in.num_branch_args != want_args || uint64_t{in.first_branch_arg} + in.num_branch_args > f_.branch_args.size())
+      if (in.num_branch_args != want_args || uint64_t{in.first_branch_arg} + in.num_branch_args > f_->branch_args.size())
         return fail_at(i, "branch arguments do not match the successors' params");
-      for (uint32_t k = 0; k < in.num_branch_args; ++k) KILN_TRY(note(f_.branch_args[in.first_branch_arg + k], false, i));
-      uint32_t k = 0;
-      for (uint32_t s : bl.succs) {
-        for (VReg p : blocks[s].params) {
-          if (f_.branch_args[in.first_branch_arg + k++].cls != p.cls) return fail_at(i, "branch argument of the wrong class");
+      for (uint32_t k = 0; k < in.num_branch_args; ++k) KILN_TRY(note(f_->branch_args[in.first_branch_arg + k], false, i));
+      if (full && in.is_branch) {
+        uint32_t k = 0;
+        for (uint32_t s : bl.succs) {
+          for (VReg p : blocks[s].params) {
+            if (f_->branch_args[in.first_branch_arg + k++].cls != p.cls) return fail_at(i, "branch argument of the wrong class");
+          }
+          if (bl.succs.size() > 1 && preds(s).size() > 1) return fail_at(i, "critical edge to block " + std::to_string(s) + " not split");
+          if (bl.succs.size() == 1 && preds(s).size() > 1 && in.num_operands != 0)
+            return fail_at(i, "a jump to a block with several predecessors may not have operands");
         }
-        if (bl.succs.size() > 1 && preds(s).size() > 1) return fail_at(i, "critical edge to block " + std::to_string(s) + " not split");
-        if (bl.succs.size() == 1 && preds(s).size() > 1 && in.num_operands != 0)
-          return fail_at(i, "a jump to a block with several predecessors may not have operands");
       }
     } else if (in.num_branch_args != 0) {
       return fail_at(i, "branch arguments on a non-branch");
     }
-    auto ops = f_.inst_operands(i);
-    for (uint32_t k = 0; k < ops.size(); ++k) {
-      const Operand& op = ops[k];
-      if (op.kind == OperandKind::kUse) KILN_TRY(note(op.vreg, false, i));
+    auto ops = f_->inst_operands(i);
+    if (full) {
+      for (uint32_t k = 0; k < ops.size(); ++k) {
+        const Operand& op = ops[k];
+        if (op.kind == OperandKind::kUse) KILN_TRY(note(op.vreg, false, i));
+      }
     }
     for (uint32_t k = 0; k < ops.size(); ++k) {
       const Operand& op = ops[k];
-      if (op.kind == OperandKind::kDef) {
+      if (!full) {
+        KILN_TRY(note(op.vreg, false, i));
+      } else if (op.kind == OperandKind::kDef) {
         if (term) return fail_at(i, "terminators may not define values");
         KILN_TRY(note(op.vreg, true, i));
       }
@@ -517,11 +605,12 @@ Expected<void> Allocator::validate() {
           break;
         case Constraint::kFixedReg:
           if (op.fixed.hw >= 32 || op.fixed.cls != op.vreg.cls) return fail_at(i, "fixed register of the wrong class");
-          if (op.kind == OperandKind::kUse && op.pos == OperandPos::kLate && in.clobbers.contains(op.fixed))
+          if (full && op.kind == OperandKind::kUse && op.pos == OperandPos::kLate && in.clobbers.contains(op.fixed))
             return fail_at(i, "late use fixed to a clobbered register");
           break;
         case Constraint::kReuse: {
           if (op.kind != OperandKind::kDef || op.reuse_input >= ops.size()) return fail_at(i, "bad reuse constraint");
+          if (!full) break;
           const Operand& in_op = ops[op.reuse_input];
           if (in_op.kind != OperandKind::kUse || in_op.pos != OperandPos::kEarly || in_op.vreg.cls != op.vreg.cls ||
               (in_op.constraint != Constraint::kReg && in_op.constraint != Constraint::kAny))
@@ -540,23 +629,24 @@ Expected<void> Allocator::validate() {
 // exploration): the work is proportional to the size of the result, so large functions with
 // many values stay cheap, and loops and irreducible flow need nothing special.
 Expected<void> Allocator::compute_liveness() {
-  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
-  std::vector<uint32_t> def_block(nv_, kInf);
+  const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
+  std::vector<uint32_t>& def_block = tmp_u32_[0];
+  def_block.assign(nv_, kInf);
   def_pos_.assign(nv_, kInf);
   def_by_inst_.assign(nv_, 0);
   std::vector<uint32_t>& def_pos = def_pos_;
-  for (const auto& [v, r] : f_.entry_live_ins) {
+  for (const auto& [v, r] : f_->entry_live_ins) {
     def_block[v.index] = 0;
     def_pos[v.index] = 1;
   }
   for (uint32_t b = 0; b < nb; ++b) {
-    for (VReg p : f_.blocks[b].params) {
+    for (VReg p : f_->blocks[b].params) {
       def_block[p.index] = b;
       def_pos[p.index] = block_start(b);
     }
   }
-  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
-    for (const Operand& op : f_.inst_operands(i)) {
+  for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+    for (const Operand& op : f_->inst_operands(i)) {
       if (op.kind != OperandKind::kDef) continue;
       def_block[op.vreg.index] = inst_block_[i];
       def_by_inst_[op.vreg.index] = 1;
@@ -574,38 +664,48 @@ Expected<void> Allocator::compute_liveness() {
   // Seeds, bucketed by vreg: (block << 1) | 0 where the vreg is live on entry because of a use
   // in the block, (block << 1) | 1 where it is a branch argument (live out even when no
   // successor uses it).
-  std::vector<std::pair<uint32_t, uint32_t>> seeds;  // (vreg, tagged block)
+  std::vector<std::pair<uint32_t, uint32_t>>& seeds = tmp_pairs_[0];  // (vreg, tagged block)
+  seeds.clear();
   for (uint32_t b = 0; b < nb; ++b) {
-    const auto& bl = f_.blocks[b];
+    const auto& bl = f_->blocks[b];
     for (uint32_t i = bl.first_inst; i < bl.end_inst; ++i) {
-      for (const Operand& op : f_.inst_operands(i)) {
+      for (const Operand& op : f_->inst_operands(i)) {
         if (op.kind != OperandKind::kUse) continue;
         uint32_t v = op.vreg.index;
         uint32_t pos = op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i);
         if (!defined_before(v, b, pos)) seeds.push_back({v, b << 1});
       }
     }
-    const auto& term = f_.insts[bl.end_inst - 1];
+    const auto& term = f_->insts[bl.end_inst - 1];
     for (uint32_t a = 0; a < term.num_branch_args; ++a) {
-      uint32_t v = f_.branch_args[term.first_branch_arg + a].index;
+      uint32_t v = f_->branch_args[term.first_branch_arg + a].index;
       if (def_block[v] != b) seeds.push_back({v, b << 1});
       seeds.push_back({v, (b << 1) | 1});
     }
   }
-  std::vector<uint32_t> seed_begin(nv_ + 1, 0);
+  std::vector<uint32_t>& seed_begin = tmp_u32_[1];
+  seed_begin.assign(nv_ + 1, 0);
   for (const auto& sd : seeds) ++seed_begin[sd.first + 1];
   for (uint32_t v = 0; v < nv_; ++v) seed_begin[v + 1] += seed_begin[v];
-  std::vector<uint32_t> by_vreg(seeds.size());
+  std::vector<uint32_t>& by_vreg = tmp_u32_[2];
+  by_vreg.resize(seeds.size());
   {
-    std::vector<uint32_t> fill(seed_begin.begin(), seed_begin.end() - 1);
+    std::vector<uint32_t>& fill = tmp_u32_[3];
+    fill.assign(seed_begin.begin(), seed_begin.end() - 1);
     for (const auto& sd : seeds) by_vreg[fill[sd.first]++] = sd.second;
   }
-  seeds = {};
   // Vregs are visited in ascending order, so each block's (block, vreg) pairs come out in
   // ascending vreg order; a stable bucketing by block then gives the sorted per-block sets.
-  std::vector<std::pair<uint32_t, uint32_t>> in_pairs, out_pairs;  // (block, vreg)
-  std::vector<uint32_t> in_stamp(nb, kInf), out_stamp(nb, kInf);
-  std::vector<uint32_t> work;
+  std::vector<std::pair<uint32_t, uint32_t>>& in_pairs = tmp_pairs_[0];  // (block, vreg)
+  std::vector<std::pair<uint32_t, uint32_t>>& out_pairs = tmp_pairs_[1];
+  in_pairs.clear();  // the seeds are in by_vreg now
+  out_pairs.clear();
+  std::vector<uint32_t>& in_stamp = tmp_u32_[3];
+  std::vector<uint32_t>& out_stamp = tmp_u32_[4];
+  std::vector<uint32_t>& work = tmp_u32_[5];
+  in_stamp.assign(nb, kInf);
+  out_stamp.assign(nb, kInf);
+  work.clear();
   for (uint32_t v = 0; v < nv_; ++v) {
     for (uint32_t k = seed_begin[v]; k < seed_begin[v + 1]; ++k) {
       const uint32_t b = by_vreg[k] >> 1;
@@ -636,13 +736,14 @@ Expected<void> Allocator::compute_liveness() {
       }
     }
   }
-  auto bucket = [nb](const std::vector<std::pair<uint32_t, uint32_t>>& pairs, std::vector<uint32_t>& begin,
-                     std::vector<uint32_t>& vals) {
+  std::vector<uint32_t>& fill = tmp_u32_[0];  // def_block is no longer needed
+  auto bucket = [nb, &fill](const std::vector<std::pair<uint32_t, uint32_t>>& pairs, std::vector<uint32_t>& begin,
+                            std::vector<uint32_t>& vals) {
     begin.assign(nb + 1, 0);
     for (const auto& pr : pairs) ++begin[pr.first + 1];
     for (uint32_t b = 0; b < nb; ++b) begin[b + 1] += begin[b];
     vals.resize(pairs.size());
-    std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+    fill.assign(begin.begin(), begin.end() - 1);
     for (const auto& pr : pairs) vals[fill[pr.first]++] = pr.second;
   };
   bucket(in_pairs, live_in_begin_, live_in_vals_);
@@ -654,16 +755,18 @@ Expected<void> Allocator::compute_liveness() {
 // blocks S..P one level deeper (several back edges to one header count once). This matches
 // natural loops for the structured control flow Wasm produces and is only a heuristic input.
 void Allocator::compute_loop_depth() {
-  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
-  std::vector<uint32_t> last_latch(nb, kInf);
+  const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
+  std::vector<uint32_t>& last_latch = tmp_u32_[0];
+  last_latch.assign(nb, kInf);
   for (uint32_t p = 0; p < nb; ++p) {
     // A cold block sits after the hot code and jumps back into it: not a loop.
-    if (f_.blocks[p].cold) continue;
-    for (uint32_t s : f_.blocks[p].succs) {
+    if (f_->blocks[p].cold) continue;
+    for (uint32_t s : f_->blocks[p].succs) {
       if (s <= p && (last_latch[s] == kInf || last_latch[s] < p)) last_latch[s] = p;
     }
   }
-  std::vector<int64_t> diff(nb + 1, 0);
+  std::vector<int64_t>& diff = tmp_i64_;
+  diff.assign(nb + 1, 0);
   for (uint32_t s = 0; s < nb; ++s) {
     if (last_latch[s] == kInf) continue;
     diff[s] += 1;
@@ -679,7 +782,8 @@ void Allocator::compute_loop_depth() {
   }
   // The innermost loop around each block: the open loop (header, last latch) of the latest header.
   inner_loop_.assign(nb, kInf);
-  std::vector<uint32_t> open;
+  std::vector<uint32_t>& open = tmp_u32_[1];
+  open.clear();
   for (uint32_t b = 0; b < nb; ++b) {
     while (!open.empty() && last_latch[open.back()] < b) open.pop_back();
     if (last_latch[b] != kInf) open.push_back(b);
@@ -690,7 +794,7 @@ void Allocator::compute_loop_depth() {
 }
 
 Expected<void> Allocator::build_intervals() {
-  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
   // Built backwards, so ranges and uses are collected in descending order, straight into the
   // vregs' first intervals, and reversed below.
   for (uint32_t v = 0; v < nv_; ++v) {
@@ -700,31 +804,35 @@ Expected<void> Allocator::build_intervals() {
   }
   // Ranges are collected per vreg in descending order into one list (`last_range` links a vreg
   // to its most recent one, which the next range may extend), then placed per vreg ascending.
-  struct RawRange {
-    uint32_t from, to, vreg;
-  };
-  std::vector<RawRange> raw;
-  raw.reserve(f_.insts.size() + nv_);
-  std::vector<uint32_t> last_range(nv_, kInf);
+  std::vector<RawRange>& raw = raw_ranges_;
+  raw.clear();
+  raw.reserve(f_->insts.size() + nv_);
+  std::vector<uint32_t>& last_range = tmp_u32_[0];
+  last_range.assign(nv_, kInf);
   // Each operand and entry live-in adds at most one use to its vreg: segments sized by those
   // counts, filled from their ends backwards (the walk below goes backwards), so the uses
   // collected, [use_fill[v], use_end[v]), come out ascending.
-  std::vector<uint32_t> use_end(nv_, 0);
-  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
-    for (const Operand& op : f_.inst_operands(i)) ++use_end[op.vreg.index];
+  std::vector<uint32_t>& use_end = tmp_u32_[1];
+  use_end.assign(nv_, 0);
+  for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+    for (const Operand& op : f_->inst_operands(i)) ++use_end[op.vreg.index];
   }
-  for (const auto& [v, r] : f_.entry_live_ins) ++use_end[v.index];
+  for (const auto& [v, r] : f_->entry_live_ins) ++use_end[v.index];
   uint32_t total_uses = 0;
   for (uint32_t v = 0; v < nv_; ++v) {
     total_uses += use_end[v];
     use_end[v] = total_uses;
   }
   use_store_.resize(total_uses);
-  std::vector<uint32_t> use_fill = use_end;
+  std::vector<uint32_t>& use_fill = tmp_u32_[2];
+  use_fill.assign(use_end.begin(), use_end.end());
   auto add_use = [&](uint32_t v, const UsePos& u) { use_store_[--use_fill[v]] = u; };
-  std::vector<uint32_t> tie(nv_, kNoVReg);
-  std::vector<PReg> fixed_start(nv_);
-  std::vector<uint8_t> stack_start(nv_, 0);
+  std::vector<uint32_t>& tie = tmp_u32_[3];
+  tie.assign(nv_, kNoVReg);
+  std::vector<PReg>& fixed_start = tmp_pregs_;
+  fixed_start.assign(nv_, PReg{});
+  std::vector<uint8_t>& stack_start = tmp_u8_[0];
+  stack_start.assign(nv_, 0);
   hint_vreg_.assign(nv_, kNoVReg);
   needs_slot_.assign(nv_, 0);
   auto add_range = [&](uint32_t v, uint32_t from, uint32_t to) {
@@ -749,12 +857,12 @@ Expected<void> Allocator::build_intervals() {
     }
   };
   for (uint32_t b = nb; b-- > 0;) {
-    const auto& bl = f_.blocks[b];
+    const auto& bl = f_->blocks[b];
     uint32_t bs = block_start(b), be = block_end(b);
     for (uint32_t v : live_out(b)) add_range(v, bs, be);
     for (uint32_t i = bl.end_inst; i-- > bl.first_inst;) {
-      const auto& in = f_.insts[i];
-      auto ops = f_.inst_operands(i);
+      const auto& in = f_->insts[i];
+      auto ops = f_->inst_operands(i);
       for (const Operand& op : ops) {
         if (op.kind != OperandKind::kDef) continue;
         uint32_t v = op.vreg.index;
@@ -823,18 +931,18 @@ Expected<void> Allocator::build_intervals() {
     }
     for (VReg p : bl.params) define(p.index, bs, bs, bs + 1);
     if (b == 0) {
-      for (const auto& [v, r] : f_.entry_live_ins) {
+      for (const auto& [v, r] : f_->entry_live_ins) {
         define(v.index, 1, bs, 2);
         fixed_start[v.index] = r;
         add_use(v.index, {1, UseKind::kFixed, r});
       }
     }
     // Block params and the arguments passed to them prefer each other's registers.
-    const auto& term = f_.insts[bl.end_inst - 1];
+    const auto& term = f_->insts[bl.end_inst - 1];
     uint32_t a = term.first_branch_arg;
     for (uint32_t s : bl.succs) {
-      for (VReg p : f_.blocks[s].params) {
-        uint32_t av = f_.branch_args[a++].index;
+      for (VReg p : f_->blocks[s].params) {
+        uint32_t av = f_->branch_args[a++].index;
         if (hint_vreg_[p.index] == kNoVReg) hint_vreg_[p.index] = av;
         if (hint_vreg_[av] == kNoVReg) hint_vreg_[av] = p.index;
       }
@@ -843,16 +951,16 @@ Expected<void> Allocator::build_intervals() {
   {
     param_block_.assign(nv_, kInf);
     for (uint32_t b = 0; b < nb; ++b) {
-      for (VReg p : f_.blocks[b].params) param_block_[p.index] = b;
+      for (VReg p : f_->blocks[b].params) param_block_[p.index] = b;
     }
     partner_begin_.assign(nv_ + 1, 0);
     auto for_each_pair = [&](auto&& fn) {
       for (uint32_t b = 0; b < nb; ++b) {
-        const auto& term = f_.insts[f_.blocks[b].end_inst - 1];
+        const auto& term = f_->insts[f_->blocks[b].end_inst - 1];
         uint32_t a = term.first_branch_arg;
-        for (uint32_t s : f_.blocks[b].succs) {
-          for (VReg p : f_.blocks[s].params) {
-            const uint32_t av = f_.branch_args[a++].index;
+        for (uint32_t s : f_->blocks[b].succs) {
+          for (VReg p : f_->blocks[s].params) {
+            const uint32_t av = f_->branch_args[a++].index;
             if (av != p.index) fn(av, p.index);
           }
         }
@@ -861,14 +969,16 @@ Expected<void> Allocator::build_intervals() {
     for_each_pair([&](uint32_t av, uint32_t pv) { ++partner_begin_[av + 1]; ++partner_begin_[pv + 1]; });
     for (uint32_t v = 0; v < nv_; ++v) partner_begin_[v + 1] += partner_begin_[v];
     partner_vals_.resize(partner_begin_[nv_]);
-    std::vector<uint32_t> fill(partner_begin_.begin(), partner_begin_.end() - 1);
+    std::vector<uint32_t>& fill = tmp_u32_[4];
+    fill.assign(partner_begin_.begin(), partner_begin_.end() - 1);
     for_each_pair([&](uint32_t av, uint32_t pv) {
       partner_vals_[fill[av]++] = pv;
       partner_vals_[fill[pv]++] = av;
     });
   }
   {
-    std::vector<uint32_t> range_end(nv_ + 1, 0);
+    std::vector<uint32_t>& range_end = tmp_u32_[4];
+    range_end.assign(nv_ + 1, 0);
     for (const RawRange& r : raw) ++range_end[r.vreg + 1];
     for (uint32_t v = 0; v < nv_; ++v) range_end[v + 1] += range_end[v];
     range_store_.resize(raw.size());
@@ -921,11 +1031,11 @@ Expected<void> Allocator::build_intervals() {
 Expected<void> Allocator::build_fixed_blocks() {
   // Collected in position order up to the order within one instruction, which the insertion
   // sort below fixes in linear time.
-  for (const auto& [v, r] : f_.entry_live_ins) fixed_[r.index()].push_back({1, 2, v.index});
-  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
-    const auto& in = f_.insts[i];
+  for (const auto& [v, r] : f_->entry_live_ins) fixed_[r.index()].push_back({1, 2, v.index});
+  for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+    const auto& in = f_->insts[i];
     uint64_t late_fixed_defs = 0;
-    for (const Operand& op : f_.inst_operands(i)) {
+    for (const Operand& op : f_->inst_operands(i)) {
       if (op.constraint != Constraint::kFixedReg) continue;
       uint32_t r = op.fixed.index();
       if (op.kind == OperandKind::kUse) {
@@ -1192,9 +1302,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   for (const ActiveEntry& e : active_[c]) {
     if (cur.tie_vreg == kNoVReg || !tie_exempt(cur, ivs_[e.id])) free_until[e.reg] = 0;
   }
-  for (PReg r : env_order_[c]) {
-    if (free_until[r.index()] != 0) advance_fixed_cursor(r.index(), cur.start());
-  }
+  // (The fixed-block cursors advance in next_fixed_intersection, for the registers looked at.)
   const uint32_t cur_end = cur.end();
   auto free_until_of = [&](PReg r) {
     const uint32_t ri = r.index();
@@ -1245,7 +1353,17 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
 
   // Effective availability: a register free only up to an odd position can hold the value
   // until the boundary before it.
-  auto eff = [&](PReg r) { return usable_until(cur, free_until_of(r)); };
+  // Memoized: the choice below asks again for registers it has looked at.
+  uint32_t eff_of[64];
+  uint64_t eff_known = 0;
+  auto eff = [&](PReg r) {
+    const uint32_t ri = r.index();
+    if (!(eff_known >> ri & 1)) {
+      eff_known |= uint64_t{1} << ri;
+      eff_of[ri] = usable_until(cur, free_until_of(r));
+    }
+    return eff_of[ri];
+  };
   const uint32_t end = cur.end();
   // Hints, in order: a fixed register a use is copied into, the register of the hint vreg (the
   // reused input, the move source), of a block-param partner (the param's register at its
@@ -1276,7 +1394,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     for (uint32_t pv : partners(cur.vreg)) {
       const uint32_t pb = param_block_[pv];
       if (pb == kInf) continue;
-      for (VReg q : f_.blocks[pb].params) {
+      for (VReg q : f_->blocks[pb].params) {
         const PReg qr = q.index != pv && q.cls == cur.cls ? start_reg(q.index) : PReg{};
         if (qr.is_valid()) avoid |= uint64_t{1} << qr.index();
       }
@@ -1341,7 +1459,7 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
   uint32_t loop_from = kInf, loop_end = kInf;
   if (uint32_t h = inner_loop_[block_of_pos(s0)]; h != kInf) {
     loop_from = block_start(h);
-    loop_end = early_pos(f_.blocks[inner_latch_[h]].end_inst - 1);
+    loop_end = early_pos(f_->blocks[inner_latch_[h]].end_inst - 1);
   }
   auto note_holder = [&](const Interval& iv, uint32_t ri) {
     auto [need, u] = iv.next_needed_and_wanted(s0);
@@ -1504,8 +1622,9 @@ Expected<void> Allocator::allocate() {
 // jumps that store block params) do not overlap: greedy interval colouring per class.
 void Allocator::assign_slots() {
   slot_of_.assign(nv_, kInf);
-  struct Item { uint32_t start, end, vreg; };
-  std::vector<Item> items[kNumClasses];
+  using Item = SlotItem;
+  std::vector<Item> (&items)[kNumClasses] = slot_items_;
+  for (auto& it : items) it.clear();
   for (uint32_t v = 0; v < nv_; ++v) {
     if (!needs_slot_[v] || ivs_[v].ranges.empty()) continue;
     uint32_t start = ivs_[v].start();
@@ -1519,12 +1638,17 @@ void Allocator::assign_slots() {
     auto& it = items[c];
     std::sort(it.begin(), it.end(), [](const Item& a, const Item& b) { return a.start < b.start; });
     using Busy = std::pair<uint32_t, uint32_t>;  // (end, slot)
-    std::priority_queue<Busy, std::vector<Busy>, std::greater<Busy>> busy;
-    std::vector<uint32_t> free_slots;
+    // A min-heap on (end, slot), kept across functions.
+    std::vector<Busy>& busy = tmp_pairs_[0];
+    busy.clear();
+    const std::greater<Busy> later;
+    std::vector<uint32_t>& free_slots = tmp_u32_[0];
+    free_slots.clear();
     for (const Item& x : it) {
-      while (!busy.empty() && busy.top().first <= x.start) {
-        free_slots.push_back(busy.top().second);
-        busy.pop();
+      while (!busy.empty() && busy.front().first <= x.start) {
+        free_slots.push_back(busy.front().second);
+        std::pop_heap(busy.begin(), busy.end(), later);
+        busy.pop_back();
       }
       uint32_t s;
       if (!free_slots.empty()) {
@@ -1535,7 +1659,8 @@ void Allocator::assign_slots() {
         out_.slot_is_vector.push_back(c == static_cast<int>(RegClass::kFloat) ? 1 : 0);
       }
       slot_of_[x.vreg] = s;
-      busy.push({x.end, s});
+      busy.push_back({x.end, s});
+      std::push_heap(busy.begin(), busy.end(), later);
     }
   }
 }
@@ -1600,7 +1725,7 @@ void Allocator::add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&mo
       if (!any_reg.is_valid()) any_reg = r;
       if (!(occupied[c] >> r.hw & 1) && !free_reg.is_valid()) free_reg = r;
     }
-    if (!free_reg.is_valid()) free_reg = env_.scratch[c];  // invalid if the client has none
+    if (!free_reg.is_valid()) free_reg = env_->scratch[c];  // invalid if the client has none
     if (!any_reg.is_valid()) {
       for (const Move& m : moves[c]) {
         if (m.from.kind == Allocation::Kind::kReg) any_reg = m.from.reg;
@@ -1622,7 +1747,8 @@ void Allocator::build_children() {
   }
   for (uint32_t v = 0; v < nv_; ++v) child_begin_[v + 1] += child_begin_[v];
   child_ids_.resize(child_begin_[nv_]);
-  std::vector<uint32_t> fill(child_begin_.begin(), child_begin_.end() - 1);
+  std::vector<uint32_t>& fill = tmp_u32_[0];
+  fill.assign(child_begin_.begin(), child_begin_.end() - 1);
   for (uint32_t id = 0; id < n; ++id) {
     if (!ivs_[id].ranges.empty()) child_ids_[fill[ivs_[id].vreg]++] = id;
   }
@@ -1639,7 +1765,7 @@ void Allocator::build_children() {
 }
 
 Expected<void> Allocator::resolve() {
-  const uint32_t nb = static_cast<uint32_t>(f_.blocks.size());
+  const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
   build_children();
   for (uint32_t id = 0; id < ivs_.size(); ++id) {
     if (!ivs_[id].ranges.empty() && !ivs_[id].assigned) return fail("internal error: unassigned interval");
@@ -1651,8 +1777,8 @@ Expected<void> Allocator::resolve() {
   slot_hull_end_.assign(nv_, kInf);
   for (uint32_t b = 0; b < nb; ++b) {
     for (uint32_t p : preds(b)) {
-      uint32_t jump = early_pos(f_.blocks[p].end_inst - 1);
-      for (VReg v : f_.blocks[b].params) {
+      uint32_t jump = early_pos(f_->blocks[p].end_inst - 1);
+      for (VReg v : f_->blocks[b].params) {
         slot_hull_start_[v.index] = std::min(slot_hull_start_[v.index], jump);
         uint32_t& e = slot_hull_end_[v.index];
         e = e == kInf ? jump + 2 : std::max(e, jump + 2);
@@ -1664,8 +1790,8 @@ Expected<void> Allocator::resolve() {
   // 1. Moves between pieces of split intervals inside blocks (block starts are left to the
   // edge resolution below).
   {
-    struct At { uint32_t pos; RegClass cls; Move m; };
-    std::vector<At> at;
+    std::vector<SplitMove>& at = rs_.at;
+    at.clear();
     for (uint32_t v = 0; v < nv_; ++v) {
       auto ch = children(v);
       for (size_t k = 1; k < ch.size(); ++k) {
@@ -1679,8 +1805,8 @@ Expected<void> Allocator::resolve() {
         if (!(from == to)) at.push_back({s, vclass_[v], {from, to}});
       }
     }
-    std::stable_sort(at.begin(), at.end(), [](const At& a, const At& b) { return a.pos < b.pos; });
-    std::vector<Move> moves[kNumClasses];
+    std::stable_sort(at.begin(), at.end(), [](const SplitMove& a, const SplitMove& b) { return a.pos < b.pos; });
+    std::vector<Move> (&moves)[kNumClasses] = rs_.moves;  // emptied by add_parallel
     const uint64_t none[kNumClasses] = {~uint64_t{0}, ~uint64_t{0}};  // no known free register
     for (size_t k = 0; k < at.size();) {
       size_t e = k;
@@ -1704,7 +1830,8 @@ Expected<void> Allocator::resolve() {
   // adjacent positions) moves nothing unless a piece of some vreg starts at the successor's
   // start or the successor has params: a vreg is then in one piece on both sides. Only the
   // other edges are resolved, and only their blocks get the lists below.
-  std::vector<uint8_t> piece_starts(nb, 0);
+  std::vector<uint8_t>& piece_starts = tmp_u8_[0];
+  piece_starts.assign(nb, 0);
   for (uint32_t v = 0; v < nv_; ++v) {
     auto ch = children(v);
     for (size_t k = 1; k < ch.size(); ++k) {
@@ -1713,23 +1840,37 @@ Expected<void> Allocator::resolve() {
     }
   }
   auto edge_moves_nothing = [&](uint32_t p, uint32_t s) {
-    return late_pos(f_.blocks[p].end_inst - 1) + 1 == block_start(s) && !piece_starts[s] && f_.blocks[s].params.empty();
+    return late_pos(f_->blocks[p].end_inst - 1) + 1 == block_start(s) && !piece_starts[s] && f_->blocks[s].params.empty();
   };
-  std::vector<uint8_t> resolve_in(nb, 0), resolve_out(nb, 0);
+  std::vector<uint8_t>& resolve_in = tmp_u8_[1];
+  std::vector<uint8_t>& resolve_out = tmp_u8_[2];
+  resolve_in.assign(nb, 0);
+  resolve_out.assign(nb, 0);
   for (uint32_t p = 0; p < nb; ++p) {
-    for (uint32_t s : f_.blocks[p].succs) {
+    for (uint32_t s : f_->blocks[p].succs) {
       if (edge_moves_nothing(p, s)) continue;
       resolve_out[p] = 1;
       resolve_in[s] = 1;
     }
   }
-  std::vector<uint64_t> unsplit_occupied(size_t{nb} * kNumClasses, 0);
-  std::vector<uint32_t> split_in_begin(nb + 1, 0), split_in, split_out_begin(nb + 1, 0), split_out;
-  std::vector<Allocation> split_in_loc, split_out_loc;  // parallel to split_in, split_out
+  std::vector<uint64_t>& unsplit_occupied = rs_.unsplit_occupied;
+  unsplit_occupied.assign(size_t{nb} * kNumClasses, 0);
+  std::vector<uint32_t>& split_in_begin = rs_.split_in_begin;
+  std::vector<uint32_t>& split_in = rs_.split_in;
+  std::vector<uint32_t>& split_out_begin = rs_.split_out_begin;
+  std::vector<uint32_t>& split_out = rs_.split_out;
+  split_in_begin.assign(nb + 1, 0);
+  split_out_begin.assign(nb + 1, 0);
+  split_in.clear();
+  split_out.clear();
+  std::vector<Allocation>& split_in_loc = rs_.split_in_loc;  // parallel to split_in, split_out
+  std::vector<Allocation>& split_out_loc = rs_.split_out_loc;
   {
     // Per vreg: 0 split (or without pieces), 1 unsplit in its slot, 2 unsplit in a register.
-    std::vector<uint8_t> single(nv_, 0);
-    std::vector<PReg> single_reg(nv_);
+    std::vector<uint8_t>& single = rs_.single;
+    std::vector<PReg>& single_reg = tmp_pregs_;
+    single.assign(nv_, 0);
+    single_reg.assign(nv_, PReg{});
     for (uint32_t v = 0; v < nv_; ++v) {
       auto ch = children(v);
       if (ch.size() != 1) continue;
@@ -1762,33 +1903,30 @@ Expected<void> Allocator::resolve() {
       split_out_begin[b + 1] = static_cast<uint32_t>(split_out.size());
     }
     // Per split vreg, the queries (index into the block lists, position) in ascending order.
-    struct Query {
-      uint32_t k, pos;
-    };
+    using Query = EdgeQuery;
     auto transpose = [&](const std::vector<uint32_t>& begin, const std::vector<uint32_t>& vals, bool at_end,
                          std::vector<uint32_t>& by_vreg_begin, std::vector<Query>& by_vreg) {
       by_vreg_begin.assign(nv_ + 1, 0);
       for (uint32_t v : vals) ++by_vreg_begin[v + 1];
       for (uint32_t v = 0; v < nv_; ++v) by_vreg_begin[v + 1] += by_vreg_begin[v];
       by_vreg.resize(vals.size());
-      std::vector<uint32_t> fill(by_vreg_begin.begin(), by_vreg_begin.end() - 1);
+      std::vector<uint32_t>& fill = tmp_u32_[0];
+      fill.assign(by_vreg_begin.begin(), by_vreg_begin.end() - 1);
       for (uint32_t b = 0; b < nb; ++b) {
-        const uint32_t pos = at_end ? late_pos(f_.blocks[b].end_inst - 1) : block_start(b);
+        const uint32_t pos = at_end ? late_pos(f_->blocks[b].end_inst - 1) : block_start(b);
         for (uint32_t k = begin[b]; k < begin[b + 1]; ++k) by_vreg[fill[vals[k]]++] = {k, pos};
       }
     };
-    std::vector<uint32_t> in_begin, out_begin;
-    std::vector<Query> in_q, out_q;
+    std::vector<uint32_t>& in_begin = tmp_u32_[1];
+    std::vector<uint32_t>& out_begin = tmp_u32_[2];
+    std::vector<Query>& in_q = rs_.in_q;
+    std::vector<Query>& out_q = rs_.out_q;
     transpose(split_in_begin, split_in, false, in_begin, in_q);
     transpose(split_out_begin, split_out, true, out_begin, out_q);
     split_in_loc.resize(split_in.size());
     split_out_loc.resize(split_out.size());
     // The vreg's ranges in order with their locations, walked against each query list.
-    struct Seg {
-      uint32_t from, to;
-      Allocation loc;
-    };
-    std::vector<Seg> segs;
+    std::vector<LocatedRange>& segs = rs_.segs;
     auto answer = [&](const Query* q, const Query* q_end, std::vector<Allocation>& loc) {
       size_t k = 0;
       for (; q != q_end; ++q) {
@@ -1808,15 +1946,15 @@ Expected<void> Allocator::resolve() {
       answer(out_q.data() + out_begin[v], out_q.data() + out_begin[v + 1], split_out_loc);
     }
   }
-  std::vector<Move> moves[kNumClasses];
+  std::vector<Move> (&moves)[kNumClasses] = rs_.moves;  // emptied by add_parallel
   for (uint32_t p = 0; p < nb; ++p) {
-    const auto& pb = f_.blocks[p];
-    const auto& term = f_.insts[pb.end_inst - 1];
+    const auto& pb = f_->blocks[p];
+    const auto& term = f_->insts[pb.end_inst - 1];
     uint32_t pend = late_pos(pb.end_inst - 1);
     uint32_t arg = term.first_branch_arg;
     for (uint32_t s : pb.succs) {
       if (edge_moves_nothing(p, s)) continue;  // no params: no branch arguments to skip
-      const auto& sb = f_.blocks[s];
+      const auto& sb = f_->blocks[s];
       uint32_t sstart = block_start(s);
       uint64_t occupied[kNumClasses] = {unsplit_occupied[size_t{s} * kNumClasses],
                                         unsplit_occupied[size_t{s} * kNumClasses + 1]};
@@ -1836,7 +1974,7 @@ Expected<void> Allocator::resolve() {
         if (!(from == to) && to.kind == Allocation::Kind::kReg) moves[static_cast<int>(vclass_[v])].push_back({from, to});
       }
       for (VReg pv : sb.params) {
-        uint32_t a = f_.branch_args[arg++].index;
+        uint32_t a = f_->branch_args[arg++].index;
         Allocation from = loc_at(a, pend);
         if (from.kind == Allocation::Kind::kNone) return fail("internal error: branch argument without location");
         occupy(from);
@@ -1861,9 +1999,9 @@ Expected<void> Allocator::resolve() {
     if (at_def.kind != Allocation::Kind::kReg) return;
     add_edit(inst, after, prio, {at_def, slot_alloc(v)}, vclass_[v]);
   };
-  for (const auto& [v, r] : f_.entry_live_ins) def_store(v.index, 0, false, kPrioDefStore);
+  for (const auto& [v, r] : f_->entry_live_ins) def_store(v.index, 0, false, kPrioDefStore);
   for (uint32_t b = 0; b < nb; ++b) {
-    for (VReg p : f_.blocks[b].params) def_store(p.index, f_.blocks[b].first_inst, false, kPrioDefStore);
+    for (VReg p : f_->blocks[b].params) def_store(p.index, f_->blocks[b].first_inst, false, kPrioDefStore);
   }
 
   // 4. Operand allocations, copies into fixed-use and reused-input registers, def stores. The
@@ -1873,12 +2011,13 @@ Expected<void> Allocator::resolve() {
   const size_t unsorted_edits = edits_.size();
   for (size_t id = 0; id < ivs_.size(); ++id) ivs_[id].cursor = 0;
   piece_cursor_.assign(nv_, 0);
-  out_.allocs.assign(f_.operands.size(), Allocation{});
-  std::vector<Move> copies[kNumClasses];
-  std::vector<uint32_t> stores;  // vregs defined here whose slot is written after the instruction
-  for (uint32_t i = 0; i < f_.insts.size(); ++i) {
-    const auto& in = f_.insts[i];
-    auto ops = f_.inst_operands(i);
+  out_.allocs.assign(f_->operands.size(), Allocation{});
+  std::vector<Move> (&copies)[kNumClasses] = rs_.moves;  // emptied by add_parallel above
+  // Vregs defined here whose slot is written after the instruction.
+  std::vector<uint32_t>& stores = tmp_u32_[0];
+  for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+    const auto& in = f_->insts[i];
+    auto ops = f_->inst_operands(i);
     copies[0].clear();
     copies[1].clear();
     stores.clear();
@@ -1964,8 +2103,37 @@ Expected<void> Allocator::resolve() {
   return ok();
 }
 
-Expected<Output> Allocator::run() {
-  KILN_TRY(validate());
+void Allocator::reset(const Function& f, const MachineEnv& env) {
+  f_ = &f;
+  env_ = &env;
+  nv_ = 0;
+  // Arrays filled with assign() or resize() by the passes need no clearing; the rest:
+  for (int c = 0; c < kNumClasses; ++c) {
+    env_order_[c].clear();
+    env_mask_[c] = 0;
+    active_[c].clear();
+    rs_.moves[c].clear();  // left filled by an error return
+    scratch_[c][0] = scratch_[c][1] = kInf;
+  }
+  ivs_.clear();
+  range_store_.clear();
+  range_chunk_used_ = 0;
+  chunk_next_ = nullptr;
+  chunk_left_ = 0;
+  use_store_.clear();
+  for (uint32_t r = 0; r < 64; ++r) {
+    fixed_[r].clear();
+    fixed_cursor_[r] = 0;
+    inactive_[r].clear();
+  }
+  inactive_mask_ = 0;
+  unhandled_.clear();
+  out_ = Output{};
+  edits_.clear();
+}
+
+Expected<Output> Allocator::run(bool full_validation) {
+  KILN_TRY(validate(full_validation));
   KILN_TRY(compute_liveness());
   compute_loop_depth();
   KILN_TRY(build_intervals());
@@ -1978,8 +2146,10 @@ Expected<Output> Allocator::run() {
 }  // namespace
 
 Expected<Output> run(const Function& func, const MachineEnv& env, const Options& options) {
-  Allocator alloc(func, env);
-  KILN_ASSIGN_OR_RETURN(Output out, alloc.run());
+  // Reused by every function this thread allocates (run() does not re-enter itself).
+  thread_local Allocator alloc;
+  alloc.reset(func, env);
+  KILN_ASSIGN_OR_RETURN(Output out, alloc.run(options.validate_input || options.run_checker));
   if (options.run_checker) KILN_TRY(check(func, env, out));
   return out;
 }

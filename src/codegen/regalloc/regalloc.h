@@ -92,7 +92,7 @@ struct Allocation {
 // (branch or return). Block 0 is the entry. Edges from a block with several successors to a
 // block with several predecessors must have been split by the client (critical edges).
 //
-// Further requirements, checked by run():
+// Further requirements, checked by run() with Options::validate_input or run_checker:
 //  - blocks are listed in layout order and cover the instructions without gaps;
 //  - the entry block has no predecessors and no params (its inputs are entry_live_ins);
 //  - the function is in SSA form: every vreg is defined once (operand def, block param or
@@ -179,10 +179,18 @@ struct Output {
 
 struct Options {
   bool run_checker = false;  // verify the result symbolically (tests and fuzzing)
+  // Verify every requirement listed at Function and report a violation as an error (also done
+  // when run_checker is set): for clients under test and fuzzing. Without it run() trusts the
+  // client (the x64 lowering) and checks only the indices it reads through (block layout,
+  // successors, operand and branch-argument ranges, vregs, registers, reuse inputs); input
+  // breaking the other rules (SSA, one class per vreg, predecessor lists, terminators,
+  // critical edges, constraint shapes) is then not diagnosed.
+  bool validate_input = false;
 };
 
-// Allocates registers. Fails only on inconsistent input (e.g. a use of an undefined vreg)
-// or impossible constraints, with an error naming the instruction.
+// Allocates registers. Fails only on inconsistent input (e.g. a use of an undefined vreg; see
+// Options::validate_input) or impossible constraints, with an error naming the instruction.
+// Each thread keeps one allocator's arrays between calls (sized by the largest function).
 Expected<Output> run(const Function& func, const MachineEnv& env, const Options& options = {});
 
 // The checker: re-executes the allocated program symbolically (which vreg each register and

@@ -2,6 +2,8 @@
 // loops under pressure, calls, x86 fixed registers, two-address reuse, block-param cycles), each
 // allocated and checked; plus checks that the checker rejects broken allocations and that bad
 // inputs are errors.
+#include <thread>
+
 #include "test_util.h"
 
 namespace kiln::codegen::regalloc::testing {
@@ -368,12 +370,14 @@ TEST(RegallocChecker, RejectsFixedDefOverwritingLiveValue) {
 }
 
 TEST(RegallocErrors, BadInputsAreErrors) {
+  // Full validation (what a client asking for checking gets).
+  const Options validate{.validate_input = true};
   {
     Builder b;  // use of an undefined vreg
     VReg a = b.vreg();
     b.start(b.declare_block());
     b.ret({Operand::use(a)});
-    EXPECT_FALSE(run(b.finish(), sysv_env()).ok());
+    EXPECT_FALSE(run(b.finish(), sysv_env(), validate).ok());
   }
   {
     Builder b;  // two definitions
@@ -382,7 +386,8 @@ TEST(RegallocErrors, BadInputsAreErrors) {
     b.inst({Operand::def(a)});
     b.inst({Operand::def(a)});
     b.ret();
-    EXPECT_FALSE(run(b.finish(), sysv_env()).ok());
+    EXPECT_FALSE(run(b.finish(), sysv_env(), validate).ok());
+    EXPECT_FALSE(run(b.finish(), sysv_env(), Options{.run_checker = true}).ok());  // implies validation
   }
   {
     Builder b;  // two values fixed to rax at once
@@ -392,7 +397,7 @@ TEST(RegallocErrors, BadInputsAreErrors) {
     b.entry_live_in(c, kRsi);
     b.inst({Operand::fixed_use(a, kRax), Operand::fixed_use(c, kRax)});
     b.ret();
-    EXPECT_FALSE(run(b.finish(), sysv_env()).ok());
+    EXPECT_FALSE(run(b.finish(), sysv_env(), validate).ok());
   }
   {
     Builder b;  // critical edge
@@ -405,8 +410,25 @@ TEST(RegallocErrors, BadInputsAreErrors) {
     b.branch({b2});
     b.start(b2);
     b.ret();
-    EXPECT_FALSE(run(b.finish(), sysv_env()).ok());
+    EXPECT_FALSE(run(b.finish(), sysv_env(), validate).ok());
   }
+  {
+    Function f;  // empty
+    EXPECT_FALSE(run(f, sysv_env(), validate).ok());
+  }
+  {
+    Builder b;  // operand range out of bounds
+    b.start(b.declare_block());
+    b.ret();
+    Function f = b.finish();
+    f.insts[0].num_operands = 5;
+    EXPECT_FALSE(run(f, sysv_env(), validate).ok());
+  }
+}
+
+// Without validate_input the client is trusted, but what keeps run() in bounds is still checked
+// (and a few errors are found by the passes themselves).
+TEST(RegallocErrors, TrustedClientBoundsAreChecked) {
   {
     Function f;  // empty
     EXPECT_FALSE(run(f, sysv_env()).ok());
@@ -418,6 +440,141 @@ TEST(RegallocErrors, BadInputsAreErrors) {
     Function f = b.finish();
     f.insts[0].num_operands = 5;
     EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // vreg out of range
+    VReg a = b.vreg();
+    b.start(b.declare_block());
+    b.inst({Operand::def(a)});
+    b.ret({Operand::use(a)});
+    Function f = b.finish();
+    f.num_vregs = 0;
+    EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // successor out of range
+    b.start(b.declare_block());
+    b.ret();
+    Function f = b.finish();
+    f.blocks[0].succs.push_back(7);
+    EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // blocks not covering the instructions
+    b.start(b.declare_block());
+    b.inst({});
+    b.ret();
+    Function f = b.finish();
+    f.blocks[0].end_inst = 1;
+    EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // a successor's params without the branch arguments for them
+    VReg a = b.vreg(), p = b.vreg();
+    uint32_t b0 = b.declare_block(), b1 = b.declare_block({p});
+    b.start(b0);
+    b.inst({Operand::def(a)});
+    b.branch({b1}, {a});
+    b.start(b1);
+    b.ret({Operand::use(p)});
+    Function f = b.finish();
+    ASSERT_TRUE(run(f, sysv_env(), Options{.run_checker = true}).ok());
+    f.insts[f.blocks[0].end_inst - 1].num_branch_args = 0;
+    EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // reuse of an operand that does not exist
+    VReg a = b.vreg(), d = b.vreg();
+    b.start(b.declare_block());
+    b.entry_live_in(a, kRdi);
+    b.inst({Operand::use(a), Operand::reuse_def(d, 0)});
+    b.ret({Operand::use(d)});
+    Function f = b.finish();
+    ASSERT_TRUE(run(f, sysv_env(), Options{.run_checker = true}).ok());
+    f.operands[f.insts[0].first_operand + 1].reuse_input = 9;
+    EXPECT_FALSE(run(f, sysv_env()).ok());
+  }
+  {
+    Builder b;  // use of an undefined vreg: liveness finds it
+    VReg a = b.vreg();
+    b.start(b.declare_block());
+    b.ret({Operand::use(a)});
+    EXPECT_FALSE(run(b.finish(), sysv_env()).ok());
+  }
+}
+
+// The allocator's arrays are kept across the functions a thread allocates: a function gets the
+// same allocation after others (larger, smaller, failing) as on its own.
+TEST(RegallocReuse, SameOutputAfterOtherFunctions) {
+  auto same = [](const Output& a, const Output& b) {
+    if (a.allocs != b.allocs || a.num_spill_slots != b.num_spill_slots || a.slot_is_vector != b.slot_is_vector ||
+        a.noop_moves != b.noop_moves || a.used_regs.bits != b.used_regs.bits || a.edits.size() != b.edits.size())
+      return false;
+    for (size_t k = 0; k < a.edits.size(); ++k) {
+      const Edit& x = a.edits[k];
+      const Edit& y = b.edits[k];
+      if (!(x.point == y.point) || !(x.from == y.from) || !(x.to == y.to) || x.cls != y.cls) return false;
+    }
+    return true;
+  };
+  std::vector<GeneratedFunction> funcs;
+  std::vector<Output> alone;
+  GenConfig small;
+  GenConfig large;
+  large.min_blocks = large.max_blocks = 80;
+  large.max_insts_per_block = 30;
+  large.reach = 60;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    SeededChoices src(seed);
+    funcs.push_back(generate_function(src, seed % 3 == 0 ? large : small));
+  }
+  // Each on its own: a fresh thread has a fresh allocator.
+  for (const GeneratedFunction& g : funcs) {
+    Output out;
+    std::thread t([&] {
+      auto r = run(g.func, g.env);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      out = std::move(r).value();
+    });
+    t.join();
+    alone.push_back(std::move(out));
+  }
+  // In sequence on one thread, forwards and backwards, interleaved with inputs that fail at
+  // different stages (leaving intervals, queued pieces and fixed blocks behind).
+  std::vector<Function> bad(3);  // bad[0]: empty
+  {
+    Builder b;  // two values fixed to rax at once: fails after the intervals are built
+    VReg a = b.vreg(), c = b.vreg();
+    b.start(b.declare_block());
+    b.entry_live_in(a, kRdi);
+    b.entry_live_in(c, kRsi);
+    b.inst({Operand::fixed_use(a, kRax), Operand::fixed_use(c, kRax)});
+    b.ret();
+    bad[1] = b.finish();
+  }
+  {
+    Builder b;  // more values fixed at once than registers: fails during the scan
+    std::vector<VReg> vs;
+    b.start(b.declare_block());
+    for (int k = 0; k < 20; ++k) {
+      vs.push_back(b.vreg());
+      b.inst({Operand::def(vs.back())});
+    }
+    std::vector<Operand> uses;
+    for (VReg v : vs) uses.push_back(Operand::use(v));
+    b.inst(uses);
+    b.ret();
+    bad[2] = b.finish();
+  }
+  for (const Function& f : bad) EXPECT_FALSE(run(f, sysv_env(), Options{.validate_input = true}).ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t n = 0; n < funcs.size(); ++n) {
+      const size_t k = pass == 0 ? n : funcs.size() - 1 - n;
+      auto r = run(funcs[k].func, funcs[k].env);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      EXPECT_TRUE(same(*r, alone[k])) << "function " << k << ", pass " << pass;
+      EXPECT_FALSE(run(bad[k % bad.size()], sysv_env()).ok());
+    }
   }
 }
 
