@@ -1123,6 +1123,25 @@ Expected<void> Lowerer::lower_float(Inst i) {
   bool vec = t.is_vector();
   bool f64 = t.lane_type() == ir::kF64;
   uint8_t size = static_cast<uint8_t>(vec ? 16 : t.bytes());
+  // With AVX a scalar operation takes its VEX form (`vaddsd d, a, b`): the result is a new
+  // register, so an input that stays live is not copied first (the upper lanes come from a
+  // either way).
+  auto scalar_vex = [&](MInst& m) {
+    if (vec || !opts_.cpu.avx) return false;
+    switch (m.mn) {
+      case Mn::kAddsd: m.mn = Mn::kVaddsd; break;
+      case Mn::kAddss: m.mn = Mn::kVaddss; break;
+      case Mn::kSubsd: m.mn = Mn::kVsubsd; break;
+      case Mn::kSubss: m.mn = Mn::kVsubss; break;
+      case Mn::kMulsd: m.mn = Mn::kVmulsd; break;
+      case Mn::kMulss: m.mn = Mn::kVmulss; break;
+      case Mn::kDivsd: m.mn = Mn::kVdivsd; break;
+      case Mn::kDivss: m.mn = Mn::kVdivss; break;
+      default: return false;
+    }
+    m.flags |= kFVex;
+    return true;
+  };
   auto falu = [&](Mn mn) {
     Value a = d.args[0], b = d.args[1];
     if (!vec) {
@@ -1136,7 +1155,7 @@ Expected<void> Lowerer::lower_float(Inst i) {
         m.mn = mn;
         opnd(m, Operand::use(put(a)));
         fold_load_source(m, b, *ld);
-        opnd(m, Operand::reuse_def(put(out), 0));
+        opnd(m, scalar_vex(m) ? Operand::def(put(out)) : Operand::reuse_def(put(out), 0));
         return ok();
       }
     }
@@ -1144,7 +1163,7 @@ Expected<void> Lowerer::lower_float(Inst i) {
     m.mn = mn;
     opnd(m, Operand::use(put(a)));
     opnd(m, Operand::use(put(b)));
-    opnd(m, Operand::reuse_def(put(out), 0));
+    opnd(m, scalar_vex(m) ? Operand::def(put(out)) : Operand::reuse_def(put(out), 0));
     return ok();
   };
   uint64_t sign = f64 ? uint64_t{1} << 63 : uint64_t{1} << 31;
