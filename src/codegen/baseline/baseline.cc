@@ -572,6 +572,13 @@ class FunctionCompiler {
     int64_t imm;
   };
   void call_builtin(BuiltinIndex b, std::initializer_list<BArg> args);
+  // A bulk-memory/table operator: everything spilled, the builtin called, its `consumed`
+  // operands popped.
+  void builtin_op(BuiltinIndex b, std::initializer_list<BArg> args, uint32_t consumed) {
+    spill_all();
+    call_builtin(b, args);
+    for (uint32_t k = 0; k < consumed; ++k) pop();
+  }
   BArg sarg(uint32_t from_top) const {
     return {true, static_cast<uint32_t>(stack_.size() - 1 - from_top), 0};
   }
@@ -2162,32 +2169,22 @@ void FunctionCompiler::op(Opcode op, const wasm::Imm& imm) {
     }
     case O::kTableGrow: {
       bool is64 = m_.table_types[imm.index].limits.is64;
-      spill_all();
-      call_builtin(BuiltinIndex::kTableGrow, {iarg(imm.index), sarg(0), sarg(1)});
-      pop();
-      pop();
+      builtin_op(BuiltinIndex::kTableGrow, {iarg(imm.index), sarg(0), sarg(1)}, 2);
       if (!is64) a_.mov_rr(false, kRax, kRax);
       push_reg(is64 ? VT::kI64 : VT::kI32, kRax);
       break;
     }
     case O::kTableFill:
-      spill_all();
-      call_builtin(BuiltinIndex::kTableFill, {iarg(imm.index), sarg(2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kTableFill, {iarg(imm.index), sarg(2), sarg(1), sarg(0)}, 3);
       break;
     case O::kTableCopy:
-      spill_all();
-      call_builtin(BuiltinIndex::kTableCopy, {iarg(imm.index), iarg(imm.index2), sarg(2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kTableCopy, {iarg(imm.index), iarg(imm.index2), sarg(2), sarg(1), sarg(0)}, 3);
       break;
     case O::kTableInit:
-      spill_all();
-      call_builtin(BuiltinIndex::kTableInit, {iarg(imm.index2), iarg(imm.index), sarg(2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kTableInit, {iarg(imm.index2), iarg(imm.index), sarg(2), sarg(1), sarg(0)}, 3);
       break;
     case O::kElemDrop:
-      spill_all();
-      call_builtin(BuiltinIndex::kElemDrop, {iarg(imm.index)});
+      builtin_op(BuiltinIndex::kElemDrop, {iarg(imm.index)}, 0);
       break;
 
     // ---- memory
@@ -2228,31 +2225,22 @@ void FunctionCompiler::op(Opcode op, const wasm::Imm& imm) {
     }
     case O::kMemoryGrow: {
       bool is64 = m_.memory_types[imm.index].limits.is64;
-      spill_all();
-      call_builtin(BuiltinIndex::kMemoryGrow, {iarg(imm.index), sarg(0)});
-      pop();
+      builtin_op(BuiltinIndex::kMemoryGrow, {iarg(imm.index), sarg(0)}, 1);
       if (!is64) a_.mov_rr(false, kRax, kRax);
       push_reg(is64 ? VT::kI64 : VT::kI32, kRax);
       break;
     }
     case O::kMemoryFill:
-      spill_all();
-      call_builtin(BuiltinIndex::kMemoryFill, {iarg(imm.index), sarg(2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kMemoryFill, {iarg(imm.index), sarg(2), sarg(1), sarg(0)}, 3);
       break;
     case O::kMemoryCopy:
-      spill_all();
-      call_builtin(BuiltinIndex::kMemoryCopy, {iarg(imm.index), sarg(2), iarg(imm.index2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kMemoryCopy, {iarg(imm.index), sarg(2), iarg(imm.index2), sarg(1), sarg(0)}, 3);
       break;
     case O::kMemoryInit:
-      spill_all();
-      call_builtin(BuiltinIndex::kMemoryInit, {iarg(imm.index2), iarg(imm.index), sarg(2), sarg(1), sarg(0)});
-      pop(); pop(); pop();
+      builtin_op(BuiltinIndex::kMemoryInit, {iarg(imm.index2), iarg(imm.index), sarg(2), sarg(1), sarg(0)}, 3);
       break;
     case O::kDataDrop:
-      spill_all();
-      call_builtin(BuiltinIndex::kDataDrop, {iarg(imm.index)});
+      builtin_op(BuiltinIndex::kDataDrop, {iarg(imm.index)}, 0);
       break;
 
     // ---- constants

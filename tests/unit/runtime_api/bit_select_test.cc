@@ -82,13 +82,7 @@ TEST_P(BitSelectTest, MatchesCpp) {
   Linker linker;
   auto inst = linker.instantiate(store, m);
   ASSERT_TRUE(inst.ok()) << inst.error().to_string();
-  auto call = [&](const char* name, std::vector<Val> args) -> Val {
-    auto f = inst->get_func(name);
-    EXPECT_TRUE(f.has_value()) << name;
-    auto r = f->call(args);
-    EXPECT_TRUE(r.ok()) << name;
-    return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
-  };
+  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(*inst, name, args); };
   std::mt19937_64 rng(42);
   std::vector<uint64_t> values = {0, 1, 2, 3, 4, 12, 15, 16, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000,
                                   0xffffffff, 0x100000000, ~uint64_t{0}, uint64_t{1} << 63};

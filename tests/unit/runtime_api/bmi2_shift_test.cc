@@ -58,13 +58,7 @@ TEST_P(Bmi2ShiftTest, MatchesCpp) {
   Linker linker;
   auto inst = linker.instantiate(store, m);
   ASSERT_TRUE(inst.ok()) << inst.error().to_string();
-  auto call = [&](const char* name, std::vector<Val> args) -> Val {
-    auto f = inst->get_func(name);
-    EXPECT_TRUE(f.has_value()) << name;
-    auto r = f->call(args);
-    EXPECT_TRUE(r.ok()) << name;
-    return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
-  };
+  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(*inst, name, args); };
   auto i32 = [](uint32_t v) { return Val::i32(static_cast<int32_t>(v)); };
   auto i64 = [](uint64_t v) { return Val::i64(static_cast<int64_t>(v)); };
   auto u32 = [](const Val& v) { return static_cast<uint32_t>(v.i32()); };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/engine.h"
+#include "runtime/linker.h"
 #include "runtime/module.h"
 #include "wat/wat.h"
 
@@ -20,6 +21,17 @@ inline Module compile(const Engine& engine, std::string_view text) {
   auto m = Module::from_binary(engine, bytes.ok() ? *bytes : std::vector<uint8_t>{});
   EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
   return m.ok() ? *m : Module();
+}
+
+// Calls export `name` of `inst` and returns its first result; a missing export, a trap or no
+// result yields i32 -1 (the first two also fail the current test).
+inline Val call_first(Instance& inst, const char* name, const std::vector<Val>& args) {
+  auto f = inst.get_func(name);
+  EXPECT_TRUE(f.has_value()) << name;
+  if (!f) return Val::i32(-1);
+  auto r = f->call(args);
+  EXPECT_TRUE(r.ok()) << name;
+  return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
 }
 
 }  // namespace kiln::runtime::testing

@@ -369,6 +369,13 @@ class Lowerer {
 
   Expected<void> lower_inst(Inst i);
   Expected<void> lower_branch(Inst i, uint32_t lblock);
+  struct MaskTest {
+    Value x;
+    int32_t k;
+    uint8_t bytes;
+  };
+  std::optional<MaskTest> mask_test(Value v) const;
+  void emit_mask_branch(Inst i, Value v, const MaskTest& t, Cond cc);
   bool lower_brif_band_zero(Inst i, Inst cmp, Value c);
   // A condition tested for nonzero: through zero extensions used only here (Wasm's i32
   // results of compares reach br_if and select as uextend(icmp|fcmp)), which keep zero-ness.
@@ -663,6 +670,35 @@ void Lowerer::add_branch_args(MInst& m, Inst i) {
   }
 }
 
+// `band x, K` used only by its one user (a branch, or a compare with zero a branch uses), K an
+// imm32: the branch can be `test x, K` and the and's result is never materialised.
+std::optional<Lowerer::MaskTest> Lowerer::mask_test(Value v) const {
+  ir::Type t = ty(v);
+  auto an = match(v, ir::Opcode::kBand, true);
+  if (!an || uses_[res(v)] != 1 || (t != ir::kI32 && t != ir::kI64)) return std::nullopt;
+  uint8_t bytes = static_cast<uint8_t>(t.bytes());
+  Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
+  std::optional<int32_t> k = imm32(y, bytes);
+  if (!k && (k = imm32(x, bytes))) std::swap(x, y);
+  if (!k) return std::nullopt;
+  return MaskTest{x, *k, bytes};
+}
+
+// `test x, K; jcc` for brif i on the band v that mask_test matched.
+void Lowerer::emit_mask_branch(Inst i, Value v, const MaskTest& t, Cond cc) {
+  fold(v, {t.x});
+  const auto& succs = order_.succs_of(cur_block_);
+  MInst& m = emit(Op::kBrTest);
+  m.cc = cc;
+  m.size2 = t.bytes;
+  m.imm = t.k;
+  m.flags = kFImm;
+  opnd(m, Operand::use(put(t.x)));
+  m.targets[0] = succs[0].block;
+  m.targets[1] = succs[1].block;
+  add_branch_args(m, i);
+}
+
 // brif (icmp eq|ne (band x, K), 0) with the compare and the band used only there:
 // `test x, K; je|jne` (neither the and's result nor the compare's is materialised).
 bool Lowerer::lower_brif_band_zero(Inst i, Inst cmp, Value c) {
@@ -672,26 +708,10 @@ bool Lowerer::lower_brif_band_zero(Inst i, Inst cmp, Value c) {
   Value a = cd.args[0], z = cd.args[1];
   if (iconst(z) != 0) std::swap(a, z);
   if (iconst(z) != 0) return false;
-  ir::Type t = ty(a);
-  auto an = match(a, ir::Opcode::kBand, true);
-  if (!an || uses_[res(a)] != 1 || (t != ir::kI32 && t != ir::kI64)) return false;
-  uint8_t bytes = static_cast<uint8_t>(t.bytes());
-  Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
-  std::optional<int32_t> k = imm32(y, bytes);
-  if (!k && (k = imm32(x, bytes))) std::swap(x, y);
-  if (!k) return false;
+  auto t = mask_test(a);
+  if (!t) return false;
   fold(c, {a});
-  fold(a, {x});
-  const auto& succs = order_.succs_of(cur_block_);
-  MInst& m = emit(Op::kBrTest);
-  m.cc = icc == ir::IntCC::kEq ? Cond::kE : Cond::kNe;
-  m.size2 = bytes;
-  m.imm = *k;
-  m.flags = kFImm;
-  opnd(m, Operand::use(put(x)));
-  m.targets[0] = succs[0].block;
-  m.targets[1] = succs[1].block;
-  add_branch_args(m, i);
+  emit_mask_branch(i, a, *t, icc == ir::IntCC::kEq ? Cond::kE : Cond::kNe);
   return true;
 }
 
@@ -734,27 +754,10 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
         add_branch_args(m, i);
         return ok();
       }
-      // brif (band x, K) with the band used only here: `test x, K; jnz` (flags only; the
-      // and's result is never materialised).
-      if (auto an = match(c, ir::Opcode::kBand, true);
-          an && uses_[res(c)] == 1 && (ct == ir::kI32 || ct == ir::kI64)) {
-        uint8_t bytes = static_cast<uint8_t>(ct.bytes());
-        Value x = dfg_[*an].args[0], y = dfg_[*an].args[1];
-        std::optional<int32_t> k = imm32(y, bytes);
-        if (!k && (k = imm32(x, bytes))) std::swap(x, y);
-        if (k) {
-          fold(c, {x});
-          MInst& m = emit(Op::kBrTest);
-          m.cc = Cond::kNe;
-          m.size2 = bytes;
-          m.imm = *k;
-          m.flags = kFImm;
-          opnd(m, Operand::use(put(x)));
-          m.targets[0] = succs[0].block;
-          m.targets[1] = succs[1].block;
-          add_branch_args(m, i);
-          return ok();
-        }
+      // brif (band x, K) with the band used only here: `test x, K; jnz`.
+      if (auto t = mask_test(c)) {
+        emit_mask_branch(i, c, *t, Cond::kNe);
+        return ok();
       }
       VReg cv = put(c);
       uint8_t size = static_cast<uint8_t>(ct.bytes());
