@@ -33,11 +33,11 @@
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: mov r11, qword ptr [r11]
 ;;    b: cmp rbp, r11
-;;    e: jb 0xf6
+;;    e: jb 0xec
 ;;   14: mov rcx, qword ptr [rdi + 0x20]
 ;;   18: mov rax, qword ptr [rcx]
 ;;   1b: cmp rax, qword ptr [rdi + 0x28]
-;;   1f: jae 0xd2
+;;   1f: jae 0xc8
 ;;   25: xor eax, eax
 ;;   27: mov rsi, qword ptr [rdi + 0x38]
 ;;   2b: mov r8, rdx
@@ -46,64 +46,62 @@
 ;;   3a: nop word ptr [rax + rax]
 ;;   40: mov rax, qword ptr [rcx]
 ;;   43: cmp rax, qword ptr [rdi + 0x28]
-;;   47: jae 0xe4
+;;   47: jae 0xda
 ;;   4d: mov eax, r8d
 ;;   50: movzx eax, byte ptr [rsi + rax]
-;;   54: mov eax, eax
-;;   56: cmp rax, 3
-;;   5a: jae 0xcd
-;;   60: lea r11, [rip + 0x91]
-;;   67: movsxd rax, dword ptr [r11 + rax*4]
-;;   6b: add rax, r11
-;;   6e: jmp rax
-;;   70: shl edx, 1
-;;   72: lea r8d, [r8 + 1]
-;;   76: mov rax, qword ptr [rcx]
-;;   79: cmp rax, qword ptr [rdi + 0x28]
-;;   7d: jae 0xe4
-;;   7f: mov eax, r8d
-;;   82: movzx eax, byte ptr [rsi + rax]
-;;   86: mov eax, eax
-;;   88: cmp rax, 3
-;;   8c: jae 0xcd
-;;   8e: lea r11, [rip + 0x63]
-;;   95: movsxd rax, dword ptr [r11 + rax*4]
-;;   99: add rax, r11
-;;   9c: jmp rax
-;;   9e: lea edx, [rdx + 1]
-;;   a1: lea r8d, [r8 + 1]
-;;   a5: mov rax, qword ptr [rcx]
-;;   a8: cmp rax, qword ptr [rdi + 0x28]
-;;   ac: jae 0xe4
-;;   ae: mov eax, r8d
-;;   b1: movzx eax, byte ptr [rsi + rax]
-;;   b5: mov eax, eax
-;;   b7: cmp rax, 3
-;;   bb: jae 0xcd
-;;   bd: lea r11, [rip + 0x34]
-;;   c4: movsxd rax, dword ptr [r11 + rax*4]
-;;   c8: add rax, r11
-;;   cb: jmp rax
-;;   cd: mov rax, rdx
-;;   d0: pop rbp
-;;   d1: ret
-;;   d2: mov rax, qword ptr [rdi + 0x10]
-;;   d6: mov rax, qword ptr [rax + 0x88]
-;;   dd: call rax
-;;   df: jmp 0x25
-;;   e4: mov rax, qword ptr [rdi + 0x10]
-;;   e8: mov rax, qword ptr [rax + 0x88]
-;;   ef: call rax
-;;   f1: jmp 0x4d
-;;   f6: ud2
-;;   f8: .byte 0xd5
+;;   54: cmp rax, 3
+;;   58: jae 0xc3
+;;   5a: lea r11, [rip + 0x8f]
+;;   61: movsxd rax, dword ptr [r11 + rax*4]
+;;   65: add rax, r11
+;;   68: jmp rax
+;;   6a: shl edx, 1
+;;   6c: lea r8d, [r8 + 1]
+;;   70: mov rax, qword ptr [rcx]
+;;   73: cmp rax, qword ptr [rdi + 0x28]
+;;   77: jae 0xda
+;;   79: mov eax, r8d
+;;   7c: movzx eax, byte ptr [rsi + rax]
+;;   80: cmp rax, 3
+;;   84: jae 0xc3
+;;   86: lea r11, [rip + 0x63]
+;;   8d: movsxd rax, dword ptr [r11 + rax*4]
+;;   91: add rax, r11
+;;   94: jmp rax
+;;   96: lea edx, [rdx + 1]
+;;   99: lea r8d, [r8 + 1]
+;;   9d: mov rax, qword ptr [rcx]
+;;   a0: cmp rax, qword ptr [rdi + 0x28]
+;;   a4: jae 0xda
+;;   a6: mov eax, r8d
+;;   a9: movzx eax, byte ptr [rsi + rax]
+;;   ad: cmp rax, 3
+;;   b1: jae 0xc3
+;;   b3: lea r11, [rip + 0x36]
+;;   ba: movsxd rax, dword ptr [r11 + rax*4]
+;;   be: add rax, r11
+;;   c1: jmp rax
+;;   c3: mov rax, rdx
+;;   c6: pop rbp
+;;   c7: ret
+;;   c8: mov rax, qword ptr [rdi + 0x10]
+;;   cc: mov rax, qword ptr [rax + 0x88]
+;;   d3: call rax
+;;   d5: jmp 0x25
+;;   da: mov rax, qword ptr [rdi + 0x10]
+;;   de: mov rax, qword ptr [rax + 0x88]
+;;   e5: call rax
+;;   e7: jmp 0x4d
+;;   ec: ud2
+;;   ee: int3
+;;   ef: int3
+;;   f0: sar edi, cl
+;;   f2: .byte 0xff
+;;   f3: jmp qword ptr [rsi + 0x7affffff]
 ;;   f9: .byte 0xff
 ;;   fa: .byte 0xff
-;;   fb: jmp qword ptr [rsi + 0x78ffffff]
-;;  101: .byte 0xff
-;;  102: .byte 0xff
-;;  103: .byte 0xff
+;;   fb: .byte 0xff
 ;;   trap 0x50: HeapOutOfBounds
-;;   trap 0x82: HeapOutOfBounds
-;;   trap 0xb1: HeapOutOfBounds
-;;   trap 0xf6: StackOverflow
+;;   trap 0x7c: HeapOutOfBounds
+;;   trap 0xa9: HeapOutOfBounds
+;;   trap 0xec: StackOverflow

@@ -397,6 +397,7 @@ class Lowerer {
   Expected<void> lower_convert(Inst i);
   void add_branch_args(MInst& m, Inst i);
   void compute_aliases();
+  bool upper32_zero(Value v) const;
 
   const ir::Function& f_;
   const ir::DataFlowGraph& dfg_;
@@ -583,6 +584,30 @@ Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, ir::Value a, ir::Value b, ir:
   return cond_of(cc);
 }
 
+// Whether the register of i32 value `v` has bits 32..63 zero: its definition is a 32-bit x86
+// operation (which zeroes them) or a load that zero-extends. The operand's own definition
+// counts, not what it aliases: an ireduce of an i64 shares the i64's register, whose upper bits
+// are not zero.
+bool Lowerer::upper32_zero(Value v) const {
+  Inst s = dfg_.value_inst(dfg_.resolve_aliases(v));
+  if (!s.is_valid()) return false;
+  switch (dfg_[s].opcode) {
+    case ir::Opcode::kIadd: case ir::Opcode::kIsub: case ir::Opcode::kImul:
+    case ir::Opcode::kBand: case ir::Opcode::kBor: case ir::Opcode::kBxor:
+    case ir::Opcode::kBnot: case ir::Opcode::kIneg: case ir::Opcode::kIshl:
+    case ir::Opcode::kUshr: case ir::Opcode::kSshr: case ir::Opcode::kRotl:
+    case ir::Opcode::kRotr: case ir::Opcode::kIconst: case ir::Opcode::kLoad:
+    case ir::Opcode::kUload8: case ir::Opcode::kUload16: case ir::Opcode::kSload8:
+    case ir::Opcode::kSload16: case ir::Opcode::kUdiv: case ir::Opcode::kUrem:
+    case ir::Opcode::kSdiv: case ir::Opcode::kSrem: case ir::Opcode::kClz:
+    case ir::Opcode::kCtz: case ir::Opcode::kPopcnt: case ir::Opcode::kUextend:
+    case ir::Opcode::kSextend: case ir::Opcode::kSelect: case ir::Opcode::kStackLoad:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Results that are just another value's registers: no instruction needed.
 void Lowerer::compute_aliases() {
   for (ir::Block b : domtree_.rpo()) {
@@ -607,27 +632,7 @@ void Lowerer::compute_aliases() {
             break;
           }
           // A 32-bit x86 operation zeroes bits 32..63, so extending its result is free.
-          if (rt != ir::kI64 || ty(d.args[0]) != ir::kI32) break;
-          // The operand's own definition, not what it aliases: an ireduce of an i64 shares the
-          // i64's register, whose bits 32..63 are not zero.
-          Inst s = dfg_.value_inst(dfg_.resolve_aliases(d.args[0]));
-          if (!s.is_valid()) break;
-          switch (dfg_[s].opcode) {
-            case ir::Opcode::kIadd: case ir::Opcode::kIsub: case ir::Opcode::kImul:
-            case ir::Opcode::kBand: case ir::Opcode::kBor: case ir::Opcode::kBxor:
-            case ir::Opcode::kBnot: case ir::Opcode::kIneg: case ir::Opcode::kIshl:
-            case ir::Opcode::kUshr: case ir::Opcode::kSshr: case ir::Opcode::kRotl:
-            case ir::Opcode::kRotr: case ir::Opcode::kIconst: case ir::Opcode::kLoad:
-            case ir::Opcode::kUload8: case ir::Opcode::kUload16: case ir::Opcode::kSload8:
-            case ir::Opcode::kSload16: case ir::Opcode::kUdiv: case ir::Opcode::kUrem:
-            case ir::Opcode::kSdiv: case ir::Opcode::kSrem: case ir::Opcode::kClz:
-            case ir::Opcode::kCtz: case ir::Opcode::kPopcnt: case ir::Opcode::kUextend:
-            case ir::Opcode::kSextend: case ir::Opcode::kSelect: case ir::Opcode::kStackLoad:
-              alias_[r] = res(d.args[0]);
-              break;
-            default:
-              break;
-          }
+          if (rt == ir::kI64 && ty(d.args[0]) == ir::kI32 && upper32_zero(d.args[0])) alias_[r] = res(d.args[0]);
           break;
         }
         case ir::Opcode::kBitcast:
@@ -778,9 +783,17 @@ Expected<void> Lowerer::lower_branch(Inst i, uint32_t lblock) {
     }
     case ir::Opcode::kBrTable: {
       // The index is zero-extended into a fresh register the branch may clobber (terminators
-      // define nothing, so the temporary is an operand the branch consumes).
+      // define nothing, so the temporary is an operand the branch consumes). An i32 whose
+      // register already has zero upper bits is only copied, a copy the allocator removes when
+      // the index dies at the branch.
       uint8_t isize = static_cast<uint8_t>(ty(d.args[0]).bytes());
-      VReg idx = ext(put(d.args[0]), isize, 8, false);
+      VReg idx;
+      if (isize == 8 || (isize == 4 && upper32_zero(d.args[0]))) {
+        idx = new_vreg(RegClass::kInt);
+        mov_to(put(d.args[0]), idx);
+      } else {
+        idx = ext(put(d.args[0]), isize, 8, false);
+      }
       MInst& m = emit(Op::kBrTable);
       m.size2 = 8;
       opnd(m, Operand::use(idx));
