@@ -656,16 +656,14 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
       Value n = fe_.to_i64(pop());
       Value v = pop();
       Value d = fe_.to_i64(pop());
-      Value args[] = {fe_.iconst32(imm.index), d, v, n};
-      fe_.call_builtin(BuiltinIndex::kMemoryFill, args);
+      fe_.memory_fill(imm.index, d, v, n);
       break;
     }
     case Opcode::kMemoryCopy: {
       Value n = fe_.to_i64(pop());
       Value s = fe_.to_i64(pop());
       Value d = fe_.to_i64(pop());
-      Value args[] = {fe_.iconst32(imm.index), d, fe_.iconst32(imm.index2), s, n};
-      fe_.call_builtin(BuiltinIndex::kMemoryCopy, args);
+      fe_.memory_copy(imm.index, d, imm.index2, s, n);
       break;
     }
     case Opcode::kMemoryInit: {

@@ -80,6 +80,48 @@ Value FuncEnvironment::memory_length(uint32_t mem) {
                  false);
 }
 
+// Traps HeapOutOfBounds unless [addr, addr + len) lies within memory `mem`. Addresses of a
+// 32-bit memory are below 2^32, so their sum cannot wrap and one compare does; a 64-bit
+// memory's sum could, so there it is len <= length && addr <= length - len.
+void FuncEnvironment::bulk_bounds_check(uint32_t mem, Value addr, Value len, Value length) {
+  if (!env_.module.memory_types[mem].limits.is64) {
+    Value end = b_.binary(ir::Opcode::kIadd, addr, len);
+    trapnz(b_.icmp(ir::IntCC::kUgt, end, length), TrapCode::kHeapOutOfBounds);
+    return;
+  }
+  trapnz(b_.icmp(ir::IntCC::kUgt, len, length), TrapCode::kHeapOutOfBounds);
+  Value room = b_.binary(ir::Opcode::kIsub, length, len);
+  trapnz(b_.icmp(ir::IntCC::kUgt, addr, room), TrapCode::kHeapOutOfBounds);
+}
+
+void FuncEnvironment::memory_copy(uint32_t dst_mem, Value dst, uint32_t src_mem, Value src, Value len) {
+  const wasm::Module& m = env_.module;
+  if (m.memory_types[dst_mem].limits.shared || m.memory_types[src_mem].limits.shared) {
+    // A shared memory may grow on another thread: the builtin reads its current length.
+    Value args[] = {iconst32(dst_mem), dst, iconst32(src_mem), src, len};
+    call_builtin(environ::BuiltinIndex::kMemoryCopy, args);
+    return;
+  }
+  Value dst_length = memory_length(dst_mem);
+  bulk_bounds_check(dst_mem, dst, len, dst_length);
+  bulk_bounds_check(src_mem, src, len, src_mem == dst_mem ? dst_length : memory_length(src_mem));
+  Value dst_base = memory_base(dst_mem);
+  Value src_base = src_mem == dst_mem ? dst_base : memory_base(src_mem);
+  Value args[] = {b_.binary(ir::Opcode::kIadd, dst_base, dst), b_.binary(ir::Opcode::kIadd, src_base, src), len};
+  call_builtin(environ::BuiltinIndex::kMemmove, args);
+}
+
+void FuncEnvironment::memory_fill(uint32_t mem, Value dst, Value byte, Value len) {
+  if (env_.module.memory_types[mem].limits.shared) {
+    Value args[] = {iconst32(mem), dst, byte, len};
+    call_builtin(environ::BuiltinIndex::kMemoryFill, args);
+    return;
+  }
+  bulk_bounds_check(mem, dst, len, memory_length(mem));
+  Value args[] = {b_.binary(ir::Opcode::kIadd, memory_base(mem), dst), byte, len};
+  call_builtin(environ::BuiltinIndex::kMemset, args);
+}
+
 std::optional<Value> FuncEnvironment::heap_addr(uint32_t mem, Value index, uint64_t offset,
                                                 uint32_t size, int32_t* ir_offset) {
   const wasm::MemoryType& mt = env_.module.memory_types[mem];

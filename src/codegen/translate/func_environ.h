@@ -42,6 +42,11 @@ class FuncEnvironment {
   std::optional<ir::Value> heap_addr(uint32_t mem, ir::Value index, uint64_t offset,
                                      uint32_t size, int32_t* ir_offset);
   ir::Value memory_size(uint32_t mem);  // in pages, i32 or i64 by the memory's address type
+  // memory.copy / memory.fill (addresses and length as i64): for unshared memories, the
+  // bounds checks inline (trap HeapOutOfBounds before anything is written) and a call of the
+  // Memmove/Memset builtin on native addresses; otherwise the MemoryCopy/MemoryFill builtins.
+  void memory_copy(uint32_t dst_mem, ir::Value dst, uint32_t src_mem, ir::Value src, ir::Value len);
+  void memory_fill(uint32_t mem, ir::Value dst, ir::Value byte, ir::Value len);
 
   // ---- tables
   ir::Value table_base(uint32_t table);
@@ -93,6 +98,7 @@ class FuncEnvironment {
   // Base pointer and offset of a memory's / table's definition (inline for defined ones,
   // through the import slot for imported ones).
   ir::Value memory_def(uint32_t mem, int32_t* offset);
+  void bulk_bounds_check(uint32_t mem, ir::Value addr, ir::Value len, ir::Value length);
   ir::Value table_def(uint32_t table, int32_t* offset);
 
   const ModuleEnv& env_;

@@ -7,6 +7,7 @@
 #include "runtime/vm/libcalls.h"
 
 #include <atomic>
+#include <cstring>
 
 #include "environ/builtins.h"
 #include "runtime/vm/instance.h"
@@ -123,6 +124,16 @@ none kiln_builtin_memory_init(vmctx v, i32 memory, i32 data, i64 dst, i32 src, i
   KILN_WASM_CALLER();
   auto t = instance_of(v)->memory_init(MemoryIndex(memory), DataIndex(data), dst, src, len);
   if (t) raise_trap(*t, caller_pc, caller_fp);
+}
+
+// In bounds (checked by the caller): plain memmove/memset. A zero length may come with an
+// address one past the memory's end, which memmove and memset do not dereference.
+none kiln_builtin_memmove(vmctx, i64 dst, i64 src, i64 len) {
+  std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), len);
+}
+
+none kiln_builtin_memset(vmctx, i64 dst, i32 byte, i64 len) {
+  std::memset(reinterpret_cast<void*>(dst), static_cast<int>(byte & 0xFF), len);
 }
 
 none kiln_builtin_data_drop(vmctx v, i32 data) { instance_of(v)->drop_data(DataIndex(data)); }
