@@ -76,13 +76,10 @@ TEST_P(BitSelectTest, MatchesCpp) {
   Config c;
   c.opt_level = GetParam().opt;
   c.target_features = GetParam().features;
-  Engine engine(c);
-  Store store(engine);
-  Module m = testing::compile(engine, kModule);
-  Linker linker;
-  auto inst = linker.instantiate(store, m);
-  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
-  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(*inst, name, args); };
+  testing::Instantiated t(c, kModule);
+  ASSERT_TRUE(t.ok);
+  Instance& inst = t.instance;
+  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(inst, name, args); };
   std::mt19937_64 rng(42);
   std::vector<uint64_t> values = {0, 1, 2, 3, 4, 12, 15, 16, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000,
                                   0xffffffff, 0x100000000, ~uint64_t{0}, uint64_t{1} << 63};

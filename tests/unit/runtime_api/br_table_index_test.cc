@@ -78,13 +78,10 @@ class BrTableIndexTest : public ::testing::TestWithParam<environ::OptLevel> {};
 TEST_P(BrTableIndexTest, MatchesCpp) {
   Config c;
   c.opt_level = GetParam();
-  Engine engine(c);
-  Store store(engine);
-  Module m = testing::compile(engine, kModule);
-  Linker linker;
-  auto inst = linker.instantiate(store, m);
-  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
-  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(*inst, name, args); };
+  testing::Instantiated t(c, kModule);
+  ASSERT_TRUE(t.ok);
+  Instance& inst = t.instance;
+  auto call = [&](const char* name, std::vector<Val> args) { return testing::call_first(inst, name, args); };
   std::mt19937_64 rng(7);
   std::vector<uint64_t> values = {0, 1, 2, 3, 0x100000000, 0x100000001, 0x100000002, 0xffffffff,
                                   0xffffffff00000001, 0x7fffffff00000000, 0xfffffffe, ~uint64_t{0}};

@@ -55,14 +55,11 @@ class BulkMemoryInlineTest : public ::testing::TestWithParam<environ::OptLevel> 
 TEST_P(BulkMemoryInlineTest, BoundsAndContents) {
   Config c;
   c.opt_level = GetParam();
-  Engine engine(c);
-  Store store(engine);
-  Module m = testing::compile(engine, kModule);
-  Linker linker;
-  auto inst = linker.instantiate(store, m);
-  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  testing::Instantiated t(c, kModule);
+  ASSERT_TRUE(t.ok);
+  Instance& inst = t.instance;
   auto call = [&](const char* name, std::vector<Val> args) {
-    auto f = inst->get_func(name);
+    auto f = inst.get_func(name);
     EXPECT_TRUE(f.has_value()) << name;
     return f->call(args);
   };

@@ -11,6 +11,7 @@
 #include "runtime/engine.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
+#include "runtime/store.h"
 #include "wat/wat.h"
 
 namespace kiln::runtime::testing {
@@ -22,6 +23,23 @@ inline Module compile(const Engine& engine, std::string_view text) {
   EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().to_string());
   return m.ok() ? *m : Module();
 }
+
+// A module of `text` compiled with `config` and instantiated alone with no imports, for tests
+// that call its exports; a compile or instantiation error fails the current test and leaves
+// `instance` a default (empty) Instance. Engine and store live as long as this object.
+struct Instantiated {
+  Instantiated(const Config& config, std::string_view text) : engine(config), store(engine) {
+    Module m = compile(engine, text);
+    auto r = Linker().instantiate(store, m);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
+    ok = r.ok();
+    if (ok) instance = *r;
+  }
+  Engine engine;
+  Store store;
+  Instance instance;
+  bool ok = false;
+};
 
 // Calls export `name` of `inst` and returns its first result; a missing export, a trap or no
 // result yields i32 -1 (the first two also fail the current test).
