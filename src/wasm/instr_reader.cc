@@ -105,8 +105,11 @@ InstrReader::InstrReader(const uint8_t* begin, const uint8_t* end, uint64_t base
     : begin_(begin), pos_(begin), end_(end), base_(base_offset), features_(features) {}
 
 Expected<void> InstrReader::next(Opcode* op, Imm* imm) {
-  // Fast path for the most common shapes - one-byte opcodes with no immediate or a one-byte
-  // LEB index/constant - without setting up a BinaryReader.
+  // Fast path for the most common shapes - one-byte opcodes with no immediate, an index or
+  // constant of one or two LEB128 bytes, or a memarg without memory index of one-byte flags and
+  // a one- or two-byte offset - without setting up a BinaryReader. Such LEBs hold at most 14
+  // bits, so none is overlong or has unused bits set: the general decoder would accept them
+  // with the same values. Anything else (and every error) takes the general path.
   if (pos_ < end_ && *pos_ < 0xFB && lookup_one_byte_opcode(*pos_, op)) {
     const OpcodeInfo& in = info(*op);
     if (in.proposal == Proposal::kCore || proposal_enabled(in.proposal, features_)) {
@@ -114,26 +117,59 @@ Expected<void> InstrReader::next(Opcode* op, Imm* imm) {
         ++pos_;
         return {};
       }
-      if (end_ - pos_ >= 2 && pos_[1] < 0x40) {  // fits both u32 and s32/s64 in one byte
-        switch (in.imm) {
-          case ImmKind::kLocal:
-          case ImmKind::kGlobal:
-          case ImmKind::kLabel:
-          case ImmKind::kFunc:
-            imm->index = pos_[1];
-            pos_ += 2;
+      const ptrdiff_t avail = end_ - pos_ - 1;  // bytes after the opcode
+      const uint8_t* p = pos_ + 1;
+      // Length (1 or 2) of the LEB128 at p, 0 if longer or cut off.
+      auto short_leb = [&](const uint8_t* q, ptrdiff_t n) -> int {
+        if (n >= 1 && q[0] < 0x80) return 1;
+        if (n >= 2 && q[1] < 0x80) return 2;
+        return 0;
+      };
+      auto uleb = [](const uint8_t* q, int len) -> uint32_t {
+        return len == 1 ? q[0] : (q[0] & 0x7Fu) | (uint32_t{q[1]} << 7);
+      };
+      switch (in.imm) {
+        case ImmKind::kLocal:
+        case ImmKind::kGlobal:
+        case ImmKind::kLabel:
+        case ImmKind::kFunc:
+          if (int len = short_leb(p, avail)) {
+            imm->index = uleb(p, len);
+            pos_ = p + len;
             return {};
-          case ImmKind::kI32:
-          case ImmKind::kI64:
-            imm->value = pos_[1];
-            pos_ += 2;
+          }
+          break;
+        case ImmKind::kI32:
+        case ImmKind::kI64:
+          if (int len = short_leb(p, avail)) {
+            // Sign-extended from bit 7 * len - 1, as s32/s64 decode it.
+            int64_t v = uleb(p, len);
+            if (v & (int64_t{1} << (7 * len - 1))) v -= int64_t{1} << (7 * len);
+            imm->value = static_cast<uint64_t>(v);
+            pos_ = p + len;
             return {};
-          default:
-            break;
-        }
+          }
+          break;
+        case ImmKind::kMemarg:
+          if (avail >= 2 && p[0] < 0x40) {  // flags: no memory index
+            if (int len = short_leb(p + 1, avail - 1)) {
+              imm->memarg.align_log2 = p[0];
+              imm->memarg.memory = 0;
+              imm->memarg.offset = uleb(p + 1, len);
+              pos_ = p + 1 + len;
+              return {};
+            }
+          }
+          break;
+        default:
+          break;
       }
     }
   }
+  return next_slow(op, imm);
+}
+
+[[gnu::noinline]] Expected<void> InstrReader::next_slow(Opcode* op, Imm* imm) {
   BinaryReader r(pos_, end_, offset());
   uint64_t at = r.offset();
   uint8_t b;

@@ -82,6 +82,9 @@ class InstrReader {
   Expected<void> next(Opcode* op, Imm* imm);
 
  private:
+  // next() for everything its inline fast path does not take (kept out of line, so the fast
+  // path needs no stack frame).
+  Expected<void> next_slow(Opcode* op, Imm* imm);
   const uint8_t* begin_;
   const uint8_t* pos_;
   const uint8_t* end_;

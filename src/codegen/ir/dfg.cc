@@ -173,11 +173,6 @@ void DataFlowGraph::attach_result(Inst i, Value v, Type t) {
   results_[i].push(v, pool_);
 }
 
-Value DataFlowGraph::first_result(Inst i) const {
-  auto r = inst_results(i);
-  return r.empty() ? Value() : r[0];
-}
-
 void DataFlowGraph::clear_results(Inst i) {
   for (Value v : inst_results(i)) values_[v] = ValueData{};
   results_[i].clear(pool_);

@@ -129,7 +129,10 @@ class DataFlowGraph {
   // Makes a placeholder value (kUnset) the next result of i.
   void attach_result(Inst i, Value v, Type t);
   std::span<const Value> inst_results(Inst i) const { return results_[i].as_slice(pool_); }
-  Value first_result(Inst i) const;
+  Value first_result(Inst i) const {
+    auto r = inst_results(i);
+    return r.empty() ? Value() : r[0];
+  }
   bool has_results(Inst i) const { return !results_[i].is_empty(); }
   // Drops the results of i (their values become kUnset).
   void clear_results(Inst i);

@@ -22,24 +22,6 @@ std::optional<DataValue> constant_of(const DataFlowGraph& dfg, Value v) {
   }
 }
 
-std::optional<int64_t> int_constant_of(const DataFlowGraph& dfg, Value v) {
-  // constant_of(...)->as_i64() for integer constants, without building the DataValue (the
-  // rules ask this of most operands they look at). Only iconst defines integer values.
-  Inst def = dfg.value_inst(v);
-  if (!def || dfg[def].opcode != Opcode::kIconst) return std::nullopt;
-  Type t = dfg.value_type(dfg.resolve_aliases(v));
-  if (!t.is_int() || t.bits() > 64 || t.bits() == 0) return std::nullopt;
-  // The immediate masked to the width, then sign-extended from it (DataValue::make, as_i64).
-  const unsigned unused = 64 - t.bits();
-  return static_cast<int64_t>(static_cast<uint64_t>(dfg[def].imm) << unused) >> unused;
-}
-
-bool is_pure(Opcode op) {
-  if (is_terminator(op) || is_call(op) || can_load(op) || can_store(op)) return false;
-  // trapz/trapnz have no result to reuse; they are handled separately where useful.
-  return op != Opcode::kTrapz && op != Opcode::kTrapnz;
-}
-
 bool may_trap(const Function& f, Inst i) {
   const InstData& d = f.dfg[i];
   switch (d.opcode) {

@@ -46,13 +46,27 @@ void for_each_operand(ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
 // The constant `v` holds if it is defined by iconst, f32const or f64const.
 std::optional<ir::DataValue> constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
 // The integer constant `v` holds (sign-extended from its width, scalars up to 64 bits).
-std::optional<int64_t> int_constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
+// (Inline: the rules ask this of most operands they look at, and most are not constants.)
+inline std::optional<int64_t> int_constant_of(const ir::DataFlowGraph& dfg, ir::Value v) {
+  ir::Inst def = dfg.value_inst(v);
+  if (!def || dfg[def].opcode != ir::Opcode::kIconst) return std::nullopt;
+  // Only iconst defines integer constants: the immediate masked to the width of v's type,
+  // then sign-extended from it (as DataValue::make and as_i64 would).
+  ir::Type t = dfg.value_type(dfg.resolve_aliases(v));
+  if (!t.is_int() || t.bits() > 64 || t.bits() == 0) return std::nullopt;
+  const unsigned unused = 64 - t.bits();
+  return static_cast<int64_t>(static_cast<uint64_t>(dfg[def].imm) << unused) >> unused;
+}
 
 // True for instructions whose results depend only on their operands and that do nothing
 // else except possibly trap: no memory access, call, branch or stack effect. Such an
 // instruction may be replaced by an identical dominating one (which would have trapped
 // first) and removed when unused if it cannot trap.
-bool is_pure(ir::Opcode op);
+inline bool is_pure(ir::Opcode op) {
+  if (ir::is_terminator(op) || ir::is_call(op) || ir::can_load(op) || ir::can_store(op)) return false;
+  // trapz/trapnz have no result to reuse; they are handled separately where useful.
+  return op != ir::Opcode::kTrapz && op != ir::Opcode::kTrapnz;
+}
 // True if executing the instruction can trap, given what is known of its operands (a division
 // by a constant other than 0 and -1 cannot; a notrap load cannot).
 bool may_trap(const ir::Function& f, ir::Inst i);

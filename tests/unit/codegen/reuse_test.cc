@@ -147,5 +147,51 @@ TEST(Reuse, FlatTableAfterResetAndTrim) {
   EXPECT_TRUE(fresh);
 }
 
+// GVN's use: nested scopes whose entries leave newest first (removal without tombstones). A
+// model (a stack of keys with their values) says what must be found. Keys come from a small
+// range and hash to few values, so probes meet long collision runs and re-inserts of popped
+// keys.
+TEST(Reuse, FlatTableScopes) {
+  struct BadHash {  // few distinct hashes: long probe runs
+    size_t operator()(uint64_t k) const { return static_cast<size_t>((k % 97) * 0x9E3779B97F4A7C15ull); }
+  };
+  opt::FlatTable<uint64_t, int, BadHash> t;
+  uint64_t rng = 12345;
+  auto next = [&] { rng = rng * 6364136223846793005ull + 1442695040888963407ull; return rng >> 33; };
+  for (int run = 0; run < 20; ++run) {
+    t.reset(4000);
+    std::vector<std::pair<uint64_t, int>> model;  // live entries, oldest first
+    std::vector<size_t> scopes;                   // model size at each scope entry
+    for (int step = 0; step < 4000; ++step) {
+      uint64_t r = next() % 10;
+      if (r < 6) {
+        uint64_t k = next() % (run < 10 ? 3000 : 300);
+        int expect = -1;
+        for (auto& [mk, mv] : model) if (mk == k) expect = mv;
+        bool fresh = false;
+        int& v = t.find_or_insert(k, step, fresh);
+        ASSERT_EQ(fresh, expect < 0) << run << " " << step;
+        ASSERT_EQ(v, expect < 0 ? step : expect) << run << " " << step;
+        if (fresh) model.push_back({k, step});
+      } else if (r < 8) {
+        scopes.push_back(model.size());
+      } else if (!scopes.empty()) {
+        while (model.size() > scopes.back()) {
+          t.pop_newest();
+          model.pop_back();
+        }
+        scopes.pop_back();
+      }
+      ASSERT_EQ(t.size(), model.size());
+    }
+    // Everything still live is found.
+    for (auto& [k, v] : model) {
+      bool fresh = true;
+      EXPECT_EQ(t.find_or_insert(k, -1, fresh), v);
+      EXPECT_FALSE(fresh);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln::codegen
