@@ -65,6 +65,16 @@ bool eliminate_redundant_loads(ir::Function& f);
 // removal (branch_fold.cc).
 bool fold_branches(ir::Function& f);
 
+// Copies small pure return blocks reached over several edges into their jump and brif
+// predecessors (tail_dup.cc), so each path's copy folds with what that path knows.
+bool duplicate_return_tails(ir::Function& f);
+
+// Jump threading: a branch passing integer constants to a block whose terminator (or, down a
+// short chain, a successor's) they decide goes to a copy of the block that jumps to the
+// decided target, with bounded duplication and SSA repair; keeps the CFG reducible
+// (jump_thread.cc).
+bool thread_jumps(ir::Function& f);
+
 // Vectorises counted single-block loops over linear memory with 128-bit vectors behind a
 // runtime guard, keeping the scalar loop for the remainder and as the fallback (vectorize.cc).
 bool vectorize_loops(ir::Function& f);
@@ -80,6 +90,8 @@ bool hoist_loop_invariants(ir::Function& f, CfgCache& cache);
 bool eliminate_redundant_loads(ir::Function& f, CfgCache& cache);
 bool fold_branches(ir::Function& f, CfgCache& cache);
 bool vectorize_loops(ir::Function& f, CfgCache& cache);
+bool duplicate_return_tails(ir::Function& f, CfgCache& cache);
+bool thread_jumps(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
 // What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
@@ -89,7 +101,8 @@ struct OptimizeStats {
   uint32_t rounds = 0;
   bool timed = false;
   enum Pass {
-    kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kNumPasses
+    kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kTailDup,
+    kJumpThread, kNumPasses
   };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something

@@ -7,7 +7,7 @@
 //  - handles `test pass <name> [<name>...]` files: only the named passes run, in order, with
 //    the verifier after each, and the `; check:` block after each function is the expected
 //    output (KILN_BLESS=1 rewrites it). Pass names: simplify, gvn, licm, load_elim,
-//    branch_fold, dce, preheaders, loop_idiom (with the memories of loop_idiom_memory.h),
+//    branch_fold, dce, tail_dup, jump_thread, preheaders, loop_idiom (with the memories of loop_idiom_memory.h),
 //    vectorize.
 #include <gtest/gtest.h>
 
@@ -48,6 +48,8 @@ const std::map<std::string, std::function<bool(Function&)>>& pass_table() {
       {"dce", eliminate_dead_code},
       {"preheaders", ensure_preheaders},
       {"vectorize", vectorize_loops},
+      {"tail_dup", duplicate_return_tails},
+      {"jump_thread", thread_jumps},
       {"loop_idiom",
        [](Function& f) { return recognize_loop_idioms(f, idiom_test::FiletestBulkMemory()); }},
   };

@@ -366,6 +366,8 @@ TEST(OptRandom, EachPassPreservesSemantics) {
       {"load_elim", eliminate_redundant_loads},
       {"branch_fold", fold_branches},
       {"dce", eliminate_dead_code},
+      {"tail_dup", duplicate_return_tails},
+      {"jump_thread", thread_jumps},
   };
   for (const auto& [name, pass] : passes) {
     Stats st;

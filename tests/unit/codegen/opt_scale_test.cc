@@ -9,6 +9,7 @@
 #include "codegen/ir/builder.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/passes.h"
+#include "ir_test_util.h"
 
 namespace kiln::codegen::opt {
 namespace {
@@ -120,16 +121,7 @@ Function straight(uint32_t n) {
   return f;
 }
 
-size_t count_insts(const Function& f) {
-  size_t n = 0;
-  for (Block b : f.layout.blocks()) {
-    for (Inst i : f.layout.insts(b)) {
-      (void)i;
-      ++n;
-    }
-  }
-  return n;
-}
+using ir::test_util::count_insts;
 
 // Instruction counts may grow (strength reduction expands divisions), so only validity and
 // the printed timing are checked.
