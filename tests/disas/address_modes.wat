@@ -21,80 +21,75 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1c
-;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: mov eax, dword ptr [rcx + rax + 0x10]
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1c: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x19
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: mov eax, dword ptr [rcx + rax + 0x10]
+;;   17: pop rbp
+;;   18: ret
+;;   19: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x19: StackOverflow
 ;; -O2 function 1 $store_off
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x20
-;;   10: mov eax, edx
-;;   12: mov rdx, qword ptr [rdi + 0x38]
-;;   16: mov qword ptr [rdx + rax + 0x1000], rcx
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x20: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1d
+;;    d: mov eax, edx
+;;    f: mov rdx, qword ptr [rdi + 0x38]
+;;   13: mov qword ptr [rdx + rax + 0x1000], rcx
+;;   1b: pop rbp
+;;   1c: ret
+;;   1d: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x1d: StackOverflow
 ;; -O2 function 2 $narrow
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x25
-;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: movsx edx, byte ptr [rcx + rax + 1]
-;;   1b: movzx eax, word ptr [rcx + rax + 2]
-;;   20: lea eax, [rdx + rax]
-;;   23: pop rbp
-;;   24: ret
-;;   25: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1b: HeapOutOfBounds
-;;   trap 0x25: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x22
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: movsx edx, byte ptr [rcx + rax + 1]
+;;   18: movzx eax, word ptr [rcx + rax + 2]
+;;   1d: lea eax, [rdx + rax]
+;;   20: pop rbp
+;;   21: ret
+;;   22: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x18: HeapOutOfBounds
+;;   trap 0x22: StackOverflow
 ;; -O2 function 3 $indexed
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1d
-;;   10: lea eax, [rdx + rcx*4]
-;;   13: mov rcx, qword ptr [rdi + 0x38]
-;;   17: mov eax, dword ptr [rcx + rax + 8]
-;;   1b: pop rbp
-;;   1c: ret
-;;   1d: ud2
-;;   trap 0x17: HeapOutOfBounds
-;;   trap 0x1d: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1a
+;;    d: lea eax, [rdx + rcx*4]
+;;   10: mov rcx, qword ptr [rdi + 0x38]
+;;   14: mov eax, dword ptr [rcx + rax + 8]
+;;   18: pop rbp
+;;   19: ret
+;;   1a: ud2
+;;   trap 0x14: HeapOutOfBounds
+;;   trap 0x1a: StackOverflow
 ;; -O2 function 4 $copy_word
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x22
-;;   10: mov eax, ecx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: mov eax, dword ptr [rcx + rax + 4]
-;;   1a: mov edx, edx
-;;   1c: mov dword ptr [rcx + rdx + 8], eax
-;;   20: pop rbp
-;;   21: ret
-;;   22: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1c: HeapOutOfBounds
-;;   trap 0x22: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1f
+;;    d: mov eax, ecx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: mov eax, dword ptr [rcx + rax + 4]
+;;   17: mov edx, edx
+;;   19: mov dword ptr [rcx + rdx + 8], eax
+;;   1d: pop rbp
+;;   1e: ret
+;;   1f: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x19: HeapOutOfBounds
+;;   trap 0x1f: StackOverflow

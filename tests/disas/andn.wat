@@ -11,27 +11,9 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $chi
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1a
-;;   10: andn rax, rcx, r8
-;;   15: xor rax, rdx
-;;   18: pop rbp
-;;   19: ret
-;;   1a: ud2
-;;   trap 0x1a: StackOverflow
+;;    0: andn rax, rcx, r8
+;;    5: xor rax, rdx
+;;    8: ret
 ;; -O2 function 1 $chi32
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: andn eax, ecx, edx
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: andn eax, ecx, edx
+;;    5: ret

@@ -20,60 +20,24 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $sip_half
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x25
-;;   10: rorx rax, rdx, 0x20
-;;   16: lea rax, [rdx + rax]
-;;   1a: rorx rcx, rcx, 0x33
-;;   20: xor rax, rcx
-;;   23: pop rbp
-;;   24: ret
-;;   25: ud2
-;;   trap 0x25: StackOverflow
+;;    0: rorx rax, rdx, 0x20
+;;    6: lea rax, [rdx + rax]
+;;    a: rorx rcx, rcx, 0x33
+;;   10: xor rax, rcx
+;;   13: ret
 ;; -O2 function 1 $rotr32
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1b
-;;   10: rorx eax, edx, 7
-;;   16: lea eax, [rdx + rax]
-;;   19: pop rbp
-;;   1a: ret
-;;   1b: ud2
-;;   trap 0x1b: StackOverflow
+;;    0: rorx eax, edx, 7
+;;    6: lea eax, [rdx + rax]
+;;    9: ret
 ;; -O2 function 2 $shifts
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2a
-;;   10: shlx eax, edx, ecx
-;;   15: shrx ecx, edx, ecx
-;;   1a: xor eax, ecx
-;;   1c: sarx rcx, r8, r9
-;;   21: xor rcx, r9
-;;   24: lea rax, [rax + rcx]
-;;   28: pop rbp
-;;   29: ret
-;;   2a: ud2
-;;   trap 0x2a: StackOverflow
+;;    0: shlx eax, edx, ecx
+;;    5: shrx ecx, edx, ecx
+;;    a: xor eax, ecx
+;;    c: sarx rcx, r8, r9
+;;   11: xor rcx, r9
+;;   14: lea rax, [rax + rcx]
+;;   18: ret
 ;; -O2 function 3 $rot_var
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: mov rax, rdx
-;;   13: rol eax, cl
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: mov rax, rdx
+;;    3: rol eax, cl
+;;    5: ret

@@ -25,84 +25,77 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x44
-;;   10: mov eax, edx
-;;   12: cmp rax, 3
-;;   16: jae 0x3d
-;;   18: lea r11, [rip + 0x29]
-;;   1f: movsxd rax, dword ptr [r11 + rax*4]
-;;   23: add rax, r11
-;;   26: jmp rax
-;;   28: mov eax, 0x1e
-;;   2d: pop rbp
-;;   2e: ret
-;;   2f: mov eax, 0x14
-;;   34: pop rbp
-;;   35: ret
-;;   36: mov eax, 0xa
-;;   3b: pop rbp
-;;   3c: ret
-;;   3d: mov eax, 0x28
-;;   42: pop rbp
-;;   43: ret
-;;   44: ud2
-;;   46: int3
-;;   47: int3
-;;   48: out dx, al
-;;   49: .byte 0xff
-;;   4a: .byte 0xff
-;;   4b: jmp rdi
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x41
+;;    d: mov eax, edx
+;;    f: cmp rax, 3
+;;   13: jae 0x3a
+;;   15: lea r11, [rip + 0x28]
+;;   1c: movsxd rax, dword ptr [r11 + rax*4]
+;;   20: add rax, r11
+;;   23: jmp rax
+;;   25: mov eax, 0x1e
+;;   2a: pop rbp
+;;   2b: ret
+;;   2c: mov eax, 0x14
+;;   31: pop rbp
+;;   32: ret
+;;   33: mov eax, 0xa
+;;   38: pop rbp
+;;   39: ret
+;;   3a: mov eax, 0x28
+;;   3f: pop rbp
+;;   40: ret
+;;   41: ud2
+;;   43: int3
+;;   44: out dx, eax
+;;   45: .byte 0xff
+;;   46: .byte 0xff
+;;   47: .byte 0xff
+;;   48: call 0xffffffffe200004c
 ;;   4d: .byte 0xff
 ;;   4e: .byte 0xff
-;;   4f: jmp rax
-;;   51: .byte 0xff
-;;   52: .byte 0xff
-;;   53: .byte 0xff
-;;   trap 0x44: StackOverflow
+;;   4f: .byte 0xff
+;;   trap 0x41: StackOverflow
 ;; -O2 function 1 $switch_load
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x4b
-;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: mov eax, dword ptr [rcx + rax]
-;;   19: cmp rax, 3
-;;   1d: jae 0x44
-;;   1f: lea r11, [rip + 0x2a]
-;;   26: movsxd rax, dword ptr [r11 + rax*4]
-;;   2a: add rax, r11
-;;   2d: jmp rax
-;;   2f: mov eax, 0x1e
-;;   34: pop rbp
-;;   35: ret
-;;   36: mov eax, 0x14
-;;   3b: pop rbp
-;;   3c: ret
-;;   3d: mov eax, 0xa
-;;   42: pop rbp
-;;   43: ret
-;;   44: mov eax, 0x28
-;;   49: pop rbp
-;;   4a: ret
-;;   4b: ud2
-;;   4d: int3
-;;   4e: int3
-;;   4f: int3
-;;   50: in eax, dx
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x48
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: mov eax, dword ptr [rcx + rax]
+;;   16: cmp rax, 3
+;;   1a: jae 0x41
+;;   1c: lea r11, [rip + 0x29]
+;;   23: movsxd rax, dword ptr [r11 + rax*4]
+;;   27: add rax, r11
+;;   2a: jmp rax
+;;   2c: mov eax, 0x1e
+;;   31: pop rbp
+;;   32: ret
+;;   33: mov eax, 0x14
+;;   38: pop rbp
+;;   39: ret
+;;   3a: mov eax, 0xa
+;;   3f: pop rbp
+;;   40: ret
+;;   41: mov eax, 0x28
+;;   46: pop rbp
+;;   47: ret
+;;   48: ud2
+;;   4a: int3
+;;   4b: int3
+;;   4c: out dx, al
+;;   4d: .byte 0xff
+;;   4e: .byte 0xff
+;;   4f: jmp rdi
 ;;   51: .byte 0xff
 ;;   52: .byte 0xff
-;;   53: jmp rsi
+;;   53: jmp rax
 ;;   55: .byte 0xff
 ;;   56: .byte 0xff
 ;;   57: .byte 0xff
-;;   58: .byte 0xdf
-;;   59: .byte 0xff
-;;   5a: .byte 0xff
-;;   5b: .byte 0xff
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x4b: StackOverflow
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x48: StackOverflow

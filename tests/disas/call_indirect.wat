@@ -13,56 +13,54 @@
 ;; -O2 function 0 $dispatch
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x10
-;;    f: cmp rbp, r11
-;;   12: jb 0x8c
-;;   18: push rbx
-;;   19: sub rsp, 8
-;;   1d: mov edx, edx
-;;   1f: mov rax, qword ptr [rdi + 0x40]
-;;   23: cmp rdx, rax
-;;   26: jae 0x92
-;;   28: mov r9, qword ptr [rdi + 0x38]
-;;   2c: mov rax, qword ptr [r9 + rdx*8]
-;;   30: cmp rax, 1
-;;   34: jbe 0x67
-;;   36: mov rdx, qword ptr [rdi + 0x18]
-;;   3a: mov edx, dword ptr [rdx]
-;;   3c: mov esi, dword ptr [rax + 0x10]
-;;   3f: cmp esi, edx
-;;   41: jne 0x90
-;;   43: mov r9, qword ptr [rax + 8]
-;;   47: mov rax, qword ptr [rax + 0x18]
-;;   4b: mov r10, rdi
-;;   4e: mov rbx, rcx
-;;   51: mov rdi, rax
-;;   54: mov rsi, r10
-;;   57: mov rdx, rbx
-;;   5a: mov rcx, r8
-;;   5d: call r9
-;;   60: add rsp, 8
-;;   64: pop rbx
-;;   65: pop rbp
-;;   66: ret
-;;   67: mov r10, rdi
-;;   6a: mov rbx, rcx
-;;   6d: xor esi, esi
-;;   6f: mov rax, qword ptr [r10 + 0x10]
-;;   73: mov rax, qword ptr [rax + 0x90]
-;;   7a: mov rdi, r10
-;;   7d: call rax
-;;   7f: test rax, rax
-;;   82: je 0x8e
-;;   84: mov rdi, r10
-;;   87: mov rcx, rbx
-;;   8a: jmp 0x2c
-;;   8c: ud2
-;;   8e: ud2
-;;   90: ud2
-;;   92: ud2
-;;   trap 0x8c: StackOverflow
-;;   trap 0x8e: IndirectCallToNull
-;;   trap 0x90: BadSignature
-;;   trap 0x92: UndefinedElement
+;;    4: push rbx
+;;    5: sub rsp, 8
+;;    9: mov r11, qword ptr [rdi + 8]
+;;    d: cmp rsp, qword ptr [r11]
+;;   10: jb 0x85
+;;   16: mov edx, edx
+;;   18: mov rax, qword ptr [rdi + 0x40]
+;;   1c: cmp rdx, rax
+;;   1f: jae 0x8b
+;;   21: mov r9, qword ptr [rdi + 0x38]
+;;   25: mov rax, qword ptr [r9 + rdx*8]
+;;   29: cmp rax, 1
+;;   2d: jbe 0x60
+;;   2f: mov rdx, qword ptr [rdi + 0x18]
+;;   33: mov edx, dword ptr [rdx]
+;;   35: mov esi, dword ptr [rax + 0x10]
+;;   38: cmp esi, edx
+;;   3a: jne 0x89
+;;   3c: mov r9, qword ptr [rax + 8]
+;;   40: mov rax, qword ptr [rax + 0x18]
+;;   44: mov r10, rdi
+;;   47: mov rbx, rcx
+;;   4a: mov rdi, rax
+;;   4d: mov rsi, r10
+;;   50: mov rdx, rbx
+;;   53: mov rcx, r8
+;;   56: call r9
+;;   59: add rsp, 8
+;;   5d: pop rbx
+;;   5e: pop rbp
+;;   5f: ret
+;;   60: mov r10, rdi
+;;   63: mov rbx, rcx
+;;   66: xor esi, esi
+;;   68: mov rax, qword ptr [r10 + 0x10]
+;;   6c: mov rax, qword ptr [rax + 0x90]
+;;   73: mov rdi, r10
+;;   76: call rax
+;;   78: test rax, rax
+;;   7b: je 0x87
+;;   7d: mov rdi, r10
+;;   80: mov rcx, rbx
+;;   83: jmp 0x25
+;;   85: ud2
+;;   87: ud2
+;;   89: ud2
+;;   8b: ud2
+;;   trap 0x85: StackOverflow
+;;   trap 0x87: IndirectCallToNull
+;;   trap 0x89: BadSignature
+;;   trap 0x8b: UndefinedElement

@@ -11,53 +11,51 @@
 ;; -O2 function 0 $dispatch
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x10
-;;    f: cmp rbp, r11
-;;   12: jb 0x84
-;;   18: push rbx
-;;   19: sub rsp, 8
-;;   1d: mov qword ptr [rsp], rdi
-;;   21: mov edx, edx
-;;   23: mov rax, qword ptr [rdi + 0x40]
-;;   27: cmp rdx, rax
-;;   2a: jae 0x8a
-;;   2c: mov rcx, qword ptr [rdi + 0x38]
-;;   30: mov rbx, qword ptr [rcx + rdx*8]
-;;   34: cmp rbx, 1
-;;   38: jbe 0x6a
-;;   3a: mov rax, qword ptr [rdi + 0x18]
-;;   3e: mov edx, dword ptr [rax]
-;;   40: mov esi, dword ptr [rbx + 0x10]
-;;   43: cmp esi, edx
-;;   45: je 0x55
-;;   47: mov rax, qword ptr [rdi + 0x10]
-;;   4b: mov rax, qword ptr [rax + 0x70]
-;;   4f: call rax
-;;   51: test eax, eax
-;;   53: je 0x88
-;;   55: mov rax, qword ptr [rbx + 8]
-;;   59: mov rdi, qword ptr [rbx + 0x18]
-;;   5d: mov rsi, qword ptr [rsp]
-;;   61: call rax
-;;   63: add rsp, 8
-;;   67: pop rbx
-;;   68: pop rbp
-;;   69: ret
-;;   6a: xor esi, esi
-;;   6c: mov rdi, qword ptr [rsp]
-;;   70: mov rax, qword ptr [rdi + 0x10]
-;;   74: mov rax, qword ptr [rax + 0x90]
-;;   7b: call rax
-;;   7d: test rax, rax
-;;   80: je 0x86
-;;   82: jmp 0x30
-;;   84: ud2
-;;   86: ud2
-;;   88: ud2
-;;   8a: ud2
-;;   trap 0x84: StackOverflow
-;;   trap 0x86: IndirectCallToNull
-;;   trap 0x88: BadSignature
-;;   trap 0x8a: UndefinedElement
+;;    4: push rbx
+;;    5: sub rsp, 8
+;;    9: mov r11, qword ptr [rdi + 8]
+;;    d: cmp rsp, qword ptr [r11]
+;;   10: jb 0x79
+;;   12: mov qword ptr [rsp], rdi
+;;   16: mov edx, edx
+;;   18: mov rax, qword ptr [rdi + 0x40]
+;;   1c: cmp rdx, rax
+;;   1f: jae 0x7f
+;;   21: mov rcx, qword ptr [rdi + 0x38]
+;;   25: mov rbx, qword ptr [rcx + rdx*8]
+;;   29: cmp rbx, 1
+;;   2d: jbe 0x5f
+;;   2f: mov rax, qword ptr [rdi + 0x18]
+;;   33: mov edx, dword ptr [rax]
+;;   35: mov esi, dword ptr [rbx + 0x10]
+;;   38: cmp esi, edx
+;;   3a: je 0x4a
+;;   3c: mov rax, qword ptr [rdi + 0x10]
+;;   40: mov rax, qword ptr [rax + 0x70]
+;;   44: call rax
+;;   46: test eax, eax
+;;   48: je 0x7d
+;;   4a: mov rax, qword ptr [rbx + 8]
+;;   4e: mov rdi, qword ptr [rbx + 0x18]
+;;   52: mov rsi, qword ptr [rsp]
+;;   56: call rax
+;;   58: add rsp, 8
+;;   5c: pop rbx
+;;   5d: pop rbp
+;;   5e: ret
+;;   5f: xor esi, esi
+;;   61: mov rdi, qword ptr [rsp]
+;;   65: mov rax, qword ptr [rdi + 0x10]
+;;   69: mov rax, qword ptr [rax + 0x90]
+;;   70: call rax
+;;   72: test rax, rax
+;;   75: je 0x7b
+;;   77: jmp 0x25
+;;   79: ud2
+;;   7b: ud2
+;;   7d: ud2
+;;   7f: ud2
+;;   trap 0x79: StackOverflow
+;;   trap 0x7b: IndirectCallToNull
+;;   trap 0x7d: BadSignature
+;;   trap 0x7f: UndefinedElement

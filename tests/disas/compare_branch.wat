@@ -19,53 +19,23 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $max
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1e
-;;   10: cmp edx, ecx
-;;   12: jg 0x19
-;;   14: mov rax, rcx
-;;   17: pop rbp
-;;   18: ret
-;;   19: mov rax, rdx
-;;   1c: pop rbp
-;;   1d: ret
-;;   1e: ud2
-;;   trap 0x1e: StackOverflow
+;;    0: cmp edx, ecx
+;;    2: jg 8
+;;    4: mov rax, rcx
+;;    7: ret
+;;    8: mov rax, rdx
+;;    b: ret
 ;; -O2 function 1 $is_zero_branch
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x23
-;;   10: test rdx, rdx
-;;   13: je 0x1c
-;;   15: mov eax, 1
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: mov eax, 2
-;;   21: pop rbp
-;;   22: ret
-;;   23: ud2
-;;   trap 0x23: StackOverflow
+;;    0: test rdx, rdx
+;;    3: je 0xb
+;;    5: mov eax, 1
+;;    a: ret
+;;    b: mov eax, 2
+;;   10: ret
 ;; -O2 function 2 $below_imm
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x23
-;;   10: cmp edx, 0x64
-;;   13: jb 0x1c
-;;   15: mov eax, 7
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: mov eax, 9
-;;   21: pop rbp
-;;   22: ret
-;;   23: ud2
-;;   trap 0x23: StackOverflow
+;;    0: cmp edx, 0x64
+;;    3: jb 0xb
+;;    5: mov eax, 7
+;;    a: ret
+;;    b: mov eax, 9
+;;   10: ret

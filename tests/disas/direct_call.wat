@@ -10,78 +10,56 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O0 function 0 $callee
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: sub edx, ecx
-;;   12: mov rax, rdx
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: sub edx, ecx
+;;    2: mov rax, rdx
+;;    5: ret
 ;; -O0 function 1 $caller
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x10
-;;    f: cmp rbp, r11
-;;   12: jb 0x42
-;;   14: sub rsp, 0x10
-;;   18: mov qword ptr [rsp], rdi
-;;   1c: mov ecx, 1
-;;   21: mov rsi, rdi
-;;   24: call 0x29
-;;   29: mov ecx, 2
-;;   2e: mov rdi, qword ptr [rsp]
-;;   32: mov rsi, rdi
-;;   35: mov rdx, rax
-;;   38: call 0x3d
-;;   3d: mov rsp, rbp
-;;   40: pop rbp
-;;   41: ret
-;;   42: ud2
-;;   trap 0x42: StackOverflow
-;;   reloc 0x25: pcrel4 function 0 $callee -4
-;;   reloc 0x39: pcrel4 function 0 $callee -4
+;;    4: sub rsp, 0x10
+;;    8: mov r11, qword ptr [rdi + 8]
+;;    c: cmp rsp, qword ptr [r11]
+;;    f: jb 0x3b
+;;   11: mov qword ptr [rsp], rdi
+;;   15: mov ecx, 1
+;;   1a: mov rsi, rdi
+;;   1d: call 0x22
+;;   22: mov ecx, 2
+;;   27: mov rdi, qword ptr [rsp]
+;;   2b: mov rsi, rdi
+;;   2e: mov rdx, rax
+;;   31: call 0x36
+;;   36: mov rsp, rbp
+;;   39: pop rbp
+;;   3a: ret
+;;   3b: ud2
+;;   trap 0x3b: StackOverflow
+;;   reloc 0x1e: pcrel4 function 0 $callee -4
+;;   reloc 0x32: pcrel4 function 0 $callee -4
 ;; -O2 function 0 $callee
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: mov rax, rdx
-;;   13: sub eax, ecx
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: mov rax, rdx
+;;    3: sub eax, ecx
+;;    5: ret
 ;; -O2 function 1 $caller
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x10
-;;    f: cmp rbp, r11
-;;   12: jb 0x42
-;;   14: sub rsp, 0x10
-;;   18: mov qword ptr [rsp], rdi
-;;   1c: mov ecx, 1
-;;   21: mov rsi, rdi
-;;   24: call 0x29
-;;   29: mov ecx, 2
-;;   2e: mov rdi, qword ptr [rsp]
-;;   32: mov rsi, rdi
-;;   35: mov rdx, rax
-;;   38: call 0x3d
-;;   3d: mov rsp, rbp
-;;   40: pop rbp
-;;   41: ret
-;;   42: ud2
-;;   trap 0x42: StackOverflow
-;;   reloc 0x25: pcrel4 function 0 $callee -4
-;;   reloc 0x39: pcrel4 function 0 $callee -4
+;;    4: sub rsp, 0x10
+;;    8: mov r11, qword ptr [rdi + 8]
+;;    c: cmp rsp, qword ptr [r11]
+;;    f: jb 0x3b
+;;   11: mov qword ptr [rsp], rdi
+;;   15: mov ecx, 1
+;;   1a: mov rsi, rdi
+;;   1d: call 0x22
+;;   22: mov ecx, 2
+;;   27: mov rdi, qword ptr [rsp]
+;;   2b: mov rsi, rdi
+;;   2e: mov rdx, rax
+;;   31: call 0x36
+;;   36: mov rsp, rbp
+;;   39: pop rbp
+;;   3a: ret
+;;   3b: ud2
+;;   trap 0x3b: StackOverflow
+;;   reloc 0x1e: pcrel4 function 0 $callee -4
+;;   reloc 0x32: pcrel4 function 0 $callee -4

@@ -20,18 +20,18 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x71
-;;   14: mov rcx, qword ptr [rdi + 0x20]
-;;   18: mov rax, qword ptr [rcx]
-;;   1b: cmp rax, qword ptr [rdi + 0x28]
-;;   1f: jae 0x53
-;;   21: xor eax, eax
-;;   23: mov rsi, qword ptr [rdi + 0x38]
-;;   27: mov r9, rax
-;;   2a: mov r8, rax
-;;   2d: nop dword ptr [rax]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x71
+;;    d: mov rcx, qword ptr [rdi + 0x20]
+;;   11: mov rax, qword ptr [rcx]
+;;   14: cmp rax, qword ptr [rdi + 0x28]
+;;   18: jae 0x53
+;;   1a: xor eax, eax
+;;   1c: mov rsi, qword ptr [rdi + 0x38]
+;;   20: mov r9, rax
+;;   23: mov r8, rax
+;;   26: nop word ptr [rax + rax]
+;;   2f: nop
 ;;   30: mov rax, qword ptr [rcx]
 ;;   33: cmp rax, qword ptr [rdi + 0x28]
 ;;   37: jae 0x62
@@ -48,7 +48,7 @@
 ;;   53: mov rax, qword ptr [rdi + 0x10]
 ;;   57: mov rax, qword ptr [rax + 0x88]
 ;;   5e: call rax
-;;   60: jmp 0x21
+;;   60: jmp 0x1a
 ;;   62: mov rax, qword ptr [rdi + 0x10]
 ;;   66: mov rax, qword ptr [rax + 0x88]
 ;;   6d: call rax

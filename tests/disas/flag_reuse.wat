@@ -17,19 +17,18 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2a
-;;   10: mov eax, edx
-;;   12: mov rsi, qword ptr [rdi + 0x38]
-;;   16: movzx eax, byte ptr [rsi + rax]
-;;   1a: test eax, eax
-;;   1c: cmovne edx, ecx
-;;   1f: sete al
-;;   22: movzx eax, al
-;;   25: lea eax, [rdx + rax]
-;;   28: pop rbp
-;;   29: ret
-;;   2a: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x2a: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x27
+;;    d: mov eax, edx
+;;    f: mov rsi, qword ptr [rdi + 0x38]
+;;   13: movzx eax, byte ptr [rsi + rax]
+;;   17: test eax, eax
+;;   19: cmovne edx, ecx
+;;   1c: sete al
+;;   1f: movzx eax, al
+;;   22: lea eax, [rdx + rax]
+;;   25: pop rbp
+;;   26: ret
+;;   27: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x27: StackOverflow

@@ -20,70 +20,66 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2c
-;;   10: mov eax, edx
-;;   12: mov rdx, qword ptr [rdi + 0x38]
-;;   16: mulsd xmm0, qword ptr [rdx + rax]
-;;   1b: mov eax, ecx
-;;   1d: addsd xmm0, qword ptr [rdx + rax]
-;;   22: mov eax, r8d
-;;   25: movsd qword ptr [rdx + rax], xmm0
-;;   2a: pop rbp
-;;   2b: ret
-;;   2c: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1d: HeapOutOfBounds
-;;   trap 0x25: HeapOutOfBounds
-;;   trap 0x2c: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x29
+;;    d: mov eax, edx
+;;    f: mov rdx, qword ptr [rdi + 0x38]
+;;   13: mulsd xmm0, qword ptr [rdx + rax]
+;;   18: mov eax, ecx
+;;   1a: addsd xmm0, qword ptr [rdx + rax]
+;;   1f: mov eax, r8d
+;;   22: movsd qword ptr [rdx + rax], xmm0
+;;   27: pop rbp
+;;   28: ret
+;;   29: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x1a: HeapOutOfBounds
+;;   trap 0x22: HeapOutOfBounds
+;;   trap 0x29: StackOverflow
 ;; -O2 function 1 $sub
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1d
-;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: subsd xmm0, qword ptr [rcx + rax]
-;;   1b: pop rbp
-;;   1c: ret
-;;   1d: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1d: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1a
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: subsd xmm0, qword ptr [rcx + rax]
+;;   18: pop rbp
+;;   19: ret
+;;   1a: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x1a: StackOverflow
 ;; -O2 function 2 $mix
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x25
-;;   10: mov eax, ecx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: xor edx, dword ptr [rcx + rax]
-;;   19: mov eax, r8d
-;;   1c: sub edx, dword ptr [rcx + rax + 8]
-;;   20: mov rax, rdx
-;;   23: pop rbp
-;;   24: ret
-;;   25: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x1c: HeapOutOfBounds
-;;   trap 0x25: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x22
+;;    d: mov eax, ecx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: xor edx, dword ptr [rcx + rax]
+;;   16: mov eax, r8d
+;;   19: sub edx, dword ptr [rcx + rax + 8]
+;;   1d: mov rax, rdx
+;;   20: pop rbp
+;;   21: ret
+;;   22: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x19: HeapOutOfBounds
+;;   trap 0x22: StackOverflow
 ;; -O2 function 3 $mul64
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x20
-;;   10: mov eax, ecx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: imul rdx, qword ptr [rcx + rax]
-;;   1b: mov rax, rdx
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x20: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1d
+;;    d: mov eax, ecx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: imul rdx, qword ptr [rcx + rax]
+;;   18: mov rax, rdx
+;;   1b: pop rbp
+;;   1c: ret
+;;   1d: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x1d: StackOverflow

@@ -15,43 +15,40 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x8d
-;;   14: xor eax, eax
-;;   16: mov rcx, qword ptr [rdi + 8]
-;;   1a: mov rsi, qword ptr [rcx + 8]
-;;   1e: test rsi, rsi
-;;   21: jge 0x53
-;;   23: nop word ptr [rax + rax]
-;;   2c: nop dword ptr [rax]
-;;   30: test rsi, rsi
-;;   33: jge 0x6e
-;;   35: lea eax, [rax + 1]
-;;   38: lea rcx, [rsi + 8]
-;;   3c: cmp eax, edx
-;;   3e: jae 0x45
-;;   40: mov rsi, rcx
-;;   43: jmp 0x30
-;;   45: lea rcx, [rsi + 9]
-;;   49: mov rdx, qword ptr [rdi + 8]
-;;   4d: mov qword ptr [rdx + 8], rcx
-;;   51: pop rbp
-;;   52: ret
-;;   53: mov qword ptr [rcx + 8], rsi
-;;   57: mov rcx, qword ptr [rdi + 0x10]
-;;   5b: mov rcx, qword ptr [rcx + 0x80]
-;;   62: call rcx
-;;   64: mov rcx, qword ptr [rdi + 8]
-;;   68: mov rsi, qword ptr [rcx + 8]
-;;   6c: jmp 0x30
-;;   6e: mov rcx, qword ptr [rdi + 8]
-;;   72: mov qword ptr [rcx + 8], rsi
-;;   76: mov rcx, qword ptr [rdi + 0x10]
-;;   7a: mov rcx, qword ptr [rcx + 0x80]
-;;   81: call rcx
-;;   83: mov rcx, qword ptr [rdi + 8]
-;;   87: mov rsi, qword ptr [rcx + 8]
-;;   8b: jmp 0x35
-;;   8d: ud2
-;;   trap 0x8d: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x7d
+;;   11: xor eax, eax
+;;   13: mov rcx, qword ptr [rdi + 8]
+;;   17: mov rsi, qword ptr [rcx + 8]
+;;   1b: test rsi, rsi
+;;   1e: jge 0x43
+;;   20: test rsi, rsi
+;;   23: jge 0x5e
+;;   25: lea eax, [rax + 1]
+;;   28: lea rcx, [rsi + 8]
+;;   2c: cmp eax, edx
+;;   2e: jae 0x35
+;;   30: mov rsi, rcx
+;;   33: jmp 0x20
+;;   35: lea rcx, [rsi + 9]
+;;   39: mov rdx, qword ptr [rdi + 8]
+;;   3d: mov qword ptr [rdx + 8], rcx
+;;   41: pop rbp
+;;   42: ret
+;;   43: mov qword ptr [rcx + 8], rsi
+;;   47: mov rcx, qword ptr [rdi + 0x10]
+;;   4b: mov rcx, qword ptr [rcx + 0x80]
+;;   52: call rcx
+;;   54: mov rcx, qword ptr [rdi + 8]
+;;   58: mov rsi, qword ptr [rcx + 8]
+;;   5c: jmp 0x20
+;;   5e: mov rcx, qword ptr [rdi + 8]
+;;   62: mov qword ptr [rcx + 8], rsi
+;;   66: mov rcx, qword ptr [rdi + 0x10]
+;;   6a: mov rcx, qword ptr [rcx + 0x80]
+;;   71: call rcx
+;;   73: mov rcx, qword ptr [rdi + 8]
+;;   77: mov rsi, qword ptr [rcx + 8]
+;;   7b: jmp 0x25
+;;   7d: ud2
+;;   trap 0x7d: StackOverflow

@@ -13,43 +13,16 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $bump
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1b
-;;   10: mov eax, dword ptr [rdi + 0x40]
-;;   13: lea eax, [rax + 1]
-;;   16: mov dword ptr [rdi + 0x40], eax
-;;   19: pop rbp
-;;   1a: ret
-;;   1b: ud2
-;;   trap 0x1b: StackOverflow
+;;    0: mov eax, dword ptr [rdi + 0x40]
+;;    3: lea eax, [rax + 1]
+;;    6: mov dword ptr [rdi + 0x40], eax
+;;    9: ret
 ;; -O2 function 1 $read_k
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: movsd xmm0, qword ptr [rdi + 0x50]
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: movsd xmm0, qword ptr [rdi + 0x50]
+;;    5: ret
 ;; -O2 function 2 $imported_rw
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x20
-;;   10: mov rax, qword ptr [rdi + 0x38]
-;;   14: mov rcx, qword ptr [rax]
-;;   17: lea rcx, [rcx + rdx]
-;;   1b: mov qword ptr [rax], rcx
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x20: StackOverflow
+;;    0: mov rax, qword ptr [rdi + 0x38]
+;;    4: mov rcx, qword ptr [rax]
+;;    7: lea rcx, [rcx + rdx]
+;;    b: mov qword ptr [rax], rcx
+;;    e: ret

@@ -18,133 +18,43 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O0 function 0 $add_imm
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: lea eax, [rdx + 0x3e8]
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: lea eax, [rdx + 0x3e8]
+;;    6: ret
 ;; -O0 function 1 $mix
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x20
-;;   10: and edx, 0xff
-;;   16: shl ecx, 3
-;;   19: xor edx, ecx
-;;   1b: lea eax, [rdx + 7]
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x20: StackOverflow
+;;    0: and edx, 0xff
+;;    6: shl ecx, 3
+;;    9: xor edx, ecx
+;;    b: lea eax, [rdx + 7]
+;;    e: ret
 ;; -O0 function 2 $lea
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1b
-;;   10: imul eax, ecx, 4
-;;   13: lea eax, [rdx + rax]
-;;   16: lea eax, [rax + 0xc]
-;;   19: pop rbp
-;;   1a: ret
-;;   1b: ud2
-;;   trap 0x1b: StackOverflow
+;;    0: imul eax, ecx, 4
+;;    3: lea eax, [rdx + rax]
+;;    6: lea eax, [rax + 0xc]
+;;    9: ret
 ;; -O0 function 3 $mul_const
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x15
-;;   10: imul eax, edx, 0xa
-;;   13: pop rbp
-;;   14: ret
-;;   15: ud2
-;;   trap 0x15: StackOverflow
+;;    0: imul eax, edx, 0xa
+;;    3: ret
 ;; -O0 function 4 $rotl
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: rol edx, 5
-;;   13: mov rax, rdx
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: rol edx, 5
+;;    3: mov rax, rdx
+;;    6: ret
 ;; -O2 function 0 $add_imm
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: lea eax, [rdx + 0x3e8]
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: lea eax, [rdx + 0x3e8]
+;;    6: ret
 ;; -O2 function 1 $mix
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x20
-;;   10: and edx, 0xff
-;;   16: shl ecx, 3
-;;   19: xor edx, ecx
-;;   1b: lea eax, [rdx + 7]
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x20: StackOverflow
+;;    0: and edx, 0xff
+;;    6: shl ecx, 3
+;;    9: xor edx, ecx
+;;    b: lea eax, [rdx + 7]
+;;    e: ret
 ;; -O2 function 2 $lea
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: lea eax, [rdx + rcx*4]
-;;   13: lea eax, [rax + 0xc]
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: lea eax, [rdx + rcx*4]
+;;    3: lea eax, [rax + 0xc]
+;;    6: ret
 ;; -O2 function 3 $mul_const
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x15
-;;   10: imul eax, edx, 0xa
-;;   13: pop rbp
-;;   14: ret
-;;   15: ud2
-;;   trap 0x15: StackOverflow
+;;    0: imul eax, edx, 0xa
+;;    3: ret
 ;; -O2 function 4 $rotl
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: mov rax, rdx
-;;   13: rol eax, 5
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: mov rax, rdx
+;;    3: rol eax, 5
+;;    6: ret

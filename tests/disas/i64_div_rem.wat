@@ -13,109 +13,96 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2b
-;;   10: mov rax, rdx
-;;   13: test rcx, rcx
-;;   16: je 0x2f
-;;   18: cmp rcx, -1
-;;   1c: jne 0x24
-;;   1e: cmp rax, 1
-;;   22: jo 0x2d
-;;   24: cqo
-;;   26: idiv rcx
-;;   29: pop rbp
-;;   2a: ret
-;;   2b: ud2
-;;   2d: ud2
-;;   2f: ud2
-;;   trap 0x2b: StackOverflow
-;;   trap 0x2d: IntegerOverflow
-;;   trap 0x2f: IntegerDivisionByZero
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x28
+;;    d: mov rax, rdx
+;;   10: test rcx, rcx
+;;   13: je 0x2c
+;;   15: cmp rcx, -1
+;;   19: jne 0x21
+;;   1b: cmp rax, 1
+;;   1f: jo 0x2a
+;;   21: cqo
+;;   23: idiv rcx
+;;   26: pop rbp
+;;   27: ret
+;;   28: ud2
+;;   2a: ud2
+;;   2c: ud2
+;;   trap 0x28: StackOverflow
+;;   trap 0x2a: IntegerOverflow
+;;   trap 0x2c: IntegerDivisionByZero
 ;; -O2 function 1 $div_u
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1f
-;;   10: mov rax, rdx
-;;   13: test rcx, rcx
-;;   16: je 0x21
-;;   18: xor edx, edx
-;;   1a: div rcx
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1c
+;;    d: mov rax, rdx
+;;   10: test rcx, rcx
+;;   13: je 0x1e
+;;   15: xor edx, edx
+;;   17: div rcx
+;;   1a: pop rbp
+;;   1b: ret
+;;   1c: ud2
+;;   1e: ud2
+;;   trap 0x1c: StackOverflow
+;;   trap 0x1e: IntegerDivisionByZero
+;; -O2 function 2 $rem_s
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x29
+;;    d: mov rax, rdx
+;;   10: test rcx, rcx
+;;   13: je 0x2b
+;;   15: cmp rcx, -1
+;;   19: jne 0x1f
+;;   1b: xor edx, edx
+;;   1d: jmp 0x24
+;;   1f: cqo
+;;   21: idiv rcx
+;;   24: mov rax, rdx
+;;   27: pop rbp
+;;   28: ret
+;;   29: ud2
+;;   2b: ud2
+;;   trap 0x29: StackOverflow
+;;   trap 0x2b: IntegerDivisionByZero
+;; -O2 function 3 $rem_u
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1f
+;;    d: mov rax, rdx
+;;   10: test rcx, rcx
+;;   13: je 0x21
+;;   15: xor edx, edx
+;;   17: div rcx
+;;   1a: mov rax, rdx
 ;;   1d: pop rbp
 ;;   1e: ret
 ;;   1f: ud2
 ;;   21: ud2
 ;;   trap 0x1f: StackOverflow
 ;;   trap 0x21: IntegerDivisionByZero
-;; -O2 function 2 $rem_s
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2c
-;;   10: mov rax, rdx
-;;   13: test rcx, rcx
-;;   16: je 0x2e
-;;   18: cmp rcx, -1
-;;   1c: jne 0x22
-;;   1e: xor edx, edx
-;;   20: jmp 0x27
-;;   22: cqo
-;;   24: idiv rcx
-;;   27: mov rax, rdx
-;;   2a: pop rbp
-;;   2b: ret
-;;   2c: ud2
-;;   2e: ud2
-;;   trap 0x2c: StackOverflow
-;;   trap 0x2e: IntegerDivisionByZero
-;; -O2 function 3 $rem_u
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x22
-;;   10: mov rax, rdx
-;;   13: test rcx, rcx
-;;   16: je 0x24
-;;   18: xor edx, edx
-;;   1a: div rcx
-;;   1d: mov rax, rdx
-;;   20: pop rbp
-;;   21: ret
-;;   22: ud2
-;;   24: ud2
-;;   trap 0x22: StackOverflow
-;;   trap 0x24: IntegerDivisionByZero
 ;; -O2 function 4 $div_by_7
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x4c
-;;   10: mov rax, rdx
-;;   13: sar rdx, 0x3f
-;;   17: movabs rcx, 0x4924924924924925
-;;   21: mov rsi, rcx
-;;   24: sar rcx, 0x3f
-;;   28: imul rcx, rax
-;;   2c: mov rdi, rdx
-;;   2f: imul rdi, rsi
-;;   33: mul rsi
-;;   36: add rdx, rcx
-;;   39: add rdx, rdi
-;;   3c: sar rdx, 1
-;;   3f: mov rax, rdx
-;;   42: shr rax, 0x3f
-;;   46: lea rax, [rdx + rax]
-;;   4a: pop rbp
-;;   4b: ret
-;;   4c: ud2
-;;   trap 0x4c: StackOverflow
+;;    0: mov rax, rdx
+;;    3: sar rdx, 0x3f
+;;    7: movabs rcx, 0x4924924924924925
+;;   11: mov rsi, rcx
+;;   14: sar rcx, 0x3f
+;;   18: imul rcx, rax
+;;   1c: mov rdi, rdx
+;;   1f: imul rdi, rsi
+;;   23: mul rsi
+;;   26: add rdx, rcx
+;;   29: add rdx, rdi
+;;   2c: sar rdx, 1
+;;   2f: mov rax, rdx
+;;   32: shr rax, 0x3f
+;;   36: lea rax, [rdx + rax]
+;;   3a: ret

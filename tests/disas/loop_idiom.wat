@@ -21,42 +21,41 @@
 ;; -O2 function 0 $fill
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x20
-;;    f: cmp rbp, r11
+;;    4: push rbx
+;;    5: push r12
+;;    7: push r13
+;;    9: push r14
+;;    b: mov r11, qword ptr [rdi + 8]
+;;    f: cmp rsp, qword ptr [r11]
 ;;   12: jb 0xa9
-;;   18: push rbx
-;;   19: push r12
-;;   1b: push r13
-;;   1d: push r14
-;;   1f: xor esi, esi
-;;   21: mov rax, qword ptr [rdi + 0x38]
-;;   25: mov r9d, r8d
-;;   28: lea r9, [r9 - 1]
-;;   2c: xor r10d, r10d
-;;   2f: test r9, r9
-;;   32: cmovg r10, r9
-;;   36: lea r9, [r10 + 1]
-;;   3a: cmp r9, 0x20
-;;   3e: setae bl
-;;   41: movzx ebx, bl
-;;   44: mov r12, qword ptr [rdi + 0x40]
-;;   48: mov r13d, edx
-;;   4b: lea r10, [r13 + r10]
-;;   50: mov r14d, 0xffffffff
-;;   56: cmp r10, r14
-;;   59: setbe r14b
-;;   5d: movzx r14d, r14b
-;;   61: and ebx, r14d
-;;   64: lea r10, [r10 + 1]
-;;   68: cmp r10, r12
-;;   6b: setbe r10b
-;;   6f: movzx r10d, r10b
-;;   73: and ebx, r10d
-;;   76: test bl, bl
-;;   78: jne 0x90
-;;   7a: nop word ptr [rax + rax]
+;;   18: xor esi, esi
+;;   1a: mov rax, qword ptr [rdi + 0x38]
+;;   1e: mov r9d, r8d
+;;   21: lea r9, [r9 - 1]
+;;   25: xor r10d, r10d
+;;   28: test r9, r9
+;;   2b: cmovg r10, r9
+;;   2f: lea r9, [r10 + 1]
+;;   33: cmp r9, 0x20
+;;   37: setae bl
+;;   3a: movzx ebx, bl
+;;   3d: mov r12, qword ptr [rdi + 0x40]
+;;   41: mov r13d, edx
+;;   44: lea r10, [r13 + r10]
+;;   49: mov r14d, 0xffffffff
+;;   4f: cmp r10, r14
+;;   52: setbe r14b
+;;   56: movzx r14d, r14b
+;;   5a: and ebx, r14d
+;;   5d: lea r10, [r10 + 1]
+;;   61: cmp r10, r12
+;;   64: setbe r10b
+;;   68: movzx r10d, r10b
+;;   6c: and ebx, r10d
+;;   6f: test bl, bl
+;;   71: jne 0x90
+;;   73: nop word ptr [rax + rax]
+;;   7c: nop dword ptr [rax]
 ;;   80: lea edi, [rdx + rsi]
 ;;   83: mov byte ptr [rax + rdi], cl
 ;;   86: lea esi, [rsi + 1]
@@ -80,95 +79,93 @@
 ;; -O2 function 1 $copy
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: add r11, 0x30
-;;    f: cmp rbp, r11
-;;   12: jb 0x120
-;;   18: push rbx
-;;   19: push r12
-;;   1b: push r13
-;;   1d: push r14
-;;   1f: push r15
-;;   21: sub rsp, 8
-;;   25: xor esi, esi
-;;   27: mov qword ptr [rsp], rsi
-;;   2b: mov rax, qword ptr [rdi + 0x38]
-;;   2f: mov r9d, r8d
-;;   32: lea r9, [r9 - 1]
-;;   36: xor r10d, r10d
-;;   39: test r9, r9
-;;   3c: cmovg r10, r9
-;;   40: lea r9, [r10 + 1]
-;;   44: cmp r9, 0x20
-;;   48: setae bl
-;;   4b: movzx ebx, bl
-;;   4e: mov r12, qword ptr [rdi + 0x40]
-;;   52: mov r13d, edx
-;;   55: lea r14, [r13 + r10]
-;;   5a: mov r15d, 0xffffffff
-;;   60: cmp r14, r15
-;;   63: setbe sil
-;;   67: movzx esi, sil
-;;   6b: and ebx, esi
-;;   6d: lea rsi, [r14 + 1]
-;;   71: cmp rsi, r12
-;;   74: setbe sil
-;;   78: movzx esi, sil
-;;   7c: and ebx, esi
-;;   7e: mov r14d, ecx
-;;   81: lea rsi, [r14 + r10]
-;;   85: cmp rsi, r15
-;;   88: setbe r10b
-;;   8c: movzx r10d, r10b
-;;   90: and ebx, r10d
-;;   93: lea rsi, [rsi + 1]
-;;   97: cmp rsi, r12
-;;   9a: setbe sil
-;;   9e: movzx esi, sil
-;;   a2: and ebx, esi
-;;   a4: lea rsi, [r13 + r9]
-;;   a9: cmp rsi, r14
-;;   ac: setbe sil
-;;   b0: movzx esi, sil
-;;   b4: lea r10, [r14 + r9]
-;;   b8: cmp r13, r10
-;;   bb: setae r10b
-;;   bf: movzx r10d, r10b
-;;   c3: or r10d, esi
-;;   c6: cmp r13, r14
-;;   c9: setbe sil
-;;   cd: movzx esi, sil
-;;   d1: or r10d, esi
-;;   d4: and ebx, r10d
-;;   d7: test bl, bl
-;;   d9: jne 0xfa
-;;   db: mov rsi, qword ptr [rsp]
-;;   df: nop
+;;    4: push rbx
+;;    5: push r12
+;;    7: push r13
+;;    9: push r14
+;;    b: push r15
+;;    d: sub rsp, 8
+;;   11: mov r11, qword ptr [rdi + 8]
+;;   15: cmp rsp, qword ptr [r11]
+;;   18: jb 0x11e
+;;   1e: xor esi, esi
+;;   20: mov rax, qword ptr [rdi + 0x38]
+;;   24: mov r9d, r8d
+;;   27: lea r9, [r9 - 1]
+;;   2b: xor r10d, r10d
+;;   2e: test r9, r9
+;;   31: cmovg r10, r9
+;;   35: lea r9, [r10 + 1]
+;;   39: cmp r9, 0x20
+;;   3d: setae bl
+;;   40: movzx ebx, bl
+;;   43: mov r12, qword ptr [rdi + 0x40]
+;;   47: mov r13d, edx
+;;   4a: lea r14, [r13 + r10]
+;;   4f: mov r15d, 0xffffffff
+;;   55: cmp r14, r15
+;;   58: setbe sil
+;;   5c: movzx esi, sil
+;;   60: and ebx, esi
+;;   62: lea rsi, [r14 + 1]
+;;   66: cmp rsi, r12
+;;   69: setbe sil
+;;   6d: movzx esi, sil
+;;   71: and ebx, esi
+;;   73: mov r14d, ecx
+;;   76: lea rsi, [r14 + r10]
+;;   7a: cmp rsi, r15
+;;   7d: setbe r10b
+;;   81: movzx r10d, r10b
+;;   85: and ebx, r10d
+;;   88: lea rsi, [rsi + 1]
+;;   8c: cmp rsi, r12
+;;   8f: setbe sil
+;;   93: movzx esi, sil
+;;   97: and ebx, esi
+;;   99: lea rsi, [r13 + r9]
+;;   9e: cmp rsi, r14
+;;   a1: setbe sil
+;;   a5: movzx esi, sil
+;;   a9: lea r10, [r14 + r9]
+;;   ad: cmp r13, r10
+;;   b0: setae r10b
+;;   b4: movzx r10d, r10b
+;;   b8: or r10d, esi
+;;   bb: cmp r13, r14
+;;   be: setbe sil
+;;   c2: movzx esi, sil
+;;   c6: or r10d, esi
+;;   c9: and ebx, r10d
+;;   cc: test bl, bl
+;;   ce: jne 0xfa
+;;   d0: xor esi, esi
+;;   d2: nop word ptr [rax + rax]
+;;   db: nop dword ptr [rax + rax]
 ;;   e0: lea edi, [rdx + rsi]
 ;;   e3: lea r9d, [rcx + rsi]
 ;;   e7: movzx r9d, byte ptr [rax + r9]
 ;;   ec: mov byte ptr [rax + rdi], r9b
 ;;   f0: lea esi, [rsi + 1]
 ;;   f3: cmp esi, r8d
-;;   f6: jae 0x111
+;;   f6: jae 0x10f
 ;;   f8: jmp 0xe0
 ;;   fa: mov rax, qword ptr [rdi + 0x10]
 ;;   fe: mov rax, qword ptr [rax + 0x10]
-;;  102: mov rsi, qword ptr [rsp]
-;;  106: mov rcx, rsi
-;;  109: mov rdx, r13
-;;  10c: mov r8, r14
-;;  10f: call rax
-;;  111: add rsp, 8
-;;  115: pop r15
-;;  117: pop r14
-;;  119: pop r13
-;;  11b: pop r12
-;;  11d: pop rbx
-;;  11e: pop rbp
-;;  11f: ret
-;;  120: ud2
+;;  102: xor esi, esi
+;;  104: mov rcx, rsi
+;;  107: mov rdx, r13
+;;  10a: mov r8, r14
+;;  10d: call rax
+;;  10f: add rsp, 8
+;;  113: pop r15
+;;  115: pop r14
+;;  117: pop r13
+;;  119: pop r12
+;;  11b: pop rbx
+;;  11c: pop rbp
+;;  11d: ret
+;;  11e: ud2
 ;;   trap 0xe7: HeapOutOfBounds
 ;;   trap 0xec: HeapOutOfBounds
-;;   trap 0x120: StackOverflow
+;;   trap 0x11e: StackOverflow

@@ -24,80 +24,59 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O0 function 0 $sum_to
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x31
-;;   10: xor eax, eax
-;;   12: xor ecx, ecx
-;;   14: nop word ptr [rax + rax]
-;;   1d: nop dword ptr [rax]
-;;   20: cmp eax, edx
-;;   22: jae 0x2c
-;;   24: lea ecx, [rcx + rax]
-;;   27: lea eax, [rax + 1]
-;;   2a: jmp 0x20
-;;   2c: mov rax, rcx
-;;   2f: pop rbp
-;;   30: ret
-;;   31: ud2
-;;   trap 0x31: StackOverflow
+;;    0: xor eax, eax
+;;    2: xor ecx, ecx
+;;    4: nop word ptr [rax + rax]
+;;    d: nop dword ptr [rax]
+;;   10: cmp eax, edx
+;;   12: jae 0x1c
+;;   14: lea ecx, [rcx + rax]
+;;   17: lea eax, [rax + 1]
+;;   1a: jmp 0x10
+;;   1c: mov rax, rcx
+;;   1f: ret
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x3a
-;;   10: xor eax, eax
-;;   12: nop word ptr [rax + rax]
-;;   1b: nop dword ptr [rax + rax]
-;;   20: mov esi, edx
-;;   22: mov r8, qword ptr [rdi + 0x38]
-;;   26: mov rsi, qword ptr [r8 + rsi]
-;;   2a: lea rax, [rax + rsi]
-;;   2e: lea edx, [rdx + 8]
-;;   31: lea ecx, [rcx - 1]
-;;   34: test ecx, ecx
-;;   36: jne 0x20
-;;   38: pop rbp
-;;   39: ret
-;;   3a: ud2
-;;   trap 0x26: HeapOutOfBounds
-;;   trap 0x3a: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x2a
+;;    d: xor eax, eax
+;;    f: nop
+;;   10: mov esi, edx
+;;   12: mov r8, qword ptr [rdi + 0x38]
+;;   16: mov rsi, qword ptr [r8 + rsi]
+;;   1a: lea rax, [rax + rsi]
+;;   1e: lea edx, [rdx + 8]
+;;   21: lea ecx, [rcx - 1]
+;;   24: test ecx, ecx
+;;   26: jne 0x10
+;;   28: pop rbp
+;;   29: ret
+;;   2a: ud2
+;;   trap 0x16: HeapOutOfBounds
+;;   trap 0x2a: StackOverflow
 ;; -O2 function 0 $sum_to
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x2e
-;;   10: xor eax, eax
-;;   12: mov rcx, rax
-;;   15: nop word ptr [rax + rax]
-;;   1e: nop
-;;   20: cmp ecx, edx
-;;   22: jae 0x2c
-;;   24: lea eax, [rax + rcx]
-;;   27: lea ecx, [rcx + 1]
-;;   2a: jmp 0x20
-;;   2c: pop rbp
-;;   2d: ret
-;;   2e: ud2
-;;   trap 0x2e: StackOverflow
+;;    0: xor eax, eax
+;;    2: mov rcx, rax
+;;    5: nop word ptr [rax + rax]
+;;    e: nop
+;;   10: cmp ecx, edx
+;;   12: jae 0x1c
+;;   14: lea eax, [rax + rcx]
+;;   17: lea ecx, [rcx + 1]
+;;   1a: jmp 0x10
+;;   1c: ret
 ;; -O2 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x36
-;;   10: xor eax, eax
-;;   12: mov rsi, qword ptr [rdi + 0x38]
-;;   16: nop word ptr [rax + rax]
-;;   1f: nop
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x36
+;;    d: xor eax, eax
+;;    f: mov rsi, qword ptr [rdi + 0x38]
+;;   13: nop word ptr [rax + rax]
+;;   1c: nop dword ptr [rax]
 ;;   20: mov edi, edx
 ;;   22: mov rdi, qword ptr [rsi + rdi]
 ;;   26: lea rax, [rax + rdi]

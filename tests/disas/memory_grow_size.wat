@@ -12,28 +12,18 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1f
-;;   10: mov edx, edx
-;;   12: xor esi, esi
-;;   14: mov rax, qword ptr [rdi + 0x10]
-;;   18: mov rax, qword ptr [rax]
-;;   1b: call rax
-;;   1d: pop rbp
-;;   1e: ret
-;;   1f: ud2
-;;   trap 0x1f: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1c
+;;    d: mov edx, edx
+;;    f: xor esi, esi
+;;   11: mov rax, qword ptr [rdi + 0x10]
+;;   15: mov rax, qword ptr [rax]
+;;   18: call rax
+;;   1a: pop rbp
+;;   1b: ret
+;;   1c: ud2
+;;   trap 0x1c: StackOverflow
 ;; -O2 function 1 $size
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1a
-;;   10: mov rax, qword ptr [rdi + 0x40]
-;;   14: shr rax, 0x10
-;;   18: pop rbp
-;;   19: ret
-;;   1a: ud2
-;;   trap 0x1a: StackOverflow
+;;    0: mov rax, qword ptr [rdi + 0x40]
+;;    4: shr rax, 0x10
+;;    8: ret

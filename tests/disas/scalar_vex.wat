@@ -14,50 +14,44 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $poly
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x42
-;;   10: vmulsd xmm2, xmm0, xmm0
+;;    0: vmulsd xmm2, xmm0, xmm0
+;;    4: movsd xmm3, qword ptr [rip + 0x34]
+;;    c: vmulsd xmm3, xmm0, xmm3
+;;   10: vaddsd xmm2, xmm2, xmm3
 ;;   14: movsd xmm3, qword ptr [rip + 0x34]
-;;   1c: vmulsd xmm3, xmm0, xmm3
-;;   20: vaddsd xmm2, xmm2, xmm3
-;;   24: movsd xmm3, qword ptr [rip + 0x34]
-;;   2c: vdivsd xmm0, xmm0, xmm3
-;;   30: vsubsd xmm0, xmm2, xmm0
-;;   34: vmulss xmm1, xmm1, xmm1
-;;   38: cvtss2sd xmm1, xmm1
-;;   3c: vaddsd xmm0, xmm0, xmm1
-;;   40: pop rbp
-;;   41: ret
-;;   42: ud2
-;;   44: int3
-;;   45: int3
-;;   46: int3
-;;   47: int3
-;;   48: int3
-;;   49: int3
-;;   4a: int3
-;;   4b: int3
-;;   4c: int3
-;;   4d: int3
-;;   4e: int3
-;;   4f: int3
-;;   50: add byte ptr [rax], al
-;;   52: add byte ptr [rax], al
-;;   54: add byte ptr [rax], al
-;;   56: or byte ptr [rax], al
-;;   59: add byte ptr [rax], al
-;;   5b: add byte ptr [rax], al
-;;   5d: add byte ptr [rax], al
-;;   5f: add byte ptr [rax], al
-;;   61: add byte ptr [rax], al
-;;   63: add byte ptr [rax], al
-;;   65: add byte ptr [rax], al
-;;   67: add byte ptr [rax], al
-;;   6a: add byte ptr [rax], al
-;;   6c: add byte ptr [rax], al
-;;   6e: add byte ptr [rax], al
-;;   trap 0x42: StackOverflow
+;;   1c: vdivsd xmm0, xmm0, xmm3
+;;   20: vsubsd xmm0, xmm2, xmm0
+;;   24: vmulss xmm1, xmm1, xmm1
+;;   28: cvtss2sd xmm1, xmm1
+;;   2c: vaddsd xmm0, xmm0, xmm1
+;;   30: ret
+;;   31: int3
+;;   32: int3
+;;   33: int3
+;;   34: int3
+;;   35: int3
+;;   36: int3
+;;   37: int3
+;;   38: int3
+;;   39: int3
+;;   3a: int3
+;;   3b: int3
+;;   3c: int3
+;;   3d: int3
+;;   3e: int3
+;;   3f: int3
+;;   40: add byte ptr [rax], al
+;;   42: add byte ptr [rax], al
+;;   44: add byte ptr [rax], al
+;;   46: or byte ptr [rax], al
+;;   49: add byte ptr [rax], al
+;;   4b: add byte ptr [rax], al
+;;   4d: add byte ptr [rax], al
+;;   4f: add byte ptr [rax], al
+;;   51: add byte ptr [rax], al
+;;   53: add byte ptr [rax], al
+;;   55: add byte ptr [rax], al
+;;   57: add byte ptr [rax], al
+;;   5a: add byte ptr [rax], al
+;;   5c: add byte ptr [rax], al
+;;   5e: add byte ptr [rax], al

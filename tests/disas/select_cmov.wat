@@ -9,45 +9,18 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $min_u
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1a
-;;   10: mov rax, rcx
-;;   13: cmp edx, ecx
-;;   15: cmovb eax, edx
-;;   18: pop rbp
-;;   19: ret
-;;   1a: ud2
-;;   trap 0x1a: StackOverflow
+;;    0: mov rax, rcx
+;;    3: cmp edx, ecx
+;;    5: cmovb eax, edx
+;;    8: ret
 ;; -O2 function 1 $sel64
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1c
-;;   10: mov rax, rcx
-;;   13: test r8d, r8d
-;;   16: cmovne rax, rdx
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: ud2
-;;   trap 0x1c: StackOverflow
+;;    0: mov rax, rcx
+;;    3: test r8d, r8d
+;;    6: cmovne rax, rdx
+;;    a: ret
 ;; -O2 function 2 $self
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1c
-;;   10: test edx, edx
-;;   12: je 0x17
-;;   14: movaps xmm1, xmm0
-;;   17: movaps xmm0, xmm1
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: ud2
-;;   trap 0x1c: StackOverflow
+;;    0: test edx, edx
+;;    2: je 7
+;;    4: movaps xmm1, xmm0
+;;    7: movaps xmm0, xmm1
+;;    a: ret

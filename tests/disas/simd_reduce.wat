@@ -21,107 +21,52 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $bitmask16
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1d
-;;   10: packsswb xmm0, xmm0
-;;   14: pmovmskb eax, xmm0
-;;   18: shr eax, 8
-;;   1b: pop rbp
-;;   1c: ret
-;;   1d: ud2
-;;   trap 0x1d: StackOverflow
+;;    0: packsswb xmm0, xmm0
+;;    4: pmovmskb eax, xmm0
+;;    8: shr eax, 8
+;;    b: ret
 ;; -O2 function 1 $bitmask32
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x15
-;;   10: movmskps eax, xmm0
-;;   13: pop rbp
-;;   14: ret
-;;   15: ud2
-;;   trap 0x15: StackOverflow
+;;    0: movmskps eax, xmm0
+;;    3: ret
 ;; -O2 function 2 $any_all
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x48
-;;   10: xorps xmm1, xmm1
-;;   13: movaps xmm2, xmm0
-;;   16: pcmpeqb xmm2, xmm1
-;;   1a: pmovmskb eax, xmm2
-;;   1e: cmp eax, 0xffff
-;;   23: setne al
-;;   26: movzx eax, al
-;;   29: movzx eax, al
-;;   2c: xorps xmm1, xmm1
-;;   2f: pcmpeqd xmm0, xmm1
-;;   33: pmovmskb ecx, xmm0
-;;   37: cmp ecx, 0
-;;   3a: sete cl
-;;   3d: movzx ecx, cl
-;;   40: movzx ecx, cl
-;;   43: lea eax, [rax + rcx]
-;;   46: pop rbp
-;;   47: ret
-;;   48: ud2
-;;   trap 0x48: StackOverflow
+;;    0: xorps xmm1, xmm1
+;;    3: movaps xmm2, xmm0
+;;    6: pcmpeqb xmm2, xmm1
+;;    a: pmovmskb eax, xmm2
+;;    e: cmp eax, 0xffff
+;;   13: setne al
+;;   16: movzx eax, al
+;;   19: movzx eax, al
+;;   1c: xorps xmm1, xmm1
+;;   1f: pcmpeqd xmm0, xmm1
+;;   23: pmovmskb ecx, xmm0
+;;   27: cmp ecx, 0
+;;   2a: sete cl
+;;   2d: movzx ecx, cl
+;;   30: movzx ecx, cl
+;;   33: lea eax, [rax + rcx]
+;;   36: ret
 ;; -O2 function 3 $dot
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x16
-;;   10: pmaddwd xmm0, xmm1
-;;   14: pop rbp
-;;   15: ret
-;;   16: ud2
-;;   trap 0x16: StackOverflow
+;;    0: pmaddwd xmm0, xmm1
+;;    4: ret
 ;; -O2 function 4 $load_extend
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x23
-;;   10: mov eax, edx
-;;   12: mov rcx, qword ptr [rdi + 0x38]
-;;   16: movsd xmm0, qword ptr [rcx + rax + 0x10]
-;;   1c: pmovzxbw xmm0, xmm0
-;;   21: pop rbp
-;;   22: ret
-;;   23: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x23: StackOverflow
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x20
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: movsd xmm0, qword ptr [rcx + rax + 0x10]
+;;   19: pmovzxbw xmm0, xmm0
+;;   1e: pop rbp
+;;   1f: ret
+;;   20: ud2
+;;   trap 0x13: HeapOutOfBounds
+;;   trap 0x20: StackOverflow
 ;; -O2 function 5 $narrow
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x16
-;;   10: packuswb xmm0, xmm1
-;;   14: pop rbp
-;;   15: ret
-;;   16: ud2
-;;   trap 0x16: StackOverflow
+;;    0: packuswb xmm0, xmm1
+;;    4: ret
 ;; -O2 function 6 $widen_twice
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: pmovzxbd xmm0, xmm0
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: pmovzxbd xmm0, xmm0
+;;    5: ret

@@ -31,162 +31,71 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $unpcklbw
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x16
-;;   10: punpcklbw xmm0, xmm1
-;;   14: pop rbp
-;;   15: ret
-;;   16: ud2
-;;   trap 0x16: StackOverflow
+;;    0: punpcklbw xmm0, xmm1
+;;    4: ret
 ;; -O2 function 1 $unpckhdq
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x16
-;;   10: punpckhdq xmm0, xmm1
-;;   14: pop rbp
-;;   15: ret
-;;   16: ud2
-;;   trap 0x16: StackOverflow
+;;    0: punpckhdq xmm0, xmm1
+;;    4: ret
 ;; -O2 function 2 $palignr
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1b
-;;   10: palignr xmm1, xmm0, 3
-;;   16: movaps xmm0, xmm1
-;;   19: pop rbp
-;;   1a: ret
-;;   1b: ud2
-;;   trap 0x1b: StackOverflow
+;;    0: palignr xmm1, xmm0, 3
+;;    6: movaps xmm0, xmm1
+;;    9: ret
 ;; -O2 function 3 $blend
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x18
-;;   10: pblendw xmm0, xmm1, 0x92
-;;   16: pop rbp
-;;   17: ret
-;;   18: ud2
-;;   trap 0x18: StackOverflow
+;;    0: pblendw xmm0, xmm1, 0x92
+;;    6: ret
 ;; -O2 function 4 $shufps
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x16
-;;   10: shufps xmm0, xmm1, 0x31
-;;   14: pop rbp
-;;   15: ret
-;;   16: ud2
-;;   trap 0x16: StackOverflow
+;;    0: shufps xmm0, xmm1, 0x31
+;;    4: ret
 ;; -O2 function 5 $reverse_dwords
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x17
-;;   10: pshufd xmm0, xmm0, 0x1b
-;;   15: pop rbp
-;;   16: ret
-;;   17: ud2
-;;   trap 0x17: StackOverflow
+;;    0: pshufd xmm0, xmm0, 0x1b
+;;    5: ret
 ;; -O2 function 6 $general
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x28
-;;   10: pshufb xmm0, xmmword ptr [rip + 0x17]
-;;   19: pshufb xmm1, xmmword ptr [rip + 0x1e]
-;;   22: por xmm0, xmm1
-;;   26: pop rbp
-;;   27: ret
-;;   28: ud2
-;;   2a: int3
-;;   2b: int3
-;;   2c: int3
-;;   2d: int3
-;;   2e: int3
-;;   2f: int3
-;;   30: add byte ptr [rax - 0x7ffd7fff], al
-;;   36: add eax, dword ptr [rax - 0x7ffa7ffc]
-;;   3c: .byte 0x06
-;;   3d: add byte ptr [rdi], 0x80
-;;   40: or byte ptr [rdi], 0x80
-;;   43: .byte 0x0e
-;;   44: or byte ptr [rip + 0xb800c80], 0x80
-;;   4b: .byte 0x0a
-;;   4c: or byte ptr [rcx], 0x80
-;;   4f: .byte 0x08
-;;   trap 0x28: StackOverflow
+;;    0: pshufb xmm0, xmmword ptr [rip + 0x17]
+;;    9: pshufb xmm1, xmmword ptr [rip + 0x1e]
+;;   12: por xmm0, xmm1
+;;   16: ret
+;;   17: int3
+;;   18: int3
+;;   19: int3
+;;   1a: int3
+;;   1b: int3
+;;   1c: int3
+;;   1d: int3
+;;   1e: int3
+;;   1f: int3
+;;   20: add byte ptr [rax - 0x7ffd7fff], al
+;;   26: add eax, dword ptr [rax - 0x7ffa7ffc]
+;;   2c: .byte 0x06
+;;   2d: add byte ptr [rdi], 0x80
+;;   30: or byte ptr [rdi], 0x80
+;;   33: .byte 0x0e
+;;   34: or byte ptr [rip + 0xb800c80], 0x80
+;;   3b: .byte 0x0a
+;;   3c: or byte ptr [rcx], 0x80
+;;   3f: .byte 0x08
 ;; -O2 function 7 $swizzle
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x1f
-;;   10: paddusb xmm1, xmmword ptr [rip + 0x18]
-;;   18: pshufb xmm0, xmm1
-;;   1d: pop rbp
-;;   1e: ret
-;;   1f: ud2
-;;   21: int3
-;;   22: int3
-;;   23: int3
-;;   24: int3
-;;   25: int3
-;;   26: int3
-;;   27: int3
-;;   28: int3
-;;   29: int3
-;;   2a: int3
-;;   2b: int3
-;;   2c: int3
-;;   2d: int3
-;;   2e: int3
-;;   2f: int3
-;;   30: jo 0xa2
-;;   32: jo 0xa4
-;;   34: jo 0xa6
-;;   36: jo 0xa8
-;;   38: jo 0xaa
-;;   3a: jo 0xac
-;;   3c: jo 0xae
-;;   3e: jo 0xb0
-;;   trap 0x1f: StackOverflow
+;;    0: paddusb xmm1, xmmword ptr [rip + 8]
+;;    8: pshufb xmm0, xmm1
+;;    d: ret
+;;    e: int3
+;;    f: int3
+;;   10: jo 0x82
+;;   12: jo 0x84
+;;   14: jo 0x86
+;;   16: jo 0x88
+;;   18: jo 0x8a
+;;   1a: jo 0x8c
+;;   1c: jo 0x8e
+;;   1e: jo 0x90
 ;; -O2 function 8 $splat_extract
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x3e
-;;   10: movd xmm0, edx
-;;   14: punpcklbw xmm0, xmm0
-;;   18: pshuflw xmm0, xmm0, 0
-;;   1d: pshufd xmm0, xmm0, 0
-;;   22: mov eax, 1
-;;   27: movd xmm1, eax
-;;   2b: pshufd xmm1, xmm1, 0
-;;   30: paddw xmm0, xmm1
-;;   34: pextrw eax, xmm0, 5
-;;   39: movzx eax, ax
-;;   3c: pop rbp
-;;   3d: ret
-;;   3e: ud2
-;;   trap 0x3e: StackOverflow
+;;    0: movd xmm0, edx
+;;    4: punpcklbw xmm0, xmm0
+;;    8: pshuflw xmm0, xmm0, 0
+;;    d: pshufd xmm0, xmm0, 0
+;;   12: mov eax, 1
+;;   17: movd xmm1, eax
+;;   1b: pshufd xmm1, xmm1, 0
+;;   20: paddw xmm0, xmm1
+;;   24: pextrw eax, xmm0, 5
+;;   29: movzx eax, ax
+;;   2c: ret

@@ -31,13 +31,12 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x3e
-;;   10: xor eax, eax
-;;   12: mov rsi, qword ptr [rdi + 0x38]
-;;   16: nop word ptr [rax + rax]
-;;   1f: nop
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x3e
+;;    d: xor eax, eax
+;;    f: mov rsi, qword ptr [rdi + 0x38]
+;;   13: nop word ptr [rax + rax]
+;;   1c: nop dword ptr [rax]
 ;;   20: test ecx, ecx
 ;;   22: je 0x3c
 ;;   24: mov edi, edx
@@ -54,53 +53,23 @@
 ;;   trap 0x26: HeapOutOfBounds
 ;;   trap 0x3e: StackOverflow
 ;; -O2 function 1 $big
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x27
-;;   10: test rdx, 0x40000000
-;;   17: jne 0x20
-;;   19: mov eax, 2
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: mov eax, 1
-;;   25: pop rbp
-;;   26: ret
-;;   27: ud2
-;;   trap 0x27: StackOverflow
+;;    0: test rdx, 0x40000000
+;;    7: jne 0xf
+;;    9: mov eax, 2
+;;    e: ret
+;;    f: mov eax, 1
+;;   14: ret
 ;; -O2 function 2 $clear
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x26
-;;   10: test edx, 0xf4
-;;   16: je 0x1f
-;;   18: mov eax, 4
-;;   1d: pop rbp
-;;   1e: ret
-;;   1f: mov eax, 3
-;;   24: pop rbp
-;;   25: ret
-;;   26: ud2
-;;   trap 0x26: StackOverflow
+;;    0: test edx, 0xf4
+;;    6: je 0xe
+;;    8: mov eax, 4
+;;    d: ret
+;;    e: mov eax, 3
+;;   13: ret
 ;; -O2 function 3 $clear64
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: mov r11, qword ptr [r11]
-;;    b: cmp rbp, r11
-;;    e: jb 0x27
-;;   10: test rdx, 3
-;;   17: je 0x20
-;;   19: mov eax, 6
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: mov eax, 5
-;;   25: pop rbp
-;;   26: ret
-;;   27: ud2
-;;   trap 0x27: StackOverflow
+;;    0: test rdx, 3
+;;    7: je 0xf
+;;    9: mov eax, 6
+;;    e: ret
+;;    f: mov eax, 5
+;;   14: ret

@@ -97,6 +97,12 @@ class Checker {
   std::vector<uint32_t> present_;
   uint32_t gen_ = 0;
   std::vector<State> out_states_;  // per block, after its terminator
+  // Per vreg defined by a remat instruction: a pseudo location (after the registers and slots)
+  // that its definition fills with it, that nothing else writes and that remat edits copy
+  // from. It takes part in the edge transfers like any location, so a block param passed the
+  // constant is held there too, and a remat into the param's register on the edge holds the
+  // param; a remat before the definition (or where the value is not live) finds it empty.
+  std::vector<uint32_t> remat_loc_;
 };
 
 Expected<void> Checker::validate_output() {
@@ -127,10 +133,28 @@ Expected<void> Checker::validate_output() {
   for (const Edit& ed : out_.edits) {
     const auto& in = f_.insts[ed.point.inst];
     if (ed.point.after && (in.is_branch || in.is_ret)) return bad_at(ed.point.inst, "edit after a terminator");
+    if (ed.is_remat()) {
+      // Re-creates the constant of a remat instruction (its one def) in a register.
+      if (ed.remat_inst >= ni || !f_.insts[ed.remat_inst].remat || f_.insts[ed.remat_inst].num_operands != 1 ||
+          f_.inst_operands(ed.remat_inst)[0].kind != OperandKind::kDef)
+        return bad_at(ed.point.inst, "rematerialisation of inst " + std::to_string(ed.remat_inst) +
+                                         ", which is not a remat instruction");
+      if (f_.inst_operands(ed.remat_inst)[0].vreg.cls != ed.cls || ed.to.kind != Allocation::Kind::kReg ||
+          ed.from.kind != Allocation::Kind::kNone)
+        return bad_at(ed.point.inst, "rematerialisation of inst " + std::to_string(ed.remat_inst) + " into " +
+                                         describe(ed.to) + ": must be into a register of its class, from nothing");
+      continue;
+    }
     if (ed.from.kind == Allocation::Kind::kStack && ed.to.kind == Allocation::Kind::kStack)
       return bad_at(ed.point.inst, "slot-to-slot move");
   }
   num_locs_ = 64 + out_.num_spill_slots;
+  remat_loc_.assign(f_.num_vregs, UINT32_MAX);
+  for (uint32_t i = 0; i < ni; ++i) {
+    if (!f_.insts[i].remat || f_.insts[i].num_operands != 1) continue;
+    const Operand& op = f_.inst_operands(i)[0];
+    if (op.kind == OperandKind::kDef && remat_loc_[op.vreg.index] == UINT32_MAX) remat_loc_[op.vreg.index] = num_locs_++;
+  }
   return ok();
 }
 
@@ -177,7 +201,9 @@ Expected<void> Checker::apply_edits(uint32_t inst, bool after, bool checking) {
   uint32_t e = after ? before_begin_[inst + 1] : after_begin_[inst];
   for (uint32_t k = b; k < e; ++k) {
     const Edit& ed = out_.edits[k];
-    auto from = loc_of(ed.from, ed.cls, inst);
+    // A rematerialisation copies from its value's pseudo location (see remat_loc_).
+    auto from = ed.is_remat() ? Expected<uint32_t>(remat_loc_[f_.inst_operands(ed.remat_inst)[0].vreg.index])
+                              : loc_of(ed.from, ed.cls, inst);
     auto to = loc_of(ed.to, ed.cls, inst);
     if (!from.ok() || !to.ok()) {
       if (checking) return bad_at(inst, "invalid edit " + describe(ed.from) + " -> " + describe(ed.to));
@@ -277,6 +303,12 @@ Expected<void> Checker::run_block(uint32_t b, bool checking) {
       if (!is_late_def(ops[k])) continue;
       auto loc = loc_of(allocs[k], ops[k].vreg.cls, i);
       if (loc.ok()) define(*loc, ops[k].vreg.index);
+    }
+    if (in.remat && ops.size() == 1 && ops[0].kind == OperandKind::kDef) {
+      const uint32_t v = ops[0].vreg.index;
+      present_[v] = gen_;
+      touch(remat_loc_[v]);
+      work_[remat_loc_[v]].assign(1, v);
     }
     if (!in.is_branch && !in.is_ret) KILN_TRY(apply_edits(i, true, checking));
   }

@@ -43,6 +43,13 @@
 //  - A value defined in a fixed register it loses later (a call clobbers it) and read after
 //    that in a deeper loop moves at once to a register free for its whole life (callee-saved),
 //    rather than being reloaded on every iteration.
+//  - Constants (Function::Inst::remat) are rematerialised: they have no slot, a move out of
+//    their pseudo slot is an edit re-creating them, so leaving a register costs nothing and a
+//    "reload" costs about a register move. They therefore take no callee-saved register while
+//    a caller-saved one will do, and wait in the pseudo slot across a call that would clobber
+//    the register before their next read (not for a read in a deeper loop: one register held
+//    across the loop beats a re-creation per iteration; nor for block arguments, whose
+//    register is a hint for their params).
 #include <algorithm>
 #include <memory>
 #include <span>
@@ -269,7 +276,17 @@ class Allocator {
   void assign_slots();
   Allocation loc_at(uint32_t vreg, uint32_t pos) const;
   Allocation loc_fwd(uint32_t vreg, uint32_t pos);
-  Allocation slot_alloc(uint32_t vreg) const { return Allocation::in_slot(slot_of_[vreg]); }
+  Allocation slot_alloc(uint32_t vreg) const {
+    return remat_inst_[vreg] != kInf ? remat_loc(vreg) : Allocation::in_slot(slot_of_[vreg]);
+  }
+  // The pseudo slot of a rematerialisable vreg: read only by moves (a slot no move writes, so
+  // the move sequencing orders it like any other source), which add_edit turns into remats.
+  static constexpr uint32_t kRematLoc = 0x80000000u;
+  static Allocation remat_loc(uint32_t vreg) { return Allocation::in_slot(kRematLoc | vreg); }
+  static bool is_remat_loc(const Allocation& a) {
+    return a.kind == Allocation::Kind::kStack && (a.slot & kRematLoc) != 0;
+  }
+  bool remat_broken_ = false;  // add_edit saw a move into a pseudo slot (an internal error)
   uint32_t scratch_slot(RegClass cls, int which);
   Expected<void> resolve();
   void add_edit(uint32_t inst, bool after, uint8_t prio, const Move& m, RegClass cls);
@@ -340,6 +357,7 @@ class Allocator {
   }
   std::vector<PReg> env_order_[kNumClasses];
   uint64_t env_mask_[kNumClasses] = {0, 0};
+  uint64_t nonpref_mask_[kNumClasses] = {0, 0};  // the non-preferred registers, by PReg::index()
 
   IntervalStore ivs_;  // index = interval id; ids < nv_ are the vregs' first pieces
   // Every interval's ranges: the vregs' first pieces in one array, and the copies made by splits
@@ -398,6 +416,11 @@ class Allocator {
   }
   std::vector<uint32_t> def_pos_;  // kInf: never defined
   std::vector<uint8_t> def_by_inst_;  // defined by an operand (not a block param / live-in)
+  // Per vreg: the remat instruction defining it (kInf: not rematerialisable). Such a value
+  // never gets a spill slot: its pieces outside registers are "in" a pseudo slot (remat_loc)
+  // from which a move is a rematerialisation.
+  std::vector<uint32_t> remat_inst_;
+  bool any_remat_ = false;
   std::vector<PReg> last_reg_;
   std::vector<uint8_t> needs_slot_;
   std::vector<uint32_t> slot_of_;
@@ -474,6 +497,7 @@ Expected<void> Allocator::validate(bool full) {
         if (env_mask_[c] >> r.hw & 1) return fail("machine env: register listed twice");
         env_mask_[c] |= uint64_t{1} << r.hw;
         env_order_[c].push_back(r);
+        if (list == &env_->non_preferred[c]) nonpref_mask_[c] |= uint64_t{1} << r.index();
       }
     }
   }
@@ -589,6 +613,9 @@ Expected<void> Allocator::validate(bool full) {
         const Operand& op = ops[k];
         if (op.kind == OperandKind::kUse) KILN_TRY(note(op.vreg, false, i));
       }
+      if (in.remat && (ops.size() != 1 || ops[0].kind != OperandKind::kDef || ops[0].constraint != Constraint::kReg ||
+                       in.clobbers.bits != 0 || in.is_move || term))
+        return fail_at(i, "a remat instruction must have a single kReg def operand and nothing else");
     }
     for (uint32_t k = 0; k < ops.size(); ++k) {
       const Operand& op = ops[k];
@@ -634,6 +661,8 @@ Expected<void> Allocator::compute_liveness() {
   def_block.assign(nv_, kInf);
   def_pos_.assign(nv_, kInf);
   def_by_inst_.assign(nv_, 0);
+  remat_inst_.assign(nv_, kInf);
+  any_remat_ = false;
   std::vector<uint32_t>& def_pos = def_pos_;
   for (const auto& [v, r] : f_->entry_live_ins) {
     def_block[v.index] = 0;
@@ -646,12 +675,24 @@ Expected<void> Allocator::compute_liveness() {
     }
   }
   for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+    const auto& in = f_->insts[i];
     for (const Operand& op : f_->inst_operands(i)) {
       if (op.kind != OperandKind::kDef) continue;
       def_block[op.vreg.index] = inst_block_[i];
       def_by_inst_[op.vreg.index] = 1;
       bool early = op.pos == OperandPos::kEarly || op.constraint == Constraint::kReuse;
       def_pos[op.vreg.index] = early ? early_pos(i) : late_pos(i);
+      if (in.remat && in.num_operands == 1 && op.constraint == Constraint::kReg && in.clobbers.bits == 0 &&
+          !in.is_branch && !in.is_ret && !in.is_move) {
+        remat_inst_[op.vreg.index] = i;
+        any_remat_ = true;
+      }
+    }
+  }
+  // A value read from its slot (kStack use) needs a real slot: not rematerialised.
+  if (any_remat_) {
+    for (const Operand& op : f_->operands) {
+      if (op.kind == OperandKind::kUse && op.constraint == Constraint::kStack) remat_inst_[op.vreg.index] = kInf;
     }
   }
   // A use is upward exposed unless its block defines the vreg before it (a block param is
@@ -1267,7 +1308,7 @@ void Allocator::assign_stack(uint32_t id) {
   Interval& iv = ivs_[id];
   iv.assigned = true;
   iv.in_reg = false;
-  needs_slot_[iv.vreg] = 1;
+  if (remat_inst_[iv.vreg] == kInf) needs_slot_[iv.vreg] = 1;
 }
 
 // `id` starts where it must leave its register: keep it in the slot until just before its next
@@ -1368,70 +1409,104 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   // Hints, in order: a fixed register a use is copied into, the register of the hint vreg (the
   // reused input, the move source), of a block-param partner (the param's register at its
   // block's start, or an argument's), and of the vreg's previous piece. The first that is free
-  // for the whole interval is taken.
-  PReg best;
-  auto try_hint = [&](PReg h) {
-    if (best.is_valid() || !h.is_valid() || h.cls != cur.cls || !in_env(h)) return;
-    if (eff(h) >= end) best = h;
-  };
-  for (const UsePos& u : cur.uses) {
-    if (u.kind != UseKind::kReg && u.reg.is_valid() && in_env(u.reg)) {
-      try_hint(u.reg);
-      break;
-    }
-  }
-  if (hint_vreg_[cur.vreg] != kNoVReg) try_hint(last_reg_[hint_vreg_[cur.vreg]]);
-  for (uint32_t pv : partners(cur.vreg)) {
-    if (best.is_valid()) break;
-    try_hint(start_reg(pv));
-  }
-  try_hint(last_reg_[cur.vreg]);
-  if (!best.is_valid()) {
-    // An argument whose param's register is taken avoids the registers of the other params of
-    // that block: holding one of them, it would make the edge's moves a cycle (a swap through a
-    // third register) instead of a chain.
-    uint64_t avoid = 0;
-    for (uint32_t pv : partners(cur.vreg)) {
-      const uint32_t pb = param_block_[pv];
-      if (pb == kInf) continue;
-      for (VReg q : f_->blocks[pb].params) {
-        const PReg qr = q.index != pv && q.cls == cur.cls ? start_reg(q.index) : PReg{};
-        if (qr.is_valid()) avoid |= uint64_t{1} << qr.index();
-      }
-    }
-    for (int pass = avoid ? 0 : 1; pass < 2 && !best.is_valid(); ++pass) {
-      for (PReg r : env_order_[c]) {
-        if (pass == 0 && (avoid >> r.index() & 1)) continue;
-        if (eff(r) >= end) {
-          best = r;
-          break;
-        }
-      }
-    }
-    if (!best.is_valid()) {
-      uint32_t best_fu = 0;
-      for (PReg r : env_order_[c]) {
-        if (eff(r) > best_fu) {
-          best_fu = eff(r);
-          best = r;
-        }
-      }
-    }
-  }
-  if (!best.is_valid() || eff(best) <= cur.start()) return false;
-  uint32_t fu = eff(best);
-  if (fu < end) {
-    // Only part of the interval fits: worth it only if that part has a use that wants a
-    // register; otherwise leave the decision to the blocked path (which may spill it).
-    uint32_t first_use = kInf;
+  // for the whole interval is taken. Registers in `shun` are not considered.
+  auto choose = [&](uint64_t shun) {
+    PReg best;
+    auto try_hint = [&](PReg h) {
+      if (best.is_valid() || !h.is_valid() || h.cls != cur.cls || !in_env(h) || (shun >> h.index() & 1)) return;
+      if (eff(h) >= end) best = h;
+    };
+    PReg fixed_hint;
     for (const UsePos& u : cur.uses) {
-      if (u.pos >= fu) break;
-      first_use = u.pos;
-      break;
+      if (u.kind != UseKind::kReg && u.reg.is_valid() && in_env(u.reg)) {
+        fixed_hint = u.reg;
+        try_hint(u.reg);
+        break;
+      }
     }
-    if (first_use == kInf) return false;
-    cut_at(id, fu & 1 ? fu : optimal_split_pos(cur.start(), fu));
+    if (hint_vreg_[cur.vreg] != kNoVReg) try_hint(last_reg_[hint_vreg_[cur.vreg]]);
+    for (uint32_t pv : partners(cur.vreg)) {
+      if (best.is_valid()) break;
+      try_hint(start_reg(pv));
+    }
+    try_hint(last_reg_[cur.vreg]);
+    if (!best.is_valid()) {
+      // An argument whose param's register is taken avoids the registers of the other params of
+      // that block: holding one of them, it would make the edge's moves a cycle (a swap through a
+      // third register) instead of a chain.
+      uint64_t avoid = 0;
+      for (uint32_t pv : partners(cur.vreg)) {
+        const uint32_t pb = param_block_[pv];
+        if (pb == kInf) continue;
+        for (VReg q : f_->blocks[pb].params) {
+          const PReg qr = q.index != pv && q.cls == cur.cls ? start_reg(q.index) : PReg{};
+          if (qr.is_valid()) avoid |= uint64_t{1} << qr.index();
+        }
+      }
+      for (int pass = avoid ? 0 : 1; pass < 2 && !best.is_valid(); ++pass) {
+        for (PReg r : env_order_[c]) {
+          if ((shun >> r.index() & 1) || (pass == 0 && (avoid >> r.index() & 1))) continue;
+          if (eff(r) >= end) {
+            best = r;
+            break;
+          }
+        }
+      }
+      if (!best.is_valid()) {
+        // Free for a part only: the register free longest; for a constant, the fixed register
+        // of its first use that is copied into one among equals (it is then defined right
+        // there). Only constants: for other values the tie-break cost rust-json 7% more
+        // executed instructions (a value taking the fixed register of a later use, such as a
+        // call's vmctx, evicts a value that then moves around a loop).
+        uint32_t best_fu = 0;
+        for (PReg r : env_order_[c]) {
+          if (!(shun >> r.index() & 1) && eff(r) > best_fu) {
+            best_fu = eff(r);
+            best = r;
+          }
+        }
+        if (remat_inst_[cur.vreg] != kInf && fixed_hint.is_valid() && !(shun >> fixed_hint.index() & 1) && best_fu > 0 &&
+            eff(fixed_hint) == best_fu)
+          best = fixed_hint;
+      }
+    }
+    return best;
+  };
+  // Whether `r` can hold the interval from its start: for all of it, or for a part with a use
+  // that wants a register (else the blocked path decides, which may leave it in its slot).
+  auto fits = [&](PReg r) {
+    if (!r.is_valid() || eff(r) <= cur.start()) return false;
+    return eff(r) >= end || (!cur.uses.empty() && cur.uses.front().pos < eff(r));
+  };
+  // A constant (rematerialisable) takes no callee-saved register (which the client saves and
+  // restores, and which values that must survive calls need more) while a caller-saved one
+  // will do: it keeps that one until a call clobbers it and is re-created after the call. The
+  // exceptions: a constant read next in a loop deeper than where it starts (a register held
+  // across that loop saves a re-creation on every iteration), and one passed to a block param
+  // (its register is the param's hint, and the param, a loop counter say, may have to survive
+  // calls).
+  bool shun_callee_saved = remat_inst_[cur.vreg] != kInf && partners(cur.vreg).empty();
+  if (shun_callee_saved) {
+    auto next = std::upper_bound(cur.uses.begin(), cur.uses.end(), cur.start(),
+                                 [](uint32_t p, const UsePos& u) { return p < u.pos; });
+    const uint32_t sb = block_of_pos(cur.start());
+    const uint32_t start_depth = is_block_start(cur.start()) ? entry_depth(sb) : loop_depth_[sb];
+    if (next != cur.uses.end() && loop_depth_[block_of_pos(next->pos)] > start_depth) shun_callee_saved = false;
   }
+  PReg best = choose(shun_callee_saved ? nonpref_mask_[c] : 0);
+  if (!fits(best) && shun_callee_saved) {
+    // A caller-saved register is free here but lost (to a call) before the constant is read
+    // in a register: it waits in its pseudo slot and is re-created before that read.
+    const uint32_t u = cur.next_reg_use(cur.start());
+    if (best.is_valid() && eff(best) > cur.start() && (u == kInf || floor_even(u) > cur.start())) {
+      spill_tail(id);
+      return true;
+    }
+    best = choose(0);
+  }
+  if (!fits(best)) return false;
+  const uint32_t fu = eff(best);
+  if (fu < end) cut_at(id, fu & 1 ? fu : optimal_split_pos(cur.start(), fu));
   assign_reg(id, best);
   return true;
 }
@@ -1712,6 +1787,15 @@ void Allocator::add_edit(uint32_t inst, bool after, uint8_t prio, const Move& m,
   e.from = m.from;
   e.to = m.to;
   e.cls = cls;
+  if (is_remat_loc(m.to)) remat_broken_ = true;  // nothing moves into a pseudo slot
+  if (is_remat_loc(m.from)) {
+    // A move out of a rematerialisable value's pseudo slot re-creates the constant. A copy
+    // into a slot (a block param living in its slot) was split by the move sequencing into a
+    // move into a register and a store, so the destination here is a register.
+    if (m.to.kind != Allocation::Kind::kReg) remat_broken_ = true;
+    e.from = Allocation{};
+    e.remat_inst = remat_inst_[m.from.slot & ~kRematLoc];
+  }
   edits_.push_back({inst, static_cast<uint8_t>(after), prio, static_cast<uint32_t>(edits_.size()), e});
 }
 
@@ -1769,6 +1853,22 @@ Expected<void> Allocator::resolve() {
   build_children();
   for (uint32_t id = 0; id < ivs_.size(); ++id) {
     if (!ivs_[id].ranges.empty() && !ivs_[id].assigned) return fail("internal error: unassigned interval");
+  }
+  // A constant read by a kAny operand (a call's stack argument) where it is not in a register
+  // is read from memory: it gets a real slot, stored at its definition, and is reloaded rather
+  // than rematerialised. (Requiring a register there instead could ask for more registers at
+  // one instruction than there are.)
+  if (any_remat_) {
+    for (uint32_t i = 0; i < f_->insts.size(); ++i) {
+      for (const Operand& op : f_->inst_operands(i)) {
+        const uint32_t v = op.vreg.index;
+        if (op.kind != OperandKind::kUse || op.constraint != Constraint::kAny || remat_inst_[v] == kInf) continue;
+        if (loc_at(v, op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i)).kind != Allocation::Kind::kReg) {
+          remat_inst_[v] = kInf;
+          needs_slot_[v] = 1;
+        }
+      }
+    }
   }
   // A block param's slot is written by the edge moves while the arguments are still being
   // read (before the predecessor's branch, or at the block's start), so it is reserved from the
@@ -2066,7 +2166,7 @@ Expected<void> Allocator::resolve() {
     }
     for (uint32_t k = 0; k < ops.size(); ++k) {
       const Allocation& a = out_.allocs[in.first_operand + k];
-      if (a.kind == Allocation::Kind::kNone) return fail_at(i, "internal error: operand without location");
+      if (a.kind == Allocation::Kind::kNone || is_remat_loc(a)) return fail_at(i, "internal error: operand without location");
       if (a.kind == Allocation::Kind::kReg) out_.used_regs.add(a.reg);
     }
     for (int c = 0; c < kNumClasses; ++c) {
@@ -2091,11 +2191,13 @@ Expected<void> Allocator::resolve() {
   const auto mid = edits_.begin() + static_cast<ptrdiff_t>(unsorted_edits);
   std::sort(edits_.begin(), mid, edit_before);
   std::inplace_merge(edits_.begin(), mid, edits_.end(), edit_before);
+  if (remat_broken_) return fail("internal error: a move into a rematerialised value's location");
   out_.edits.reserve(edits_.size());
   for (const PendingEdit& e : edits_) {
     const Edit& ed = e.edit;
     if (ed.to.kind == Allocation::Kind::kReg) out_.used_regs.add(ed.to.reg);
-    if (ed.from.kind == Allocation::Kind::kReg && ed.to.kind == Allocation::Kind::kReg) ++out_.stats.moves;
+    if (ed.is_remat()) ++out_.stats.remats;
+    else if (ed.from.kind == Allocation::Kind::kReg && ed.to.kind == Allocation::Kind::kReg) ++out_.stats.moves;
     else if (ed.to.kind == Allocation::Kind::kStack) ++out_.stats.spills;
     else ++out_.stats.reloads;
     out_.edits.push_back(ed);
@@ -2111,6 +2213,7 @@ void Allocator::reset(const Function& f, const MachineEnv& env) {
   for (int c = 0; c < kNumClasses; ++c) {
     env_order_[c].clear();
     env_mask_[c] = 0;
+    nonpref_mask_[c] = 0;
     active_[c].clear();
     rs_.moves[c].clear();  // left filled by an error return
     scratch_[c][0] = scratch_[c][1] = kInf;
@@ -2130,6 +2233,7 @@ void Allocator::reset(const Function& f, const MachineEnv& env) {
   unhandled_.clear();
   out_ = Output{};
   edits_.clear();
+  remat_broken_ = false;
 }
 
 Expected<Output> Allocator::run(bool full_validation) {

@@ -54,7 +54,7 @@ using namespace x64;
 struct GenInst {
   std::vector<Operand> ops;
   PRegSet clobbers;
-  bool is_branch = false, is_ret = false, is_move = false;
+  bool is_branch = false, is_ret = false, is_move = false, remat = false;
   std::vector<VReg> args;
 };
 
@@ -272,6 +272,13 @@ void Generator::gen_call(uint32_t b) {
 
 void Generator::gen_op(uint32_t b) {
   GenInst in;
+  // (No choice is drawn without remat_percent, so the streams of other configurations stay.)
+  if (cfg_.remat_percent != 0 && src_.chance(cfg_.remat_percent)) {  // a constant
+    in.remat = true;
+    in.ops.push_back(Operand::def(new_vreg(pick_class(), b)));
+    code_[b].push_back(std::move(in));
+    return;
+  }
   uint32_t roll = src_.below(100);
   if (roll < 10) {  // a coalescable move
     RegClass cls = pick_class();
@@ -472,6 +479,7 @@ GeneratedFunction Generator::run() {
       in.is_branch = g.is_branch;
       in.is_ret = g.is_ret;
       in.is_move = g.is_move;
+      in.remat = g.remat;
       in.first_branch_arg = static_cast<uint32_t>(f.branch_args.size());
       in.num_branch_args = static_cast<uint32_t>(g.args.size());
       f.operands.insert(f.operands.end(), g.ops.begin(), g.ops.end());

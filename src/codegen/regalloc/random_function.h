@@ -64,6 +64,9 @@ struct GenConfig {
   // Blocks that split critical edges are placed right after their source block (as the x64
   // backend's block order does) instead of at the end of the layout.
   bool edge_blocks_after_source = false;
+  // Chance that an instruction is a rematerialisable constant (Function::Inst::remat); its
+  // value is then read like any other (fixed, reused, kAny and kStack uses, branch arguments).
+  uint32_t remat_percent = 0;
 };
 
 struct GeneratedFunction {

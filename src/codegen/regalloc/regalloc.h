@@ -125,6 +125,14 @@ struct Function {
     uint32_t num_branch_args = 0;
     // A plain register-to-register move `dst = src` the allocator may coalesce or delete.
     bool is_move = false;
+    // Rematerialisable: the instruction creates a constant from nothing. Its only operand is
+    // a kReg def; it reads no register or memory that can change and clobbers no allocatable
+    // register. The allocator may re-execute it (an Edit with `remat_inst`) to recreate its
+    // value in a register wherever the value is live, instead of storing it in a spill slot
+    // and reloading it: such a value never gets a slot. (The client may clobber the condition
+    // flags in a rematerialisation if it keeps no flags live across instruction boundaries.)
+    // A def with another constraint or a kStack use of the value disable it for that value.
+    bool remat = false;
   };
   std::vector<Inst> insts;
   std::vector<Operand> operands;
@@ -157,12 +165,17 @@ struct ProgPoint {
 };
 
 // A move the client inserts at a program point: reg<->reg, reg->slot (spill), slot->reg
-// (reload). Slot-to-slot moves are never produced. Edits at the same point run in order.
+// (reload), or a rematerialisation: `remat_inst` names a Function::Inst::remat instruction
+// whose constant the client re-creates in register `to` (`from` is then kNone). Slot-to-slot
+// moves are never produced. Edits at the same point run in order.
 struct Edit {
+  static constexpr uint32_t kNoRemat = UINT32_MAX;
   ProgPoint point;
   Allocation from;
   Allocation to;
   RegClass cls = RegClass::kInt;
+  uint32_t remat_inst = kNoRemat;
+  bool is_remat() const { return remat_inst != kNoRemat; }
 };
 
 struct Output {
@@ -171,7 +184,7 @@ struct Output {
   uint32_t num_spill_slots = 0;         // slots 0..n-1, each 8 bytes (kInt) or 16 (kFloat)
   std::vector<uint8_t> slot_is_vector;  // per slot: 1 if it holds a 16-byte value
   PRegSet used_regs;                    // every register assigned (for callee-saved saves)
-  struct Stats { uint32_t spills = 0, reloads = 0, moves = 0, splits = 0; } stats;
+  struct Stats { uint32_t spills = 0, reloads = 0, moves = 0, splits = 0, remats = 0; } stats;
   // is_move instructions whose source and destination got the same allocation: the client
   // emits nothing for them. Ascending instruction indices.
   std::vector<uint32_t> noop_moves;

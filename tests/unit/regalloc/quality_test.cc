@@ -218,6 +218,34 @@ TEST(RegallocQuality, FixedStartMovesToARegisterThatSurvivesCalls) {
   EXPECT_FALSE(sysv_call_clobbers().contains(v_at_use.reg)) << dump(f, &out);
 }
 
+// A value arriving in rdi (the vmctx) and only passed again to a call in a loop (fixed-register
+// uses, copied into rdi and rsi) stays in rdi up to the call and in its slot after it. Each
+// iteration's copy is one instruction either way (a load instead of a register move), while a
+// callee-saved register would cost a save and restore per call of the function and the first
+// iteration's use of the value still in rdi. Measured with callgrind (moving such values to a
+// callee-saved register on the loop's entry): fib +6.2% executed instructions, shootout-fib2
+// +6.2%, shootout-ackermann +2.6%, against quicksort -3.2% and pulldown-cmark -0.9%.
+TEST(RegallocQuality, FixedUsesInALoopTakeNoCalleeSavedRegister) {
+  Builder b;
+  VReg vm = b.vreg(), r = b.vreg();
+  uint32_t b0 = b.declare_block(), head = b.declare_block(), latch = b.declare_block(), exit = b.declare_block();
+  b.start(b0);
+  b.entry_live_in(vm, kRdi);
+  b.branch({head});
+  b.start(head);
+  b.inst({Operand::fixed_use(vm, kRdi), Operand::fixed_use(vm, kRsi), Operand::fixed_def(r, kRax)},
+         sysv_call_clobbers());
+  b.branch({latch, exit}, {}, {Operand::use(r)});
+  b.start(latch);
+  b.branch({head});
+  b.start(exit);
+  b.ret({Operand::fixed_use(r, kRax)});
+  Function f = b.finish();
+  Output out = allocate_checked(f, sysv_env());
+  for (PReg saved : {kRbx, kR12, kR13, kR14, kR15}) EXPECT_FALSE(out.used_regs.contains(saved)) << dump(f, &out);
+  EXPECT_EQ(out.stats.spills, 1u) << dump(f, &out);
+}
+
 // Two loop params swapped on every iteration with every allocatable register taken: the cycle
 // goes through the client's scratch register (outside the allocatable set) instead of an
 // emergency spill slot.

@@ -10,15 +10,17 @@
 namespace kiln::codegen::regalloc::testing {
 namespace {
 
-void run_seed(uint64_t seed, const GenConfig& cfg) {
+// Allocates and checks one generated function; adds its number of remat edits to `remats`.
+void run_seed(uint64_t seed, const GenConfig& cfg, const Options& opts = {}, size_t* remats = nullptr) {
   SeededChoices src(seed);
   GeneratedFunction g = generate_function(src, cfg);
-  auto out = run(g.func, g.env);
+  auto out = run(g.func, g.env, opts);
   ASSERT_TRUE(out.ok()) << "seed " << seed << ": " << out.error().message() << "\n"
                         << (getenv("KILN_RA_DUMP") ? dump(g.func) : std::string());
   auto c = check(g.func, g.env, *out);
   ASSERT_TRUE(c.ok()) << "seed " << seed << ": " << c.error().message() << "\n"
                       << (getenv("KILN_RA_DUMP") ? dump(g.func, &*out) : std::string());
+  if (remats) *remats += out->stats.remats;
 }
 
 TEST(RegallocRandom, SmallFunctions) {
@@ -50,6 +52,35 @@ TEST(RegallocRandom, ManyBlocksAndLoops) {
     run_seed(seed, cfg);
     if (HasFatalFailure()) return;
   }
+}
+
+// Rematerialisable constants among the instructions (read by every kind of use, passed to
+// block params, live across calls and loops): remat edits must satisfy the checker, and the
+// inputs pass the full validation (remat instructions included).
+TEST(RegallocRandom, RematerialisedConstants) {
+  GenConfig cfg;
+  cfg.remat_percent = 20;
+  size_t remats = 0;
+  for (uint64_t seed = 300000; seed < 302000; ++seed) {
+    run_seed(seed, cfg, Options{.validate_input = true}, &remats);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(remats, 1000u);  // the path is exercised, not only generated
+}
+
+TEST(RegallocRandom, RematerialisedConstantsHighPressure) {
+  GenConfig cfg;
+  cfg.remat_percent = 30;
+  cfg.reach = 80;
+  cfg.max_insts_per_block = 30;
+  cfg.call_percent = 15;
+  cfg.max_blocks = 30;
+  size_t remats = 0;
+  for (uint64_t seed = 400000; seed < 400500; ++seed) {
+    run_seed(seed, cfg, Options{.validate_input = true}, &remats);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(remats, 1000u);
 }
 
 // A large function (about 3*10^4 instructions, thousands of blocks' worth of liveness) through

@@ -41,6 +41,12 @@ class Builder {
     return static_cast<uint32_t>(f_.insts.size() - 1);
   }
   uint32_t move(VReg dst, VReg src) { return inst({Operand::use(src), Operand::def(dst)}, {}, true); }
+  // A rematerialisable constant defining `dst`.
+  uint32_t constant(VReg dst) {
+    uint32_t i = inst({Operand::def(dst)});
+    f_.insts[i].remat = true;
+    return i;
+  }
   // Branch to `succs` passing `args` (flattened in successor order).
   void branch(std::vector<uint32_t> succs, std::vector<VReg> args = {}, std::vector<Operand> ops = {}) {
     uint32_t i = inst(std::move(ops));
@@ -106,7 +112,9 @@ inline std::string dump(const Function& f, const Output* out = nullptr) {
   auto edits_at = [&](uint32_t i, bool after) {
     if (!out) return;
     while (e < out->edits.size() && out->edits[e].point.inst == i && out->edits[e].point.after == after) {
-      s += "      edit " + alloc_name(out->edits[e].from) + " -> " + alloc_name(out->edits[e].to) + "\n";
+      const Edit& ed = out->edits[e];
+      s += "      edit " + (ed.is_remat() ? "remat(" + std::to_string(ed.remat_inst) + ")" : alloc_name(ed.from)) +
+           " -> " + alloc_name(ed.to) + "\n";
       ++e;
     }
   };
@@ -123,6 +131,7 @@ inline std::string dump(const Function& f, const Output* out = nullptr) {
       const auto& in = f.insts[i];
       s += "  " + std::to_string(i) + ":";
       if (in.is_move) s += " move";
+      if (in.remat) s += " remat";
       if (in.clobbers.bits) s += " call";
       auto ops = f.inst_operands(i);
       for (uint32_t k = 0; k < ops.size(); ++k) {

@@ -533,10 +533,12 @@ TEST(ModuleCache, MissThenHitThenCorruptEntryIsRecompiled) {
   EXPECT_EQ(compiles, 1);
   EXPECT_TRUE(m2->code_is_file_backed());
   exercise(engine, *m2);
-  // Corrupt the entry: detected by its checksum, recompiled and replaced.
+  // Corrupt the entry: detected by its checksum, recompiled and replaced. The byte is in the
+  // machine code (.text starts at the first page boundary), not in the ELF section headers
+  // after it, whose damage is reported before the checksum is checked.
   {
     std::fstream f(st.entry_path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(5000);
+    f.seekp(4096 + 8);
     f.put('\x5A');
   }
   auto m3 = cache.get_or_compile(engine, src, compile_fn, &st);

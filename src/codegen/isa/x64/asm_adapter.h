@@ -56,14 +56,18 @@ class Assembler {
   Assembler(const Assembler&) = delete;
   Assembler& operator=(const Assembler&) = delete;
   // Empties the assembler for new code (no labels, no bytes, no error), keeping the memory
-  // of its label and fixup tables: one assembler can serve every emission pass of a thread.
-  void reset();
+  // of its label and fixup tables: one assembler can serve every function of a thread. With
+  // `relax`, branches are relaxed by finish() (below).
+  void reset(bool relax = false);
 
   uint32_t new_label();
   void bind(uint32_t label);
   void emit(Mn m, const Opnd& a = {}, const Opnd& b = {}, const Opnd& c = {});
   // Four operands (VEX forms with an immediate: vpalignr d, a, b, imm8).
   void emit(Mn m, const Opnd& a, const Opnd& b, const Opnd& c, const Opnd& d);
+  // A branch to a bound label takes the rel8 form when it fits, else rel32; to a label not
+  // yet bound, rel32 (shortened by a relaxing finish()), or rel8 with `short_form` (finish()
+  // fails if the label ends up out of its reach).
   void jcc(Cond c, uint32_t label, bool short_form = false);
   void jmp(uint32_t label, bool short_form = false);
   void setcc(Cond c, const Opnd& dst);
@@ -75,12 +79,31 @@ class Assembler {
   void align(uint32_t alignment);
   // Pads with the fewest multi-byte NOPs to the alignment (code that may run through it).
   void align_code(uint32_t alignment);
+  // The offset of the next byte, in the code as emitted (before relaxation).
   uint32_t offset() const;
   bool is_bound(uint32_t label) const;
 
   // Resolves links and returns the code. Offsets of labels are final afterwards.
+  //
+  // Branch relaxation (reset(true)): the code is encoded once, every branch to a label not yet
+  // bound in its rel32 form, and finish() then shortens it in one copy, with the result the
+  // code would have had if each branch had been emitted in its final form:
+  //  - a forward branch takes the rel8 form when its emitted distance (from its end to the
+  //    label), plus 4 (the most a rel8 form saves), plus 15 for every code alignment
+  //    (align_code) ending in between, whose padding may grow when the code before it
+  //    shrinks, is at most 127. The bound is conservative; should a branch still not fit, it
+  //    keeps rel32;
+  //  - a backward branch (its label bound when it was emitted) takes rel8 when that fits at
+  //    the final offsets, as if emitted there;
+  //  - alignment padding is redone at the final offsets; branch displacements, rip-relative
+  //    label operands and label deltas (embed_label_delta) are recomputed.
+  // A rip-relative operand must refer to a label bound after it (constant pools, tables).
   [[nodiscard]] Expected<std::vector<uint8_t>> finish();
   uint32_t label_offset(uint32_t label) const;
+  // Maps an offset taken with offset() during emission, where an instruction other than a
+  // branch starts or inside such an instruction, to the final code (the identity without
+  // relaxation). An alignment at that offset is taken to precede the instruction.
+  uint32_t final_offset(uint32_t offset) const;
 
  private:
   struct Impl;

@@ -24,12 +24,46 @@
 // The same copy serves returns: a jump to a short block that ends in `ret` (a function's
 // shared exit: the last result computation and the epilogue) is replaced by a copy of it
 // (kMaxRetDupInsts), so an early exit does not jump just to restore registers and return.
+// And loops: a latch that is only allocator moves (reloads) and a jump back to a loop header
+// whose compare branch goes back to the latch or on to the block right after the latch gets
+// a copy of the header (kMaxDupInsts; calls allowed, each copy a call site of its own) in
+// place of the jump, emitted as if at the latch's position: its branch goes back to the latch
+// and its exit falls through. Each further iteration then runs moves, body and one taken
+// branch instead of a not-taken exit branch, the moves and a taken jump.
 //
-// Emission runs twice when relaxing: the first pass uses rel32 for every forward branch and
-// records distances; the second uses rel8 where the first pass's distance (plus the bytes the
-// short form saves, plus 15 bytes for every loop-header alignment in between, whose padding
-// may grow when the code before it shrinks) fits. Every such branch therefore still fits.
-// Backward branches get rel8 from asmjit directly when the bound label is near.
+// Shrink-wrapping (plan_frame): the frame (push rbp, the callee-saved pushes, rsp's
+// adjustment, then the stack-limit check on the final rsp) is set up only where a path needs
+// it. A block is frame-free when it makes no call, has no trap site (no memory access that
+// may fault, no checked division or conversion, no conditional trap; notrap accesses such as
+// vmctx fields are fine), uses no spill slot, frame slot or stack argument, and neither it nor
+// the allocator's edits in it touch a callee-saved register. If every block is, the function
+// has no frame at all. Otherwise, if the entry block is frame-free (its spill stores aside:
+// they move to the frame setup, their registers unchanged until there), does not write the
+// vmctx register, and ends in a two-way branch one of whose edges starts a chain of blocks
+// that only the entry reaches, that are frame-free except that they may use callee-saved
+// registers (renamed to caller-saved ones the chain does not mention: chain_remap_), and that
+// ends in `ret`, then the entry and that chain run before the frame exists (the `ret` is bare)
+// and the frame is set up on the other edge only (frame_label_, placed where the entry falls
+// into that edge or after the chain's `ret`).
+// The register assignment is the same as with the frame set up at entry: the setup writes only
+// rbp, rsp, r11 (the scratch, never allocated) and the flags, and pushes callee-saved registers
+// that the frameless entry left untouched, so every value live on that edge stays where it is;
+// the vmctx register still holds the vmctx for the stack-limit check.
+// Invariant for the runtime: code without a frame cannot trap and makes no call, so no trap
+// handler, backtrace walk (which follows rbp chains from a trap site or a libcall's exit frame)
+// or host call ever observes it; rbp still holds the caller's frame pointer throughout. Its
+// only stack use is the return address its caller's call pushed, 8 bytes below the caller's
+// checked frame; a framed callee writes more there (return address, rbp and its callee-saved
+// pushes) before its own check, and the stack limit leaves room below it for libcalls and the
+// signal handler.
+//
+// Branch relaxation: the code is emitted once, every forward branch with rel32, and the
+// assembler's finish() then gives rel8 to the forward branches whose distance (plus the bytes
+// the short form saves, plus 15 bytes for every loop-header alignment in between, whose
+// padding may grow when the code before it shrinks) fits, and to the backward branches whose
+// final distance fits, redoing the alignment padding and every label-relative field in the
+// same copy (Assembler::finish). Offsets recorded during emission (trap sites, relocations)
+// are mapped to the final code afterwards (Assembler::final_offset).
 #include "codegen/isa/x64/emit.h"
 
 #include <algorithm>
@@ -91,7 +125,7 @@ class Emitter {
 
  private:
   void layout_frame();
-  Expected<void> pass(Assembler& as, bool record);
+  Expected<void> pass(Assembler& as);
   Expected<void> emit_inst(uint32_t i);
   Expected<void> emit_edit(const regalloc::Edit& e);
   void prologue();
@@ -99,7 +133,10 @@ class Emitter {
 
   // Operands of the current instruction.
   const Allocation& alloc(uint32_t k) const { return ra_.allocs[first_op_ + k]; }
-  uint8_t hw(uint32_t k) const { return alloc(k).reg.hw; }
+  uint8_t hw(uint32_t k) const {
+    const regalloc::PReg r = alloc(k).reg;
+    return remapping_ && r.cls == RegClass::kInt ? chain_remap_[r.hw] : r.hw;
+  }
   Opnd R(uint32_t k, uint8_t size) const { return Opnd::gp(hw(k), size); }
   Opnd X(uint32_t k) const { return Opnd::xmm(hw(k)); }
   Opnd mem(const MInst& m, uint8_t size, int32_t extra = 0);
@@ -114,7 +151,8 @@ class Emitter {
   // next block, or b resolves to the next block that is not a lone jump (lone jumps in
   // between are then either skipped or emitted as nothing, their target being next too).
   bool is_next(uint32_t b) const {
-    return b == cur_block_ + 1 || resolved_[b] == next_real_[cur_block_];
+    const uint32_t at = copy_pos_ != kNoBlock ? copy_pos_ : cur_block_;  // (loop rotation)
+    return b == at + 1 || resolved_[b] == next_real_[at];
   }
 
   void jmp(uint32_t label);
@@ -158,6 +196,34 @@ class Emitter {
   Expected<void> emit_block_insts(uint32_t b);
   Expected<void> emit_dispatch_copy(uint32_t b);
 
+  // Loop rotation (see the top of the file): per loop header, the latch whose jump to it is
+  // replaced by a copy of it (kNoBlock: none); while that copy is emitted, the latch, whose
+  // position decides which of the copy's targets is "next".
+  std::vector<uint32_t> rotate_latch_;
+  uint32_t copy_pos_ = kNoBlock;
+
+  // Shrink-wrapping (see the top of the file).
+  enum class FrameMode : uint8_t { kAtEntry, kNone, kDeferred };
+  FrameMode frame_mode_ = FrameMode::kAtEntry;
+  std::vector<bool> frameless_;      // per block: runs without a frame (its `ret` is bare)
+  uint32_t framed_succ_ = kNoBlock;  // kDeferred: the entry's successor entered with the frame
+  uint32_t leaf_end_ = kNoBlock;     // kDeferred: the frameless chain's returning block
+  uint32_t frame_label_ = kNoLabel;  // per pass (kDeferred): the frame setup on that edge
+  bool frame_placed_ = false;        // per pass: frame_label_ is bound
+  bool copying_ = false;             // emitting a dispatch copy
+  static constexpr uint32_t kMaxFramelessChain = 8;  // blocks
+  void plan_frame();
+  bool frame_free(uint32_t b, std::vector<uint32_t>* spills = nullptr,
+                  bool allow_callee_saved = false) const;
+  // kDeferred: GPR renaming in the frameless chain (callee-saved -> unused caller-saved), and
+  // whether the block being emitted applies it.
+  std::array<uint8_t, 16> chain_remap_{};
+  bool remapping_ = false;
+  Expected<void> emit_chain_edit(uint32_t e);
+  std::vector<uint32_t> deferred_spills_;  // kDeferred: the entry's spill stores (edit indices)
+  void frame_setup();
+  Expected<void> place_frame_setup();
+
   // Per pass.
   std::vector<uint32_t> block_labels_;
   std::vector<std::array<uint8_t, 16>> consts_;
@@ -180,17 +246,8 @@ class Emitter {
     int64_t imm = 0;
     uint32_t inst = 0;
   } flags_;
-  uint32_t code_size_ = 0;
-  uint32_t jump_seq_ = 0;
-  bool record_ = false;
-  struct JumpRec {
-    uint32_t end = 0;
-    uint32_t label = 0;
-  };
-  std::vector<JumpRec> jump_recs_;
-  std::vector<bool> loop_header_;          // per block: aligned to 16 bytes
-  std::vector<uint32_t> align_offsets_;    // first pass: where the aligned blocks start
-  std::vector<bool> short_;
+  uint32_t code_end_label_ = 0;  // bound where the code ends (trap stubs included)
+  std::vector<bool> loop_header_;  // per block: aligned to 16 bytes
 };
 
 void Emitter::layout_frame() {
@@ -254,25 +311,9 @@ uint32_t Emitter::trap_label(ir::TrapCode code) {
   return l;
 }
 
-void Emitter::jmp(uint32_t label) {
-  if (as_->is_bound(label)) {
-    as_->jmp(label);
-    return;
-  }
-  uint32_t seq = jump_seq_++;
-  as_->jmp(label, !record_ && seq < short_.size() && short_[seq]);
-  if (record_) jump_recs_.push_back({as_->offset(), label});
-}
+void Emitter::jmp(uint32_t label) { as_->jmp(label); }
 
-void Emitter::jcc(Cond c, uint32_t label) {
-  if (as_->is_bound(label)) {
-    as_->jcc(c, label);
-    return;
-  }
-  uint32_t seq = jump_seq_++;
-  as_->jcc(c, label, !record_ && seq < short_.size() && short_[seq]);
-  if (record_) jump_recs_.push_back({as_->offset(), label});
-}
+void Emitter::jcc(Cond c, uint32_t label) { as_->jcc(c, label); }
 
 void Emitter::mov_imm(uint8_t r, int64_t v, uint8_t size) {
   if (v == 0) {
@@ -359,24 +400,50 @@ void Emitter::reloc_bytes(const std::vector<uint8_t>& bytes, uint32_t field, mac
   relocs_.push_back({at + field, kind, vc_.names[name], addend});
 }
 
+// At the start of the function's code: the frame setup, unless shrink-wrapping moved it.
 void Emitter::prologue() {
+  frame_placed_ = false;
+  frame_label_ = frame_mode_ == FrameMode::kDeferred ? as_->new_label() : kNoLabel;
+  if (frame_mode_ == FrameMode::kAtEntry) frame_setup();
+}
+
+// The deferred frame setup at the current position (reached only from the entry block's edge
+// to framed_succ_: by falling through or via frame_label_), then on into framed_succ_.
+Expected<void> Emitter::place_frame_setup() {
+  frame_placed_ = true;
+  as_->bind(frame_label_);
+  frame_setup();
+  for (uint32_t e : deferred_spills_) KILN_TRY(emit_edit(ra_.edits[e]));
+  flags_.valid = false;
+  if (is_next(framed_succ_)) {
+    fall_block_ = framed_succ_;
+  } else {
+    jmp(block_label(framed_succ_));
+    fall_block_ = kNoBlock;
+  }
+  return ok();
+}
+
+void Emitter::frame_setup() {
   as_->emit(Mn::kPush, Opnd::gp(reg::kRbp, 8));
   as_->emit(Mn::kMov, Opnd::gp(reg::kRbp, 8), Opnd::gp(reg::kRsp, 8));
-  if (!vc_.stack_limit_path.empty()) {
-    // Trap unless rbp - (everything below it) stays at or above the limit.
-    uint8_t base = vc_.vmctx_reg;
-    for (int32_t off : vc_.stack_limit_path) {
-      as_->emit(Mn::kMov, Opnd::gp(reg::kScratch, 8), Opnd::mem(8, base, off));
-      base = reg::kScratch;
-    }
-    uint32_t below = frame_size_ + 8 * static_cast<uint32_t>(saved_.size()) + realign_;
-    if (below) as_->emit(Mn::kAdd, Opnd::gp(reg::kScratch, 8), Opnd::imm_(below));
-    as_->emit(Mn::kCmp, Opnd::gp(reg::kRbp, 8), Opnd::gp(reg::kScratch, 8));
-    jcc(Cond::kB, trap_label(ir::TrapCode::kStackOverflow));
-  }
   for (uint8_t r : saved_) as_->emit(Mn::kPush, Opnd::gp(r, 8));
   if (frame_size_) as_->emit(Mn::kSub, Opnd::gp(reg::kRsp, 8), Opnd::imm_(frame_size_));
   if (realign_) as_->emit(Mn::kAnd, Opnd::gp(reg::kRsp, 8), Opnd::imm_(-static_cast<int64_t>(realign_)));
+  if (!vc_.stack_limit_path.empty()) {
+    // Trap unless the frame's bottom (rsp, now final) is at or above the limit, compared with
+    // the limit in memory at the end of the path (no register for it, no add of the frame
+    // size). Only rbp and the callee-saved pushes (at most 48 bytes below the caller's checked
+    // frame) were written below the limit by then; nothing else is until the check passes.
+    uint8_t base = vc_.vmctx_reg;
+    const size_t n = vc_.stack_limit_path.size();
+    for (size_t k = 0; k + 1 < n; ++k) {
+      as_->emit(Mn::kMov, Opnd::gp(reg::kScratch, 8), Opnd::mem(8, base, vc_.stack_limit_path[k]));
+      base = reg::kScratch;
+    }
+    as_->emit(Mn::kCmp, Opnd::gp(reg::kRsp, 8), Opnd::mem(8, base, vc_.stack_limit_path[n - 1]));
+    jcc(Cond::kB, trap_label(ir::TrapCode::kStackOverflow));
+  }
 }
 
 void Emitter::epilogue_no_ret() {
@@ -394,8 +461,23 @@ void Emitter::epilogue_no_ret() {
 
 Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
   using K = Allocation::Kind;
-  flags_.valid = false;
+  flags_.valid = false;  // (a remat as xor also clobbers the flags: none are live across edits)
   bool f = e.cls == RegClass::kFloat;
+  if (e.is_remat()) {
+    // Re-create a constant (VCode::to_regalloc marks which instructions may be) in `to`.
+    if (e.to.kind != K::kReg || e.remat_inst >= vc_.insts.size())
+      return Error(ErrorKind::kOther, "x64 emit: bad rematerialisation");
+    const MInst& d = vc_.insts[e.remat_inst];
+    if (d.op == Op::kImm && !f) {
+      mov_imm(e.to.reg.hw, d.imm, d.size);
+    } else if (d.op == Op::kLoad && d.mem.base_kind == Amode::Base::kConst && f) {
+      if (d.mem.slot == UINT32_MAX) as_->emit(Mn::kXorps, Opnd::xmm(e.to.reg.hw), Opnd::xmm(e.to.reg.hw));
+      else as_->emit(d.mn, Opnd::xmm(e.to.reg.hw), mem(d, d.size2));
+    } else {
+      return Error(ErrorKind::kOther, "x64 emit: rematerialisation of a non-constant instruction");
+    }
+    return ok();
+  }
   if (e.from.kind == K::kReg && e.to.kind == K::kReg) {
     if (e.from.reg == e.to.reg) return ok();
     if (f) as_->emit(Mn::kMovaps, Opnd::xmm(e.to.reg.hw), Opnd::xmm(e.from.reg.hw));
@@ -951,6 +1033,10 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
       break;
     }
     case Op::kRet:
+      if (frameless_[cur_block_]) {  // shrink-wrapped: no frame to take down
+        as_->emit(Mn::kRet);
+        break;
+      }
       epilogue_no_ret();
       as_->emit(Mn::kRet);
       break;
@@ -1125,35 +1211,336 @@ void Emitter::find_dispatch_chains() {
       if (resolved_[vc_.succs(x)[0]] != next && resolved_[vc_.succs(x)[1]] != next) break;
     }
   }
+  // Loop rotation: latch l (moves and a jump back to header h), h ending in a compare branch
+  // to l and to the block right after l.
+  rotate_latch_.assign(nb, kNoBlock);
+  for (uint32_t l = 1; l < nb; ++l) {
+    const VBlock& lb = vc_.blocks[l];
+    if (lb.cold || trivial_[l] || lb.end != lb.first + 1 || vc_.insts[lb.first].op != Op::kJump) {
+      continue;
+    }
+    const uint32_t h = resolved_[vc_.succs(l)[0]];
+    const VBlock& hb = vc_.blocks[h];
+    if (h >= l || h == 0 || hb.cold || trivial_[h] || hb.end == hb.first || dup_chain_[h] != 0) {
+      continue;
+    }
+    const Op term = vc_.insts[hb.end - 1].op;
+    if (term != Op::kBrCmp && term != Op::kBrTest && term != Op::kBrFcmp) continue;
+    if (hb.end - hb.first + (edits_begin_[hb.end] - edits_begin_[hb.first]) > kMaxDupInsts) continue;
+    bool simple = true;
+    for (uint32_t i = hb.first; i + 1 < hb.end; ++i) {
+      const Op op = vc_.insts[i].op;
+      simple &= op != Op::kTailCall && op != Op::kRet && op != Op::kBrTable;
+    }
+    if (!simple) continue;
+    auto hs = vc_.succs(h);
+    const uint32_t exit = hs[0] == l ? hs[1] : hs[1] == l ? hs[0] : kNoBlock;
+    if (exit == kNoBlock || exit == l ||
+        (exit != l + 1 && resolved_[exit] != next_real_[l])) {
+      continue;
+    }
+    dup_chain_[h] = 1;
+    rotate_latch_[h] = l;
+  }
+  plan_frame();
+}
+
+// Whether block b can run without a frame (see the top of the file). With `spills`, stores of
+// registers to spill slots are allowed and listed there instead (the entry's, deferred); with
+// `allow_callee_saved`, callee-saved registers (renamed in a frameless chain).
+bool Emitter::frame_free(uint32_t b, std::vector<uint32_t>* spills, bool allow_callee_saved) const {
+  auto reg_ok = [allow_callee_saved](const Allocation& a) {
+    return a.kind == Allocation::Kind::kReg && (allow_callee_saved || !is_callee_saved(a.reg));
+  };
+  // A memory access that cannot fault (notrap: vmctx fields, the constant pool) through a
+  // register, not the frame or stack arguments.
+  auto safe_mem = [](const MInst& m) {
+    return !(m.flags & kFTrap) &&
+           (m.mem.base_kind == Amode::Base::kReg || m.mem.base_kind == Amode::Base::kConst);
+  };
+  const VBlock& vb = vc_.blocks[b];
+  for (uint32_t i = vb.first; i < vb.end; ++i) {
+    const MInst& m = vc_.insts[i];
+    switch (m.op) {
+      case Op::kAluRR:
+      case Op::kFAlu:
+        if ((m.flags & kFMemSrc) && !safe_mem(m)) return false;
+        break;
+      case Op::kLoad:
+      case Op::kStore:
+      case Op::kStoreImm:
+        if (!safe_mem(m)) return false;
+        break;
+      case Op::kBrCmp:
+        if (m.flags & kFCmpMem) return false;
+        break;
+      case Op::kLea:
+        if (m.mem.base_kind != Amode::Base::kReg && m.mem.base_kind != Amode::Base::kConst) {
+          return false;
+        }
+        break;
+      // Register (or constant-pool) operands only, no trap site, no call.
+      case Op::kAluRI: case Op::kImul3: case Op::kUnary: case Op::kAndn: case Op::kShiftRI:
+      case Op::kShiftRC: case Op::kShiftX: case Op::kRorx: case Op::kMov: case Op::kImm:
+      case Op::kExt: case Op::kCmpSet: case Op::kCmp128Set: case Op::kFCmpSet: case Op::kSelect:
+      case Op::kMulWide: case Op::kAddSub128: case Op::kBitCount: case Op::kFAluConst:
+      case Op::kFUnary: case Op::kFMinMax: case Op::kFCopysign: case Op::kGprToXmm:
+      case Op::kXmmToGpr: case Op::kCvtIntToF: case Op::kCvtU64ToF: case Op::kJump:
+      case Op::kBrTest: case Op::kBrFcmp: case Op::kRet: case Op::kVecSplat:
+      case Op::kVecExtract: case Op::kVecInsert: case Op::kVecAluImm: case Op::kVecShiftImm:
+      case Op::kVecMovMsk: case Op::kFuncAddr:
+        break;
+      default:
+        return false;
+    }
+    if (!m.stack_args.empty()) return false;
+    for (uint32_t k = 0; k < m.ops.size(); ++k) {
+      if (!reg_ok(ra_.allocs[inst_first_op_[i] + k])) return false;
+    }
+  }
+  for (uint32_t e = edits_begin_[vb.first]; e < edits_begin_[vb.end]; ++e) {
+    const regalloc::Edit& ed = ra_.edits[e];
+    if (spills && !ed.is_remat() && ed.to.kind == Allocation::Kind::kStack && reg_ok(ed.from)) {
+      spills->push_back(e);
+      continue;
+    }
+    if (!reg_ok(ed.to) || (!ed.is_remat() && !reg_ok(ed.from))) return false;
+  }
+  return true;
+}
+
+// Decides where the frame is set up (see the top of the file): frame_mode_, frameless_,
+// framed_succ_, leaf_end_.
+void Emitter::plan_frame() {
+  const uint32_t nb = static_cast<uint32_t>(vc_.blocks.size());
+  frame_mode_ = FrameMode::kAtEntry;
+  frameless_.assign(nb, false);
+  framed_succ_ = leaf_end_ = kNoBlock;
+  if (nb == 0 || !vc_.preds(0).empty()) return;
+  bool all = true;
+  for (uint32_t b = 0; b < nb && all; ++b) all = frame_free(b);
+  if (all) {
+    frame_mode_ = FrameMode::kNone;
+    frameless_.assign(nb, true);
+    return;
+  }
+  // The entry may spill values (e.g. the vmctx, for after calls): those stores move to the
+  // frame setup, where the registers still hold the same values (checked below), and the
+  // frameless path never reads the slots.
+  deferred_spills_.clear();
+  const VBlock& entry = vc_.blocks[0];
+  if (!frame_free(0, &deferred_spills_) || entry.end == entry.first) return;
+  Op term = vc_.insts[entry.end - 1].op;
+  auto succs = vc_.succs(0);
+  if ((term != Op::kBrCmp && term != Op::kBrTest && term != Op::kBrFcmp) || succs.size() != 2 ||
+      succs[0] == succs[1]) {
+    return;
+  }
+  // The frame setup reads the stack limit through the vmctx register: the entry must not
+  // overwrite it.
+  const regalloc::PReg vmctx = gpr(vc_.vmctx_reg);
+  for (uint32_t i = entry.first; i < entry.end; ++i) {
+    const MInst& m = vc_.insts[i];
+    for (uint32_t k = 0; k < m.ops.size(); ++k) {
+      const Allocation& a = ra_.allocs[inst_first_op_[i] + k];
+      if (m.ops[k].kind == regalloc::OperandKind::kDef && a.kind == Allocation::Kind::kReg &&
+          a.reg == vmctx) {
+        return;
+      }
+    }
+  }
+  for (uint32_t e = edits_begin_[entry.first]; e < edits_begin_[entry.end]; ++e) {
+    if (ra_.edits[e].to.kind == Allocation::Kind::kReg && ra_.edits[e].to.reg == vmctx) return;
+  }
+  // A deferred spill's register must not be written after the store, by an edit or by an
+  // instruction's definition (an edit before instruction i precedes i's definitions).
+  for (uint32_t sp : deferred_spills_) {
+    const regalloc::Edit& st = ra_.edits[sp];
+    for (uint32_t e = sp + 1; e < edits_begin_[entry.end]; ++e) {
+      const Allocation& to = ra_.edits[e].to;
+      if (to.kind == Allocation::Kind::kReg && to.reg == st.from.reg) return;
+    }
+    for (uint32_t i = st.point.inst + (st.point.after ? 1 : 0); i < entry.end; ++i) {
+      const MInst& m = vc_.insts[i];
+      for (uint32_t k = 0; k < m.ops.size(); ++k) {
+        const Allocation& a = ra_.allocs[inst_first_op_[i] + k];
+        if (m.ops[k].kind == regalloc::OperandKind::kDef && a.kind == Allocation::Kind::kReg &&
+            a.reg == st.from.reg) {
+          return;
+        }
+      }
+    }
+  }
+  // The chain from successor s: frame-free blocks, each reached only from the one before
+  // (the first only from the entry), joined by jumps, ending in `ret`. Its last block, or
+  // kNoBlock.
+  auto leaf_chain = [&](uint32_t s) {
+    uint32_t prev = 0, x = s;
+    for (uint32_t len = 0; len < kMaxFramelessChain; ++len) {
+      auto preds = vc_.preds(x);
+      if (x == 0 || preds.size() != 1 || preds[0] != prev) return kNoBlock;
+      if (!frame_free(x, nullptr, true)) return kNoBlock;
+      const VBlock& xb = vc_.blocks[x];
+      if (xb.end == xb.first) return kNoBlock;
+      Op op = vc_.insts[xb.end - 1].op;
+      if (op == Op::kRet) return x;
+      if (op != Op::kJump) return kNoBlock;
+      prev = x;
+      x = vc_.succs(x)[0];
+    }
+    return kNoBlock;
+  };
+  uint32_t leaf0 = leaf_chain(succs[0]), leaf1 = leaf_chain(succs[1]);
+  // None, or both (a rare shape; the frame is then set up at entry).
+  if ((leaf0 == kNoBlock) == (leaf1 == kNoBlock)) return;
+  const uint32_t leaf_start = leaf0 != kNoBlock ? succs[0] : succs[1];
+  const uint32_t leaf_end = leaf0 != kNoBlock ? leaf0 : leaf1;
+  // Callee-saved registers the chain uses (the allocator's choice for a value that also lives
+  // across calls on the framed path) are renamed to caller-saved ones the chain does not
+  // mention: they hold nothing on entry to the chain (the entry block did not write them, so
+  // the chain writes each before reading it), and at its `ret` only the result registers,
+  // which it mentions, are live; its caller expects caller-saved registers to be clobbered.
+  uint32_t mentioned = 0, callee = 0;
+  auto note = [&](const Allocation& a) {
+    if (a.kind != Allocation::Kind::kReg || a.reg.cls != RegClass::kInt) return;
+    mentioned |= 1u << a.reg.hw;
+    if (is_callee_saved(a.reg)) callee |= 1u << a.reg.hw;
+  };
+  for (uint32_t x = leaf_start;; x = vc_.succs(x)[0]) {
+    const VBlock& xb = vc_.blocks[x];
+    for (uint32_t i = xb.first; i < xb.end; ++i) {
+      for (uint32_t k = 0; k < vc_.insts[i].ops.size(); ++k) {
+        note(ra_.allocs[inst_first_op_[i] + k]);
+      }
+    }
+    for (uint32_t e = edits_begin_[xb.first]; e < edits_begin_[xb.end]; ++e) {
+      note(ra_.edits[e].from);
+      note(ra_.edits[e].to);
+    }
+    if (x == leaf_end) break;
+  }
+  for (uint8_t r = 0; r < 16; ++r) chain_remap_[r] = r;
+  static constexpr uint8_t kSpare[] = {reg::kRax, reg::kRcx, reg::kRdx, reg::kRsi,
+                                       reg::kRdi, reg::kR8,  reg::kR9,  reg::kR10};
+  for (uint8_t r = 0; r < 16; ++r) {
+    if (!(callee & (1u << r))) continue;
+    uint8_t spare = Opnd::kNoReg;
+    for (uint8_t c : kSpare) {
+      if (!(mentioned & (1u << c))) {
+        spare = c;
+        break;
+      }
+    }
+    if (spare == Opnd::kNoReg) return;  // (kAtEntry: nothing was decided yet)
+    mentioned |= 1u << spare;
+    chain_remap_[r] = spare;
+  }
+  leaf_end_ = leaf_end;
+  framed_succ_ = leaf0 != kNoBlock ? succs[1] : succs[0];
+  frame_mode_ = FrameMode::kDeferred;
+  frameless_[0] = true;
+  for (uint32_t x = leaf_start;; x = vc_.succs(x)[0]) {
+    frameless_[x] = true;
+    if (x == leaf_end_) break;
+  }
 }
 
 // The instructions of block b with the allocator's edits, as the main loop emits them.
 Expected<void> Emitter::emit_block_insts(uint32_t b) {
   const VBlock& vb = vc_.blocks[b];
   uint32_t e = edits_begin_[vb.first];
+  // A frameless chain's blocks (not the entry) use chain_remap_; a copy made inside one ends
+  // with the block.
+  const bool was_remapping = remapping_;
+  remapping_ = frame_mode_ == FrameMode::kDeferred && b != 0 && frameless_[b];
   for (uint32_t i = vb.first; i < vb.end; ++i) {
     first_op_ = inst_first_op_[i];
     while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && !ra_.edits[e].point.after) {
-      KILN_TRY(emit_edit(ra_.edits[e++]));
+      if (b == 0 && frame_mode_ == FrameMode::kDeferred &&
+          std::find(deferred_spills_.begin(), deferred_spills_.end(), e) !=
+              deferred_spills_.end()) {
+        ++e;  // emitted by place_frame_setup
+        continue;
+      }
+      KILN_TRY(emit_chain_edit(e++));
     }
-    KILN_TRY(emit_inst(i));
     bool term = i + 1 == vb.end;
+    if (term && b == 0 && frame_mode_ == FrameMode::kDeferred) {
+      // The entry's branch: its edge to framed_succ_ leads to the frame setup, which follows
+      // at once if the branch falls into that edge.
+      uint32_t& label = block_labels_[resolved_[framed_succ_]];
+      const uint32_t saved = label;
+      label = frame_label_;
+      Expected<void> r = emit_inst(i);
+      label = saved;
+      KILN_TRY(r);
+      if (fall_block_ == framed_succ_) KILN_TRY(place_frame_setup());
+    } else {
+      KILN_TRY(emit_inst(i));
+    }
     while (e < ra_.edits.size() && ra_.edits[e].point.inst == i && ra_.edits[e].point.after) {
       if (term) return Error(ErrorKind::kOther, "x64 emit: allocator edit after a terminator");
-      KILN_TRY(emit_edit(ra_.edits[e++]));
+      if (b == 0 && frame_mode_ == FrameMode::kDeferred &&
+          std::find(deferred_spills_.begin(), deferred_spills_.end(), e) !=
+              deferred_spills_.end()) {
+        ++e;
+        continue;
+      }
+      KILN_TRY(emit_chain_edit(e++));
     }
+  }
+  remapping_ = was_remapping;
+  // Otherwise the setup goes after the frameless chain's `ret`, where nothing falls into it.
+  if (b == leaf_end_ && frame_mode_ == FrameMode::kDeferred && !frame_placed_ && !copying_) {
+    KILN_TRY(place_frame_setup());
   }
   return ok();
 }
 
+// Allocator edit e, with the frameless chain's register renaming when it applies.
+Expected<void> Emitter::emit_chain_edit(uint32_t e) {
+  if (!remapping_) return emit_edit(ra_.edits[e]);
+  regalloc::Edit ed = ra_.edits[e];
+  for (Allocation* a : {&ed.from, &ed.to}) {
+    if (a->kind == Allocation::Kind::kReg && a->reg.cls == RegClass::kInt) {
+      a->reg.hw = chain_remap_[a->reg.hw];
+    }
+  }
+  return emit_edit(ed);
+}
+
 // Emits a copy of the dispatch chain starting at block b in place of a jump to it.
 Expected<void> Emitter::emit_dispatch_copy(uint32_t b) {
+  if (rotate_latch_[b] != kNoBlock) {
+    if (cur_block_ != rotate_latch_[b]) {  // another jump to a rotated loop's header
+      jmp(block_label(b));
+      return ok();
+    }
+    // Loop rotation: the header's copy ends the latch; as if at the latch's position, its
+    // branch goes back to the latch and its exit falls through (fall_block_ says where).
+    const uint32_t latch = cur_block_;
+    const bool was_copying = copying_;
+    cur_block_ = b;
+    copy_pos_ = latch;
+    copying_ = true;
+    fall_block_ = kNoBlock;
+    flags_.valid = false;
+    Expected<void> r = emit_block_insts(b);
+    copying_ = was_copying;
+    copy_pos_ = kNoBlock;
+    cur_block_ = latch;
+    return r;
+  }
   uint32_t saved_block = cur_block_;
   uint32_t x = b;
   for (uint32_t k = 0; k < dup_chain_[b]; ++k, x = next_real_[x]) {
     cur_block_ = x;
     fall_block_ = kNoBlock;
-    KILN_TRY(emit_block_insts(x));
+    const bool was_copying = copying_;
+    copying_ = true;
+    Expected<void> r = emit_block_insts(x);
+    copying_ = was_copying;
+    KILN_TRY(r);
     if (fall_block_ == kNoBlock) break;
     // The copy continues with the chain's next block only where the original falls into it;
     // where a branch chose to fall into another block (both targets were "next"), the copy
@@ -1168,10 +1555,8 @@ Expected<void> Emitter::emit_dispatch_copy(uint32_t b) {
   return ok();
 }
 
-Expected<void> Emitter::pass(Assembler& as, bool record) {
+Expected<void> Emitter::pass(Assembler& as) {
   as_ = &as;
-  record_ = record;
-  jump_seq_ = 0;
   block_labels_.clear();
   const_labels_.clear();
   trap_labels_.clear();
@@ -1180,18 +1565,13 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
   traps_.clear();
   relocs_.clear();
   consts_ = vc_.consts;
-  jump_recs_.clear();
-  align_offsets_.clear();
   for (size_t b = 0; b < vc_.blocks.size(); ++b) block_labels_.push_back(as.new_label());
 
   prologue();
   bool falls = true;
   for (uint32_t b = 0; b < vc_.blocks.size(); ++b) {
     cur_block_ = b;
-    if (loop_header_[b] && !trivial_[b]) {
-      as.align_code(16);
-      if (record_) align_offsets_.push_back(as.offset());
-    }
+    if (loop_header_[b] && !trivial_[b]) as.align_code(16);
     as.bind(block_labels_[b]);
     flags_.valid = false;
     if (trivial_[b] && !falls) continue;
@@ -1207,7 +1587,8 @@ Expected<void> Emitter::pass(Assembler& as, bool record) {
     record_trap(as.offset(), static_cast<ir::TrapCode>(code));
     as.emit(Mn::kUd2);
   }
-  code_size_ = as.offset();
+  code_end_label_ = as.new_label();
+  as.bind(code_end_label_);
   if (!const_labels_.empty()) {
     as.align(16);
     for (auto& [bytes, label] : const_labels_) {
@@ -1282,32 +1663,17 @@ Expected<mach::CompiledCode> Emitter::run() {
     }
   }
 
-  std::vector<uint8_t> bytes;
-  // One assembler per thread serves both passes of every function (its tables are reused).
+  // One assembler per thread serves every function (its tables are reused).
   thread_local Assembler as;
-  if (opts_.relax_branches) {
-    Assembler& first = as;
-    first.reset();
-    KILN_TRY(pass(first, true));
-    KILN_ASSIGN_OR_RETURN(bytes, first.finish());
-    short_.assign(jump_recs_.size(), false);
-    for (size_t k = 0; k < jump_recs_.size(); ++k) {
-      uint32_t target = first.label_offset(jump_recs_[k].label);
-      int64_t dist = int64_t{target} - jump_recs_[k].end;
-      if (dist < 0) continue;
-      auto lo = std::lower_bound(align_offsets_.begin(), align_offsets_.end(), jump_recs_[k].end);
-      auto hi = std::upper_bound(align_offsets_.begin(), align_offsets_.end(), target);
-      short_[k] = dist + 4 + 15 * (hi - lo) <= 127;
-    }
-  }
-  as.reset();
-  KILN_TRY(pass(as, false));
-  KILN_ASSIGN_OR_RETURN(bytes, as.finish());
+  as.reset(opts_.relax_branches);
+  KILN_TRY(pass(as));
   mach::CompiledCode out;
-  out.code = std::move(bytes);
-  out.code_size = code_size_;
-  out.relocations = relocs_;
-  out.traps = traps_;
+  KILN_ASSIGN_OR_RETURN(out.code, as.finish());
+  out.code_size = as.label_offset(code_end_label_);
+  out.relocations = std::move(relocs_);
+  for (mach::Relocation& r : out.relocations) r.offset = as.final_offset(r.offset);
+  out.traps = std::move(traps_);
+  for (mach::TrapSite& t : out.traps) t.offset = as.final_offset(t.offset);
   std::sort(out.traps.begin(), out.traps.end(),
             [](const mach::TrapSite& a, const mach::TrapSite& b) { return a.offset < b.offset; });
   out.frame.frame_size = frame_size_ + 8 * static_cast<uint32_t>(saved_.size());

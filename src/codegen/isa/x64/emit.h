@@ -13,7 +13,7 @@ namespace kiln::codegen::x64 {
 
 struct EmitOptions {
   CpuFeatures cpu = CpuFeatures::host();
-  bool relax_branches = true;  // two passes: forward branches that fit get the rel8 form
+  bool relax_branches = true;  // forward branches that fit get the rel8 form (Assembler::finish)
 };
 
 [[nodiscard]] Expected<mach::CompiledCode> emit(const VCode& vc, const regalloc::Output& ra,

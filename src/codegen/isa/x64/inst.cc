@@ -96,6 +96,15 @@ regalloc::Function VCode::to_regalloc() const {
       case Op::kMov:
         ri.is_move = true;
         break;
+      // Constants (mov/xor of an immediate, a constant-pool load or xorps): the emitter
+      // re-creates them for the allocator's remat edits (Emitter::emit_edit).
+      case Op::kImm:
+        ri.remat = m.ops.size() == 1;
+        break;
+      case Op::kLoad:
+        ri.remat = m.ops.size() == 1 && m.mem.base_kind == Amode::Base::kConst &&
+                   m.ops[0].vreg.cls == regalloc::RegClass::kFloat;
+        break;
       default:
         break;
     }

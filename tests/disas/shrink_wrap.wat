@@ -1,0 +1,161 @@
+;; Shrink-wrapping (isa/x64/emit.cc): $fib's early exit (k < 2, its own copy of the shared
+;; `return k + acc` after tail duplication, folded to `return k`) runs before the frame exists
+;; and returns with a bare ret; the frame (push rbp, the callee-saved pushes, the stack-limit
+;; check, the vmctx spill) is set up on the edge into the loop only. Its loop is rotated: the
+;; latch (the vmctx reload) ends in a copy of the loop body whose compare branches back to the
+;; latch and falls through to the exit. $load's early exit is frameless too, while its load (a
+;; trap site) stays behind the frame. $mix makes no call and touches no memory: no frame at
+;; all. $f's early exit gets k from the allocator in rbx (where k lives across the framed
+;; path's first call); the frameless copy renames it to a caller-saved register it does not
+;; otherwise use.
+;; opt: O2
+(module
+  (memory 1)
+  (func $fib (export "fib") (param $k i32) (result i32)
+    (local $acc i32)
+    (if (i32.lt_u (local.get $k) (i32.const 2)) (then (return (local.get $k))))
+    (loop $again
+      (local.set $acc (i32.add (local.get $acc)
+        (call $fib (i32.sub (local.get $k) (i32.const 1)))))
+      (local.set $k (i32.sub (local.get $k) (i32.const 2)))
+      (br_if $again (i32.gt_u (local.get $k) (i32.const 1))))
+    (i32.add (local.get $k) (local.get $acc)))
+  (func $load (export "load") (param $p i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $p))
+      (then (i32.const -1))
+      (else (i32.load (local.get $p)))))
+  (func $g (param $k i32) (result i32)
+    (i32.div_u (i32.const 100) (i32.sub (local.get $k) (i32.const 5))))
+  (func $f (export "f") (param $k i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $k) (i32.const 2))
+      (then (local.get $k))
+      (else (i32.add (call $f (i32.sub (local.get $k) (i32.const 1))) (call $g (local.get $k))))))
+  (func $mix (export "mix") (param $a i32) (param $b i32) (result i32)
+    (select (i32.rotl (local.get $a) (local.get $b)) (i32.mul (local.get $b) (i32.const 3))
+            (i32.lt_s (local.get $a) (local.get $b)))))
+
+;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
+;; -O2 function 0 $fib
+;;    0: xor eax, eax
+;;    2: cmp edx, 2
+;;    5: jb 0x6f
+;;    7: push rbp
+;;    8: mov rbp, rsp
+;;    b: push rbx
+;;    c: push r12
+;;    e: sub rsp, 0x10
+;;   12: mov r11, qword ptr [rdi + 8]
+;;   16: cmp rsp, qword ptr [r11]
+;;   19: jb 0x73
+;;   1b: mov qword ptr [rsp], rdi
+;;   1f: mov r12, rax
+;;   22: mov rbx, rdx
+;;   25: nop word ptr [rax + rax]
+;;   2e: nop
+;;   30: lea edx, [rbx - 1]
+;;   33: mov rsi, rdi
+;;   36: call 0x3b
+;;   3b: lea r12d, [r12 + rax]
+;;   3f: lea ebx, [rbx - 2]
+;;   42: cmp ebx, 1
+;;   45: jbe 0x62
+;;   47: mov rdi, qword ptr [rsp]
+;;   4b: lea edx, [rbx - 1]
+;;   4e: mov rsi, rdi
+;;   51: call 0x56
+;;   56: lea r12d, [r12 + rax]
+;;   5a: lea ebx, [rbx - 2]
+;;   5d: cmp ebx, 1
+;;   60: ja 0x47
+;;   62: lea eax, [rbx + r12]
+;;   66: add rsp, 0x10
+;;   6a: pop r12
+;;   6c: pop rbx
+;;   6d: pop rbp
+;;   6e: ret
+;;   6f: mov rax, rdx
+;;   72: ret
+;;   73: ud2
+;;   trap 0x73: StackOverflow
+;;   reloc 0x37: pcrel4 function 0 $fib -4
+;;   reloc 0x52: pcrel4 function 0 $fib -4
+;; -O2 function 1 $load
+;;    0: test edx, edx
+;;    2: je 0x1c
+;;    4: push rbp
+;;    5: mov rbp, rsp
+;;    8: mov r11, qword ptr [rdi + 8]
+;;    c: cmp rsp, qword ptr [r11]
+;;    f: jb 0x22
+;;   11: mov eax, edx
+;;   13: mov rcx, qword ptr [rdi + 0x38]
+;;   17: mov eax, dword ptr [rcx + rax]
+;;   1a: pop rbp
+;;   1b: ret
+;;   1c: mov eax, 0xffffffff
+;;   21: ret
+;;   22: ud2
+;;   trap 0x17: HeapOutOfBounds
+;;   trap 0x22: StackOverflow
+;; -O2 function 2 $g
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x1f
+;;    d: mov eax, 0x64
+;;   12: lea ecx, [rdx - 5]
+;;   15: test ecx, ecx
+;;   17: je 0x21
+;;   19: xor edx, edx
+;;   1b: div ecx
+;;   1d: pop rbp
+;;   1e: ret
+;;   1f: ud2
+;;   21: ud2
+;;   trap 0x1f: StackOverflow
+;;   trap 0x21: IntegerDivisionByZero
+;; -O2 function 3 $f
+;;    0: cmp edx, 2
+;;    3: jb 0x4f
+;;    5: push rbp
+;;    6: mov rbp, rsp
+;;    9: push rbx
+;;    a: sub rsp, 0x18
+;;    e: mov r11, qword ptr [rdi + 8]
+;;   12: cmp rsp, qword ptr [r11]
+;;   15: jb 0x56
+;;   17: mov qword ptr [rsp], rdi
+;;   1b: lea eax, [rdx - 1]
+;;   1e: mov rsi, rdi
+;;   21: mov rbx, rdx
+;;   24: mov rdx, rax
+;;   27: call 0x2c
+;;   2c: mov qword ptr [rsp + 8], rax
+;;   31: mov rdi, qword ptr [rsp]
+;;   35: mov rsi, rdi
+;;   38: mov rdx, rbx
+;;   3b: call 0x40
+;;   40: mov rcx, qword ptr [rsp + 8]
+;;   45: lea eax, [rcx + rax]
+;;   48: add rsp, 0x18
+;;   4c: pop rbx
+;;   4d: pop rbp
+;;   4e: ret
+;;   4f: mov rcx, rdx
+;;   52: mov rax, rcx
+;;   55: ret
+;;   56: ud2
+;;   trap 0x56: StackOverflow
+;;   reloc 0x28: pcrel4 function 3 $f -4
+;;   reloc 0x3c: pcrel4 function 2 $g -4
+;; -O2 function 4 $mix
+;;    0: mov rax, rdx
+;;    3: rol eax, cl
+;;    5: mov rsi, rcx
+;;    8: shl esi, 1
+;;    a: lea esi, [rsi + rcx]
+;;    d: cmp edx, ecx
+;;    f: cmovl esi, eax
+;;   12: mov rax, rsi
+;;   15: ret
