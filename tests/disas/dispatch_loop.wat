@@ -32,74 +32,75 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0xdc
+;;    b: jb 0xec
 ;;   11: mov rcx, qword ptr [rdi + 0x20]
 ;;   15: mov rax, qword ptr [rcx]
 ;;   18: cmp rax, qword ptr [rdi + 0x28]
-;;   1c: jae 0xb8
+;;   1c: jae 0xc8
 ;;   22: xor eax, eax
 ;;   24: mov rsi, qword ptr [rdi + 0x38]
 ;;   28: mov r8, rdx
 ;;   2b: mov rdx, rax
-;;   2e: nop
-;;   30: mov rax, qword ptr [rcx]
-;;   33: cmp rax, qword ptr [rdi + 0x28]
-;;   37: jae 0xca
-;;   3d: mov eax, r8d
-;;   40: movzx eax, byte ptr [rsi + rax]
-;;   44: cmp rax, 3
-;;   48: jae 0xb3
-;;   4a: lea r11, [rip + 0x8f]
-;;   51: movsxd rax, dword ptr [r11 + rax*4]
-;;   55: add rax, r11
-;;   58: jmp rax
-;;   5a: shl edx, 1
-;;   5c: lea r8d, [r8 + 1]
-;;   60: mov rax, qword ptr [rcx]
-;;   63: cmp rax, qword ptr [rdi + 0x28]
-;;   67: jae 0xca
-;;   69: mov eax, r8d
-;;   6c: movzx eax, byte ptr [rsi + rax]
-;;   70: cmp rax, 3
-;;   74: jae 0xb3
-;;   76: lea r11, [rip + 0x63]
-;;   7d: movsxd rax, dword ptr [r11 + rax*4]
-;;   81: add rax, r11
-;;   84: jmp rax
-;;   86: lea edx, [rdx + 1]
-;;   89: lea r8d, [r8 + 1]
-;;   8d: mov rax, qword ptr [rcx]
-;;   90: cmp rax, qword ptr [rdi + 0x28]
-;;   94: jae 0xca
-;;   96: mov eax, r8d
-;;   99: movzx eax, byte ptr [rsi + rax]
-;;   9d: cmp rax, 3
-;;   a1: jae 0xb3
-;;   a3: lea r11, [rip + 0x36]
-;;   aa: movsxd rax, dword ptr [r11 + rax*4]
-;;   ae: add rax, r11
-;;   b1: jmp rax
-;;   b3: mov rax, rdx
-;;   b6: pop rbp
-;;   b7: ret
-;;   b8: mov rax, qword ptr [rdi + 0x10]
-;;   bc: mov rax, qword ptr [rax + 0x88]
-;;   c3: call rax
-;;   c5: jmp 0x22
-;;   ca: mov rax, qword ptr [rdi + 0x10]
-;;   ce: mov rax, qword ptr [rax + 0x88]
-;;   d5: call rax
-;;   d7: jmp 0x3d
-;;   dc: ud2
-;;   de: int3
-;;   df: int3
-;;   e0: sar edi, cl
-;;   e2: .byte 0xff
-;;   e3: jmp qword ptr [rsi + 0x7affffff]
-;;   e9: .byte 0xff
-;;   ea: .byte 0xff
-;;   eb: .byte 0xff
-;;   trap 0x40: HeapOutOfBounds
-;;   trap 0x6c: HeapOutOfBounds
-;;   trap 0x99: HeapOutOfBounds
-;;   trap 0xdc: StackOverflow
+;;   2e: nop word ptr [rax + rax]
+;;   37: nop word ptr [rax + rax]
+;;   40: mov rax, qword ptr [rcx]
+;;   43: cmp rax, qword ptr [rdi + 0x28]
+;;   47: jae 0xda
+;;   4d: mov eax, r8d
+;;   50: movzx eax, byte ptr [rsi + rax]
+;;   54: cmp rax, 3
+;;   58: jae 0xc3
+;;   5a: lea r11, [rip + 0x8f]
+;;   61: movsxd rax, dword ptr [r11 + rax*4]
+;;   65: add rax, r11
+;;   68: jmp rax
+;;   6a: shl edx, 1
+;;   6c: lea r8d, [r8 + 1]
+;;   70: mov rax, qword ptr [rcx]
+;;   73: cmp rax, qword ptr [rdi + 0x28]
+;;   77: jae 0xda
+;;   79: mov eax, r8d
+;;   7c: movzx eax, byte ptr [rsi + rax]
+;;   80: cmp rax, 3
+;;   84: jae 0xc3
+;;   86: lea r11, [rip + 0x63]
+;;   8d: movsxd rax, dword ptr [r11 + rax*4]
+;;   91: add rax, r11
+;;   94: jmp rax
+;;   96: lea edx, [rdx + 1]
+;;   99: lea r8d, [r8 + 1]
+;;   9d: mov rax, qword ptr [rcx]
+;;   a0: cmp rax, qword ptr [rdi + 0x28]
+;;   a4: jae 0xda
+;;   a6: mov eax, r8d
+;;   a9: movzx eax, byte ptr [rsi + rax]
+;;   ad: cmp rax, 3
+;;   b1: jae 0xc3
+;;   b3: lea r11, [rip + 0x36]
+;;   ba: movsxd rax, dword ptr [r11 + rax*4]
+;;   be: add rax, r11
+;;   c1: jmp rax
+;;   c3: mov rax, rdx
+;;   c6: pop rbp
+;;   c7: ret
+;;   c8: mov rax, qword ptr [rdi + 0x10]
+;;   cc: mov rax, qword ptr [rax + 0x88]
+;;   d3: call rax
+;;   d5: jmp 0x22
+;;   da: mov rax, qword ptr [rdi + 0x10]
+;;   de: mov rax, qword ptr [rax + 0x88]
+;;   e5: call rax
+;;   e7: jmp 0x4d
+;;   ec: ud2
+;;   ee: int3
+;;   ef: int3
+;;   f0: sar edi, cl
+;;   f2: .byte 0xff
+;;   f3: jmp qword ptr [rsi + 0x7affffff]
+;;   f9: .byte 0xff
+;;   fa: .byte 0xff
+;;   fb: .byte 0xff
+;;   trap 0x50: HeapOutOfBounds
+;;   trap 0x7c: HeapOutOfBounds
+;;   trap 0xa9: HeapOutOfBounds
+;;   trap 0xec: StackOverflow

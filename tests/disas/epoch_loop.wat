@@ -21,38 +21,39 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x71
-;;    d: mov rcx, qword ptr [rdi + 0x20]
-;;   11: mov rax, qword ptr [rcx]
-;;   14: cmp rax, qword ptr [rdi + 0x28]
-;;   18: jae 0x53
-;;   1a: xor eax, eax
-;;   1c: mov rsi, qword ptr [rdi + 0x38]
-;;   20: mov r9, rax
-;;   23: mov r8, rax
-;;   26: nop word ptr [rax + rax]
-;;   2f: nop
-;;   30: mov rax, qword ptr [rcx]
-;;   33: cmp rax, qword ptr [rdi + 0x28]
-;;   37: jae 0x62
-;;   39: cmp r9d, edx
-;;   3c: jae 0x4e
-;;   3e: mov eax, r9d
-;;   41: mov eax, dword ptr [rsi + rax*4]
-;;   44: lea r8d, [r8 + rax]
-;;   48: lea r9d, [r9 + 1]
-;;   4c: jmp 0x30
-;;   4e: mov rax, r8
-;;   51: pop rbp
-;;   52: ret
-;;   53: mov rax, qword ptr [rdi + 0x10]
-;;   57: mov rax, qword ptr [rax + 0x88]
-;;   5e: call rax
-;;   60: jmp 0x1a
-;;   62: mov rax, qword ptr [rdi + 0x10]
-;;   66: mov rax, qword ptr [rax + 0x88]
-;;   6d: call rax
-;;   6f: jmp 0x39
-;;   71: ud2
-;;   trap 0x41: HeapOutOfBounds
-;;   trap 0x71: StackOverflow
+;;    b: jb 0x81
+;;   11: mov rcx, qword ptr [rdi + 0x20]
+;;   15: mov rax, qword ptr [rcx]
+;;   18: cmp rax, qword ptr [rdi + 0x28]
+;;   1c: jae 0x63
+;;   1e: xor eax, eax
+;;   20: mov rsi, qword ptr [rdi + 0x38]
+;;   24: mov r9, rax
+;;   27: mov r8, rax
+;;   2a: nop word ptr [rax + rax]
+;;   33: nop word ptr [rax + rax]
+;;   3c: nop dword ptr [rax]
+;;   40: mov rax, qword ptr [rcx]
+;;   43: cmp rax, qword ptr [rdi + 0x28]
+;;   47: jae 0x72
+;;   49: cmp r9d, edx
+;;   4c: jae 0x5e
+;;   4e: mov eax, r9d
+;;   51: mov eax, dword ptr [rsi + rax*4]
+;;   54: lea r8d, [r8 + rax]
+;;   58: lea r9d, [r9 + 1]
+;;   5c: jmp 0x40
+;;   5e: mov rax, r8
+;;   61: pop rbp
+;;   62: ret
+;;   63: mov rax, qword ptr [rdi + 0x10]
+;;   67: mov rax, qword ptr [rax + 0x88]
+;;   6e: call rax
+;;   70: jmp 0x1e
+;;   72: mov rax, qword ptr [rdi + 0x10]
+;;   76: mov rax, qword ptr [rax + 0x88]
+;;   7d: call rax
+;;   7f: jmp 0x49
+;;   81: ud2
+;;   trap 0x51: HeapOutOfBounds
+;;   trap 0x81: StackOverflow

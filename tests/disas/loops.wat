@@ -27,46 +27,50 @@
 ;;    0: xor eax, eax
 ;;    2: xor ecx, ecx
 ;;    4: nop word ptr [rax + rax]
-;;    d: nop dword ptr [rax]
-;;   10: cmp eax, edx
-;;   12: jae 0x1c
-;;   14: lea ecx, [rcx + rax]
-;;   17: lea eax, [rax + 1]
-;;   1a: jmp 0x10
-;;   1c: mov rax, rcx
-;;   1f: ret
+;;    d: nop word ptr [rax + rax]
+;;   16: nop word ptr [rax + rax]
+;;   1f: nop
+;;   20: cmp eax, edx
+;;   22: jae 0x2c
+;;   24: lea ecx, [rcx + rax]
+;;   27: lea eax, [rax + 1]
+;;   2a: jmp 0x20
+;;   2c: mov rax, rcx
+;;   2f: ret
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x2a
+;;    b: jb 0x3a
 ;;    d: xor eax, eax
-;;    f: nop
-;;   10: mov esi, edx
-;;   12: mov r8, qword ptr [rdi + 0x38]
-;;   16: mov rsi, qword ptr [r8 + rsi]
-;;   1a: lea rax, [rax + rsi]
-;;   1e: lea edx, [rdx + 8]
-;;   21: lea ecx, [rcx - 1]
-;;   24: test ecx, ecx
-;;   26: jne 0x10
-;;   28: pop rbp
-;;   29: ret
-;;   2a: ud2
-;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x2a: StackOverflow
+;;    f: nop word ptr [rax + rax]
+;;   18: nop dword ptr [rax + rax]
+;;   20: mov esi, edx
+;;   22: mov r8, qword ptr [rdi + 0x38]
+;;   26: mov rsi, qword ptr [r8 + rsi]
+;;   2a: lea rax, [rax + rsi]
+;;   2e: lea edx, [rdx + 8]
+;;   31: lea ecx, [rcx - 1]
+;;   34: test ecx, ecx
+;;   36: jne 0x20
+;;   38: pop rbp
+;;   39: ret
+;;   3a: ud2
+;;   trap 0x26: HeapOutOfBounds
+;;   trap 0x3a: StackOverflow
 ;; -O2 function 0 $sum_to
 ;;    0: xor eax, eax
 ;;    2: mov rcx, rax
 ;;    5: nop word ptr [rax + rax]
-;;    e: nop
-;;   10: cmp ecx, edx
-;;   12: jae 0x1c
-;;   14: lea eax, [rax + rcx]
-;;   17: lea ecx, [rcx + 1]
-;;   1a: jmp 0x10
-;;   1c: ret
+;;    e: nop word ptr [rax + rax]
+;;   17: nop word ptr [rax + rax]
+;;   20: cmp ecx, edx
+;;   22: jae 0x2c
+;;   24: lea eax, [rax + rcx]
+;;   27: lea ecx, [rcx + 1]
+;;   2a: jmp 0x20
+;;   2c: ret
 ;; -O2 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

@@ -99,54 +99,55 @@
 ;;    d: sub rsp, 8
 ;;   11: mov r11, qword ptr [rdi + 8]
 ;;   15: cmp rsp, qword ptr [r11]
-;;   18: jb 0x9c
+;;   18: jb 0xac
 ;;   1e: mov rbx, rdx
 ;;   21: xor eax, eax
 ;;   23: mov r12, qword ptr [rdi + 0x50]
 ;;   27: mov r13, qword ptr [rdi + 0x60]
 ;;   2b: mov r14, rax
-;;   2e: nop
-;;   30: movsd xmm1, qword ptr [rip + 0x68]
-;;   38: mulsd xmm0, xmm1
-;;   3c: mov r15, rdi
-;;   3f: mov rdi, r13
-;;   42: mov rsi, r15
-;;   45: call r12
-;;   48: movsd xmm1, qword ptr [rip + 0x50]
-;;   50: mulsd xmm0, xmm1
-;;   54: lea r14d, [r14 + 1]
-;;   58: cmp r14d, ebx
-;;   5b: jae 0x8d
-;;   5d: mov rdi, r15
-;;   60: movsd xmm1, qword ptr [rip + 0x38]
-;;   68: mulsd xmm0, xmm1
-;;   6c: mov r15, rdi
-;;   6f: mov rdi, r13
-;;   72: mov rsi, r15
-;;   75: call r12
-;;   78: movsd xmm1, qword ptr [rip + 0x20]
-;;   80: mulsd xmm0, xmm1
-;;   84: lea r14d, [r14 + 1]
-;;   88: cmp r14d, ebx
-;;   8b: jb 0x5d
-;;   8d: add rsp, 8
-;;   91: pop r15
-;;   93: pop r14
-;;   95: pop r13
-;;   97: pop r12
-;;   99: pop rbx
-;;   9a: pop rbp
-;;   9b: ret
-;;   9c: ud2
-;;   9e: int3
-;;   9f: int3
-;;   a0: add byte ptr [rax], al
-;;   a2: add byte ptr [rax], al
-;;   a4: add byte ptr [rax], al
-;;   a6: clc
-;;   a7: .byte 0x3f
-;;   a8: add byte ptr [rax], al
-;;   aa: add byte ptr [rax], al
-;;   ac: add byte ptr [rax], al
-;;   ae: add byte ptr [rax], al
-;;   trap 0x9c: StackOverflow
+;;   2e: nop word ptr [rax + rax]
+;;   37: nop word ptr [rax + rax]
+;;   40: movsd xmm1, qword ptr [rip + 0x68]
+;;   48: mulsd xmm0, xmm1
+;;   4c: mov r15, rdi
+;;   4f: mov rdi, r13
+;;   52: mov rsi, r15
+;;   55: call r12
+;;   58: movsd xmm1, qword ptr [rip + 0x50]
+;;   60: mulsd xmm0, xmm1
+;;   64: lea r14d, [r14 + 1]
+;;   68: cmp r14d, ebx
+;;   6b: jae 0x9d
+;;   6d: mov rdi, r15
+;;   70: movsd xmm1, qword ptr [rip + 0x38]
+;;   78: mulsd xmm0, xmm1
+;;   7c: mov r15, rdi
+;;   7f: mov rdi, r13
+;;   82: mov rsi, r15
+;;   85: call r12
+;;   88: movsd xmm1, qword ptr [rip + 0x20]
+;;   90: mulsd xmm0, xmm1
+;;   94: lea r14d, [r14 + 1]
+;;   98: cmp r14d, ebx
+;;   9b: jb 0x6d
+;;   9d: add rsp, 8
+;;   a1: pop r15
+;;   a3: pop r14
+;;   a5: pop r13
+;;   a7: pop r12
+;;   a9: pop rbx
+;;   aa: pop rbp
+;;   ab: ret
+;;   ac: ud2
+;;   ae: int3
+;;   af: int3
+;;   b0: add byte ptr [rax], al
+;;   b2: add byte ptr [rax], al
+;;   b4: add byte ptr [rax], al
+;;   b6: clc
+;;   b7: .byte 0x3f
+;;   b8: add byte ptr [rax], al
+;;   ba: add byte ptr [rax], al
+;;   bc: add byte ptr [rax], al
+;;   be: add byte ptr [rax], al
+;;   trap 0xac: StackOverflow

@@ -38,47 +38,48 @@
 ;; -O2 function 0 $fib
 ;;    0: xor eax, eax
 ;;    2: cmp edx, 2
-;;    5: jb 0x6f
-;;    7: push rbp
-;;    8: mov rbp, rsp
-;;    b: push rbx
-;;    c: push r12
-;;    e: sub rsp, 0x10
-;;   12: mov r11, qword ptr [rdi + 8]
-;;   16: cmp rsp, qword ptr [r11]
-;;   19: jb 0x73
-;;   1b: mov qword ptr [rsp], rdi
-;;   1f: mov r12, rax
-;;   22: mov rbx, rdx
-;;   25: nop word ptr [rax + rax]
-;;   2e: nop
-;;   30: lea edx, [rbx - 1]
-;;   33: mov rsi, rdi
-;;   36: call 0x3b
-;;   3b: lea r12d, [r12 + rax]
-;;   3f: lea ebx, [rbx - 2]
-;;   42: cmp ebx, 1
-;;   45: jbe 0x62
-;;   47: mov rdi, qword ptr [rsp]
-;;   4b: lea edx, [rbx - 1]
-;;   4e: mov rsi, rdi
-;;   51: call 0x56
-;;   56: lea r12d, [r12 + rax]
-;;   5a: lea ebx, [rbx - 2]
-;;   5d: cmp ebx, 1
-;;   60: ja 0x47
-;;   62: lea eax, [rbx + r12]
-;;   66: add rsp, 0x10
-;;   6a: pop r12
-;;   6c: pop rbx
-;;   6d: pop rbp
-;;   6e: ret
-;;   6f: mov rax, rdx
-;;   72: ret
-;;   73: ud2
-;;   trap 0x73: StackOverflow
-;;   reloc 0x37: pcrel4 function 0 $fib -4
-;;   reloc 0x52: pcrel4 function 0 $fib -4
+;;    5: jb 0x7f
+;;    b: push rbp
+;;    c: mov rbp, rsp
+;;    f: push rbx
+;;   10: push r12
+;;   12: sub rsp, 0x10
+;;   16: mov r11, qword ptr [rdi + 8]
+;;   1a: cmp rsp, qword ptr [r11]
+;;   1d: jb 0x83
+;;   23: mov qword ptr [rsp], rdi
+;;   27: mov r12, rax
+;;   2a: mov rbx, rdx
+;;   2d: nop word ptr [rax + rax]
+;;   36: nop word ptr [rax + rax]
+;;   3f: nop
+;;   40: lea edx, [rbx - 1]
+;;   43: mov rsi, rdi
+;;   46: call 0x4b
+;;   4b: lea r12d, [r12 + rax]
+;;   4f: lea ebx, [rbx - 2]
+;;   52: cmp ebx, 1
+;;   55: jbe 0x72
+;;   57: mov rdi, qword ptr [rsp]
+;;   5b: lea edx, [rbx - 1]
+;;   5e: mov rsi, rdi
+;;   61: call 0x66
+;;   66: lea r12d, [r12 + rax]
+;;   6a: lea ebx, [rbx - 2]
+;;   6d: cmp ebx, 1
+;;   70: ja 0x57
+;;   72: lea eax, [rbx + r12]
+;;   76: add rsp, 0x10
+;;   7a: pop r12
+;;   7c: pop rbx
+;;   7d: pop rbp
+;;   7e: ret
+;;   7f: mov rax, rdx
+;;   82: ret
+;;   83: ud2
+;;   trap 0x83: StackOverflow
+;;   reloc 0x47: pcrel4 function 0 $fib -4
+;;   reloc 0x62: pcrel4 function 0 $fib -4
 ;; -O2 function 1 $load
 ;;    0: test edx, edx
 ;;    2: je 0x1c

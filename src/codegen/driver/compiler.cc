@@ -66,6 +66,7 @@ Error compile_error(const std::string& what, const Error& e, uint32_t func) {
 Expected<environ::CompiledFunction> convert(mach::CompiledCode cc, const wasm::Module* module) {
   environ::CompiledFunction out;
   out.code = std::move(cc.code);
+  out.alignment = cc.alignment;
   for (const mach::Relocation& r : cc.relocations) {
     environ::Relocation rel;
     rel.offset = r.offset;

@@ -40,6 +40,7 @@ struct FrameInfo {
 
 struct CompiledCode {
   std::vector<uint8_t> code;  // instructions, then read-only data (constants, jump tables)
+  uint32_t alignment = 16;    // required alignment of the code's start (a power of two)
   uint32_t code_size = 0;     // bytes of instructions (the rest is data)
   std::vector<Relocation> relocations;
   std::vector<TrapSite> traps;  // sorted by offset

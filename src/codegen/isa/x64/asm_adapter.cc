@@ -79,6 +79,7 @@ struct Assembler::Impl {
   bool rip_to_bound_label = false;  // a rip-relative operand the relaxation cannot move
   std::vector<Site> sites;
   std::vector<uint32_t> align_ends;  // where each code alignment's padding ends, as emitted
+  uint32_t max_code_align = 1;       // the largest code alignment asked for (padding < it)
   std::vector<RipRef> rip_refs;
   std::vector<DeltaRef> deltas;
   std::vector<uint32_t> final_labels;
@@ -140,6 +141,7 @@ struct Assembler::Impl {
     rip_to_bound_label = false;
     sites.clear();
     align_ends.clear();
+    max_code_align = 1;
     rip_refs.clear();
     deltas.clear();
     final_labels.clear();
@@ -242,6 +244,7 @@ void Assembler::align_code(uint32_t alignment) {
   if (impl_->relax) {
     impl_->add_site(Impl::SiteKind::kCodeAlign, pos, alignment);
     impl_->align_ends.push_back(impl_->offset());
+    impl_->max_code_align = std::max(impl_->max_code_align, alignment);
   }
 }
 uint32_t Assembler::offset() const { return impl_->offset(); }
@@ -353,7 +356,7 @@ Expected<std::vector<uint8_t>> Assembler::Impl::relax_code(const uint8_t* data, 
     auto lo = std::lower_bound(align_ends.begin(), align_ends.end(), end);
     auto hi = std::upper_bound(align_ends.begin(), align_ends.end(), target);
     int64_t dist = target - end;
-    s.rel8 = dist >= 0 && dist + 4 + 15 * (hi - lo) <= 127;
+    s.rel8 = dist >= 0 && dist + 4 + int64_t{max_code_align - 1} * (hi - lo) <= 127;
   }
   // Should growth beyond the bound (a backward branch in between losing its rel8 form) leave a
   // forward rel8 branch out of reach, it takes rel32 and the layout is redone; every round

@@ -89,9 +89,9 @@ class Assembler {
   // bound in its rel32 form, and finish() then shortens it in one copy, with the result the
   // code would have had if each branch had been emitted in its final form:
   //  - a forward branch takes the rel8 form when its emitted distance (from its end to the
-  //    label), plus 4 (the most a rel8 form saves), plus 15 for every code alignment
-  //    (align_code) ending in between, whose padding may grow when the code before it
-  //    shrinks, is at most 127. The bound is conservative; should a branch still not fit, it
+  //    label), plus 4 (the most a rel8 form saves), plus alignment - 1 (the largest code
+  //    alignment asked for) for every code alignment (align_code) ending in between, whose
+  //    padding may grow when the code before it shrinks, is at most 127. The bound is conservative; should a branch still not fit, it
   //    keeps rel32;
   //  - a backward branch (its label bound when it was emitted) takes rel8 when that fits at
   //    the final offsets, as if emitted there;
