@@ -3,7 +3,7 @@
 // with the baseline: `~x & y` (one BMI1 andn when available, the not and the and otherwise, in
 // either operand order and for i32 and i64), and branches on `x & K` and on `(x & K) == 0` or
 // `!= 0` (test x, K; jcc), with K 32-bit and sign-extended 64-bit; a select and a setcc of one
-// compare sharing its flags.
+// compare sharing its flags, also across a branch into a block reached only from it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -58,6 +58,19 @@ constexpr std::string_view kModule = R"((module
   (func (export "sel_lt") (param $a i64) (param $b i64) (result i64)
     (i64.add (select (local.get $a) (local.get $b) (i64.lt_s (local.get $a) (local.get $b)))
              (i64.extend_i32_u (i64.lt_s (local.get $a) (local.get $b)))))
+  ;; A block reached only from the branch before it reuses that branch's compare (one cmp for
+  ;; the br_if and the compare-to-bool after it), also when the second compare is signed or
+  ;; 64-bit or its operands are swapped (then it is a compare of its own).
+  (func (export "gt_after_eq") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (block $same
+      (br_if $same (i32.eq (local.get $a) (local.get $b)))
+      (return (i32.gt_u (local.get $a) (local.get $b))))
+    (i32.lt_s (local.get $c) (local.get $d)))
+  (func (export "lt_s_after_eq64") (param $a i64) (param $b i64) (result i32)
+    (block $same
+      (br_if $same (i64.eq (local.get $a) (local.get $b)))
+      (return (i32.add (i64.lt_s (local.get $a) (local.get $b)) (i64.gt_u (local.get $b) (local.get $a)))))
+    (i32.const 9))
   ;; The mask is also returned: the and must still be computed.
   (func (export "mask_used") (param $x i32) (result i32)
     (local $m i32)
@@ -108,6 +121,13 @@ TEST_P(BitSelectTest, MatchesCpp) {
               static_cast<int32_t>(((x32 & 3) ? x32 : y32) + ((x32 & 3) == 0 ? 1u : 0u)));
     EXPECT_EQ(static_cast<uint64_t>(call("sel_lt", {Val::i64(sx), Val::i64(sy)}).i64()),
               static_cast<uint64_t>(std::min(sx, sy)) + (sx < sy ? 1u : 0u));
+    EXPECT_EQ(call("gt_after_eq", {Val::i32(static_cast<int32_t>(x32 & 7)), Val::i32(static_cast<int32_t>(y32 & 7)),
+                                   Val::i32(static_cast<int32_t>(x32)), Val::i32(static_cast<int32_t>(y32))}).i32(),
+              (x32 & 7) != (y32 & 7) ? ((x32 & 7) > (y32 & 7) ? 1 : 0)
+                                     : (static_cast<int32_t>(x32) < static_cast<int32_t>(y32) ? 1 : 0));
+    const int64_t sx3 = sx & 3, sy3 = static_cast<int64_t>(y & 3) - 1;
+    EXPECT_EQ(call("lt_s_after_eq64", {Val::i64(sx3), Val::i64(sy3)}).i32(),
+              sx3 == sy3 ? 9 : (sx3 < sy3 ? 1 : 0) + (static_cast<uint64_t>(sy3) > static_cast<uint64_t>(sx3) ? 1 : 0));
     EXPECT_EQ(call("mask_used", {Val::i32(static_cast<int32_t>(x32))}).i32(),
               (x32 & 12) ? static_cast<int32_t>((x32 & 12) + 100) : 0);
   }

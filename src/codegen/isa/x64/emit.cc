@@ -253,6 +253,7 @@ class Emitter {
   uint32_t code_end_label_ = 0;  // bound where the code ends (trap stubs included)
   std::vector<bool> loop_header_;  // per block: aligned to kLoopAlign bytes
   bool aligned_loops_ = false;
+  uint32_t prev_block_end_ = UINT32_MAX;  // assembler offset after the last block emitted
 };
 
 void Emitter::layout_frame() {
@@ -1580,11 +1581,17 @@ Expected<void> Emitter::pass(Assembler& as) {
       as.align_code(kLoopAlign);
       aligned_loops_ = true;
     }
+    // Flags set by the previous block's terminator stay known into a block reached only from
+    // it when nothing was emitted in between (no frame setup, no padding, no allocator moves:
+    // those invalidate them as they are emitted): every path into the block ran that compare.
+    const bool keep_flags = b > 0 && !trivial_[b] && as.offset() == prev_block_end_ &&
+                            vc_.preds(b).size() == 1 && vc_.preds(b)[0] == b - 1;
     as.bind(block_labels_[b]);
-    flags_.valid = false;
+    if (!keep_flags) flags_.valid = false;
     if (trivial_[b] && !falls) continue;
     fall_block_ = kNoBlock;
     KILN_TRY(emit_block_insts(b));
+    prev_block_end_ = as.offset();
     // Whether control may run off the end of this block into block b + 1 itself. When it
     // runs on to a later block, the lone jumps in between are skipped.
     falls = fall_block_ == b + 1;
