@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,24 +76,17 @@ uint32_t fib_ref(uint32_t k) { return k < 2 ? k : fib_ref(k - 1) + fib_ref(k - 2
 
 class ShrinkWrapTest : public ::testing::TestWithParam<Mode> {
  protected:
-  Engine make_engine(uint64_t max_wasm_stack = 0) const {
+  // The test module compiled for this mode and instantiated alone, with fuel and an epoch
+  // deadline far enough away not to end any call.
+  std::unique_ptr<testing::Instantiated> program(uint64_t max_wasm_stack = 0) const {
     Config c;
     c.opt_level = GetParam().opt;
     c.consume_fuel(GetParam().fuel).epoch_interruption(GetParam().epochs);
     if (max_wasm_stack != 0) c.max_wasm_stack(max_wasm_stack);
-    return Engine(c);
-  }
-  static void grant(Store& store) {
-    if (store.engine().config().tunables.consume_fuel) {
-      ASSERT_TRUE(store.set_fuel(1ull << 40).ok());
-    }
-    store.set_epoch_deadline(1ull << 40);
-  }
-  static Instance instantiate(Store& store, const Module& m) {
-    Linker linker;
-    auto inst = linker.instantiate(store, m);
-    EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().to_string());
-    return inst.ok() ? *inst : Instance();
+    auto p = std::make_unique<testing::Instantiated>(c, kModule);
+    if (GetParam().fuel) EXPECT_TRUE(p->store.set_fuel(1ull << 40).ok());
+    p->store.set_epoch_deadline(1ull << 40);
+    return p;
   }
   // Calls `name`; returns the trap (failing the test if the call returned).
   static Trap trap_of(Instance& inst, const char* name, std::vector<Val> args) {
@@ -107,11 +101,9 @@ class ShrinkWrapTest : public ::testing::TestWithParam<Mode> {
 };
 
 TEST_P(ShrinkWrapTest, FibMatchesTheReference) {
-  Engine engine = make_engine();
-  Store store(engine);
-  grant(store);
-  Module m = testing::compile(engine, kModule);
-  Instance inst = instantiate(store, m);
+  auto p = program();
+  ASSERT_TRUE(p->ok);
+  Instance& inst = p->instance;
   for (uint32_t k = 0; k <= 24; ++k) {
     Val v = testing::call_first(inst, "fib", {Val::i32(static_cast<int32_t>(k))});
     EXPECT_EQ(static_cast<uint32_t>(v.i32()), fib_ref(k)) << "fib(" << k << ")";
@@ -119,11 +111,9 @@ TEST_P(ShrinkWrapTest, FibMatchesTheReference) {
 }
 
 TEST_P(ShrinkWrapTest, FramelessFunctionsComputeTheirResults) {
-  Engine engine = make_engine();
-  Store store(engine);
-  grant(store);
-  Module m = testing::compile(engine, kModule);
-  Instance inst = instantiate(store, m);
+  auto p = program();
+  ASSERT_TRUE(p->ok);
+  Instance& inst = p->instance;
   const int32_t vals[] = {0, 1, -1, 7, 31, 32, 33, INT32_MIN, INT32_MAX, 123456789};
   for (int32_t a : vals) {
     for (int32_t b : vals) {
@@ -139,11 +129,9 @@ TEST_P(ShrinkWrapTest, FramelessFunctionsComputeTheirResults) {
 }
 
 TEST_P(ShrinkWrapTest, TrapOnTheFramedPathHasItsCodeAndBacktrace) {
-  Engine engine = make_engine();
-  Store store(engine);
-  grant(store);
-  Module m = testing::compile(engine, kModule);
-  Instance inst = instantiate(store, m);
+  auto p = program();
+  ASSERT_TRUE(p->ok);
+  Instance& inst = p->instance;
   // f(4) = f(3) + g(4) = ... never reaches g(5): 100 / (k - 5) wraps for k < 5.
   EXPECT_EQ(testing::call_first(inst, "f", {Val::i32(4)}).i32(),
             static_cast<int32_t>(1u + 100u / (2u - 5u) + 100u / (3u - 5u) + 100u / (4u - 5u)));
@@ -168,11 +156,9 @@ TEST_P(ShrinkWrapTest, TrapOnTheFramedPathHasItsCodeAndBacktrace) {
 
 TEST_P(ShrinkWrapTest, UnboundedRecursionStopsAtTheStackLimit) {
   constexpr uint64_t kStack = 256 * 1024;
-  Engine engine = make_engine(kStack);
-  Store store(engine);
-  grant(store);
-  Module m = testing::compile(engine, kModule);
-  Instance inst = instantiate(store, m);
+  auto p = program(kStack);
+  ASSERT_TRUE(p->ok);
+  Instance& inst = p->instance;
   // Bounded recursion within the limit returns (its innermost call takes the frameless exit).
   EXPECT_EQ(testing::call_first(inst, "down", {Val::i32(1000)}).i32(), 1000);
   for (int round = 0; round < 3; ++round) {
