@@ -17,7 +17,7 @@ namespace kiln::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: kiln compile [-O0|-O2|-Os] [-j N] [--target-features=SPEC] [-W KEY=VALUE] [--bench] "
+    "usage: kiln compile [-O0|-O2|-Os] [-O inlining=y|n] [-j N] [--target-features=SPEC] [-W KEY=VALUE] [--bench] "
     "FILE.wasm|FILE.wat [-o OUT.cwasm]\n"
     "  -W takes the options of `kiln run` (see its --help); those that change the code (fuel,\n"
     "  epoch-interruption, timeout) must match the run that loads the artifact.\n";
@@ -52,8 +52,8 @@ int run_compile(const CommandContext& ctx) {
       output = std::string(*v);
     } else if (a == "-O" || (a.starts_with("-O") && a.size() > 2)) {
       std::optional<std::string_view> v = a == "-O" ? next() : std::optional(a.substr(2));
-      if (!v || !parse_opt_level(*v, config.opt_level)) {
-        ctx.err << "kiln compile: bad optimization level (use -O0, -O2 or -Os)\n";
+      if (!v || !parse_optimize_option(*v, config.opt_level, config.inlining)) {
+        ctx.err << "kiln compile: bad -O option (use -O0, -O2, -Os or -O inlining=y|n)\n";
         return kExitUsage;
       }
     } else if (a == "-j" || a == "--threads" || a.starts_with("-j") || a.starts_with("--threads=")) {

@@ -37,6 +37,7 @@ struct RunArgs {
   std::optional<std::string> invoke;
   std::vector<std::string> args;
   environ::OptLevel opt_level = environ::OptLevel::kSpeed;
+  bool inlining = true;  // -O inlining=y|n
   uint64_t bench_reps = 0;
   // --bench-hooks: host functions bench.start/bench.end that time the region between them.
   bool bench_hooks = false;
@@ -66,9 +67,9 @@ std::optional<RunArgs> parse_args(const CommandContext& ctx) {
     } else if (arg.starts_with("--invoke=")) {
       a.invoke = std::string(arg.substr(9));
     } else if (arg == "-O" && i + 1 < ctx.args.size()) {
-      if (!parse_opt_level(ctx.args[++i], a.opt_level)) return std::nullopt;
+      if (!parse_optimize_option(ctx.args[++i], a.opt_level, a.inlining)) return std::nullopt;
     } else if (arg.starts_with("-O") && arg.size() > 2) {
-      if (!parse_opt_level(arg.substr(2), a.opt_level)) return std::nullopt;
+      if (!parse_optimize_option(arg.substr(2), a.opt_level, a.inlining)) return std::nullopt;
     } else if (arg.starts_with("--target-features=")) {
       a.target_features = std::string(arg.substr(18));
     } else if (arg == "--help" || arg == "-h") {
@@ -321,11 +322,12 @@ int run_run(const CommandContext& ctx) {
     return kExitOk;
   }
   if (!args) {
-    ctx.err << "usage: kiln run [-O opt-level=0|2] [--invoke NAME] [--bench=REPS] [--bench-hooks] [--profile=perfmap] [--preload NAME=FILE] [--target-features=SPEC] [-W KEY=VALUE] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
+    ctx.err << "usage: kiln run [-O opt-level=0|2] [-O inlining=y|n] [--invoke NAME] [--bench=REPS] [--bench-hooks] [--profile=perfmap] [--preload NAME=FILE] [--target-features=SPEC] [-W KEY=VALUE] [--dir HOST[::GUEST][::ro]] [--env NAME[=VAL]] [--argv0 NAME] FILE.wasm|FILE.wat [ARGS...]\n";
     return kExitUsage;
   }
   runtime::Config config;
   config.opt_level = args->opt_level;
+  config.inlining = args->inlining;
   config.target_features = args->target_features;
   config.verify = std::getenv("KILN_VERIFY") != nullptr;  // debugging: IR verifier + regalloc checker
   if (args->perfmap) config.profiling = runtime::Config::ProfilingStrategy::kPerfMap;

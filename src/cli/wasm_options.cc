@@ -165,6 +165,21 @@ bool parse_opt_level(std::string_view v, environ::OptLevel& out) {
   return true;
 }
 
+bool parse_optimize_option(std::string_view v, environ::OptLevel& level, bool& inlining) {
+  if (v.starts_with("inlining=")) {
+    v.remove_prefix(9);
+    if (v == "y" || v == "yes" || v == "true") {
+      inlining = true;
+    } else if (v == "n" || v == "no" || v == "false") {
+      inlining = false;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  return parse_opt_level(v, level);
+}
+
 Expected<void> apply_wasm_options(const WasmOptions& opts, runtime::Config& config) {
   if (opts.print_fuel && !opts.fuel) {
     return Error(ErrorKind::kOther, "-W print-fuel needs -W fuel=N");

@@ -36,6 +36,8 @@ struct WasmOptions {
 
 // Parses an optimization level: 0, 1, 2 or s, optionally spelled opt-level=N (-O).
 bool parse_opt_level(std::string_view v, environ::OptLevel& out);
+// One -O item: an optimization level (parse_opt_level) or inlining=y|n.
+bool parse_optimize_option(std::string_view v, environ::OptLevel& level, bool& inlining);
 
 // Parses the value of one -W: KEY[=VALUE], or several separated by commas. Unknown keys and
 // malformed values are errors naming them.

@@ -33,6 +33,8 @@ struct CompilerOptions {
   // Instruction set extensions the backend may use, in its target-feature syntax (x64:
   // CpuFeatures::parse, e.g. "baseline" for SSE4.1 only). Empty: everything the host has.
   std::string target_features;
+  // Inline small callees of direct calls (optimizing tier only; see codegen/translate).
+  bool inlining = true;
 };
 
 // How a relocation site is patched once final addresses are known.
@@ -71,6 +73,15 @@ struct TrapSite {
   TrapCode code = TrapCode::kUnreachable;
 };
 
+// Code inlined from another function (the optimizing tier inlines small callees): a trap site
+// (`call` false: code_offset is the trapping instruction) or a call's return address (`call`
+// true) in that code. The backtrace shows a frame of `func` above this function's frame.
+struct InlinedFrame {
+  uint32_t code_offset = 0;
+  FuncIndex func;
+  bool call = false;
+};
+
 // Maps machine code back to the Wasm bytecode (a code-section-relative byte offset) for
 // backtraces and debugging; entries sorted by code_offset, each valid until the next.
 struct AddressMapEntry {
@@ -85,6 +96,7 @@ struct CompiledFunction {
   uint32_t alignment = 16;               // required alignment of the code's start
   std::vector<Relocation> relocations;   // any order
   std::vector<TrapSite> traps;           // sorted by code_offset, at most one per offset
+  std::vector<InlinedFrame> inline_frames;  // sorted by (code_offset, call), no duplicates
   std::vector<AddressMapEntry> address_map;  // may be empty
 };
 

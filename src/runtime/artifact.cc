@@ -49,6 +49,7 @@ constexpr uint64_t kTextAlign = 4096;
 
 constexpr uint64_t kFuncEntry = 8;
 constexpr uint64_t kTrapEntry = 8;
+constexpr uint64_t kInlineEntry = 12;  // u32 offset, u32 function index, u32 call (0/1)
 constexpr uint64_t kRelocEntry = 24;
 
 struct FeatureFlag {
@@ -342,6 +343,15 @@ std::vector<uint8_t> write(const WriteInput& in) {
   end(traps);
   secs[traps].entsize = kTrapEntry;
 
+  size_t inl = begin(".kiln.inline", kShtProgbits, 4);
+  for (const vm::InlineFrameEntry& e : in.inline_frames) {
+    w.u32(e.offset);
+    w.u32(e.func.index());
+    w.u32(e.call ? 1 : 0);
+  }
+  end(inl);
+  secs[inl].entsize = kInlineEntry;
+
   size_t relocs = begin(".kiln.relocs", kShtProgbits, 8);
   for (const vm::LoadRelocation& r : in.relocations) {
     w.u32(r.offset);
@@ -564,6 +574,14 @@ Expected<Contents> parse(std::span<const uint8_t> bytes, bool any_build) {
                                                         : std::nullopt;
     if (!code) return corrupt(".kiln.traps: bad trap code " + std::to_string(raw));
     c.traps.push_back({rd32(b + traps->offset + at), *code});
+  }
+  KILN_ASSIGN_OR_RETURN(const Section* inl, find(".kiln.inline"));
+  if (inl->size % kInlineEntry != 0) return corrupt(".kiln.inline size is not a multiple of 12");
+  for (uint64_t at = 0; at < inl->size; at += kInlineEntry) {
+    uint32_t call = rd32(b + inl->offset + at + 8);
+    if (call > 1) return corrupt(".kiln.inline: bad entry kind " + std::to_string(call));
+    c.inline_frames.push_back({rd32(b + inl->offset + at), environ::FuncIndex(rd32(b + inl->offset + at + 4)),
+                               call == 1});
   }
   KILN_ASSIGN_OR_RETURN(const Section* relocs, find(".kiln.relocs"));
   if (relocs->size % kRelocEntry != 0) return corrupt(".kiln.relocs size is not a multiple of 24");

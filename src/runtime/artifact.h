@@ -67,6 +67,7 @@ struct Contents {
   std::vector<uint32_t> func_offsets;
   std::vector<uint32_t> func_sizes;
   std::vector<vm::TrapTableEntry> traps;
+  std::vector<vm::InlineFrameEntry> inline_frames;
   std::vector<vm::LoadRelocation> relocations;
   std::span<const uint8_t> wasm;
 };
@@ -78,6 +79,7 @@ struct WriteInput {
   std::span<const uint32_t> func_offsets;
   std::span<const uint32_t> func_sizes;
   std::span<const vm::TrapTableEntry> traps;
+  std::span<const vm::InlineFrameEntry> inline_frames;
   std::span<const vm::LoadRelocation> relocations;
   std::span<const uint8_t> wasm;
   std::vector<std::string> func_symbols;  // one per defined function

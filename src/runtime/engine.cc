@@ -62,6 +62,7 @@ const environ::Compiler& Engine::compiler() const { return *inner_->compiler; }
 environ::CompilerOptions Engine::compiler_options() const {
   environ::CompilerOptions o;
   o.opt_level = inner_->config.opt_level;
+  o.inlining = inner_->config.inlining;
   o.tunables = inner_->config.tunables;
   o.verify = inner_->config.verify;
   o.target_features = inner_->config.target_features;

@@ -20,6 +20,8 @@ namespace kiln::runtime {
 
 struct Config {
   environ::OptLevel opt_level = environ::OptLevel::kSpeed;
+  // Inline small leaf callees of direct calls at -O2 (CLI: -O inlining=n turns it off).
+  bool inlining = true;
   wasm::Features features;
   environ::Tunables tunables;
   // Compile a module's functions on several threads.

@@ -214,6 +214,7 @@ Expected<std::vector<uint8_t>> Module::serialize() const {
   w.func_offsets = in.code->func_offsets();
   w.func_sizes = in.code->func_sizes();
   w.traps = in.code->info().traps;
+  w.inline_frames = in.code->info().inlined;
   w.relocations = in.code->load_relocations();
   KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> wasm, stub_function_bodies(in.module));
   w.wasm = wasm;
@@ -281,8 +282,10 @@ Expected<Module> load_artifact(const Engine& engine, std::span<const uint8_t> by
   image.func_offsets = c.func_offsets;
   image.func_sizes = c.func_sizes;
   image.traps = c.traps;
+  image.inline_frames = c.inline_frames;
   image.relocations = c.relocations;
   image.num_imported_funcs = m.num_imported_funcs;
+  image.num_funcs = m.num_funcs();
   image.builtins = vm::builtin_table();
   image.owner = inner.get();
   auto code = vm::CodeMemory::load(image);

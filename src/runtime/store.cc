@@ -358,6 +358,7 @@ Trap StoreData::make_trap(const vm::Trap& t) const {
     FrameInfo info;
     info.func_index = f.func.index();
     info.func_offset = f.func_offset;
+    info.inlined = f.inlined;
     // The owner of compiled code is its Module::Inner; the module is alive (an instance of
     // this store holds it) for as long as its frames can be on the stack.
     for (const InstanceData& inst : instances) {
@@ -411,7 +412,7 @@ std::string Trap::to_string() const {
       std::snprintf(buf, sizeof buf, "0x%x", f.func_offset);
       std::string line = (f.module_name ? *f.module_name + "!" : "") +
                          (f.func_name ? *f.func_name : "<wasm function " + std::to_string(f.func_index) + ">") +
-                         " (+" + buf + ")";
+                         (f.inlined ? std::string(" (inlined)") : " (+" + std::string(buf) + ")");
       if (line == prev) {
         ++repeats;
         continue;

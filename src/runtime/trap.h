@@ -17,6 +17,9 @@ struct FrameInfo {
   std::optional<std::string> func_name;    // from the name section
   std::optional<std::string> module_name;  // from the name section
   uint32_t func_offset = 0;                // of the pc from the function's first byte of code
+  // The function's code was inlined into the next frame's function: func_offset is that of
+  // the pc in the next frame's code.
+  bool inlined = false;
 };
 
 struct Trap {

@@ -1,6 +1,7 @@
 ;; Direct calls: `call rel32` with a pcrel4 relocation to the callee; the callee and caller
 ;; vmctx are passed in rdi/rsi and the arguments follow; the prologue checks the stack limit.
 ;; opt: O0 O2
+;; inlining: off
 (module
   (func $callee (param i32 i32) (result i32)
     local.get 0 local.get 1 i32.sub)

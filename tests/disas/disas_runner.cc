@@ -7,6 +7,8 @@
 //   ;; <free text describing the test>
 //   ;; opt: O0 O2            (optional; the levels to compile at, in order; default O2)
 //   ;; limits: fuel epoch     (optional; compile with fuel metering / epoch interruption)
+//   ;; inlining: off          (optional; direct calls stay calls (the default inlines small
+//                             leaf callees at -O2))
 //   ;; target: SPEC           (optional; instruction set extensions on top of the baseline,
 //                             e.g. +bmi1: the code must not depend on the host running the test)
 //   (module ...)              (everything up to the expectation marker is the source)
@@ -50,6 +52,7 @@ struct TestFile {
   std::vector<environ::OptLevel> levels;
   environ::Tunables tunables;        // `;; limits:` on top of the defaults
   std::string target_features{kTargetFeatures};  // `;; target:` items after "baseline"
+  bool inlining = true;              // `;; inlining: off`
 };
 
 std::string_view trim(std::string_view s) {
@@ -82,6 +85,14 @@ Expected<TestFile> parse_file(const std::string& text) {
         }
         t.target_features += "," + item;
       }
+      continue;
+    }
+    if (l.starts_with("inlining:")) {
+      std::string_view v = trim(l.substr(9));
+      if (v != "off" && v != "on") {
+        return Error(ErrorKind::kOther, "`;; inlining:` takes on or off, not '" + std::string(v) + "'");
+      }
+      t.inlining = v == "on";
       continue;
     }
     if (l.starts_with("limits:")) {
@@ -159,6 +170,7 @@ Expected<std::string> compile_and_print(const TestFile& t) {
     opts.tunables = t.tunables;
     opts.verify = true;
     opts.target_features = t.target_features;
+    opts.inlining = t.inlining;
     environ::ModuleEnv env{m, features, offsets, opts};
     const char* level_name = level == environ::OptLevel::kNone ? "O0" : "O2";
     for (uint32_t k = 0; k < m.num_defined_funcs(); ++k) {
@@ -176,6 +188,10 @@ Expected<std::string> compile_and_print(const TestFile& t) {
       }
       for (const environ::Relocation& r : f->relocations) {
         out += "  reloc " + hex(r.offset) + ": " + describe_reloc(r, m) + "\n";
+      }
+      for (const environ::InlinedFrame& fr : f->inline_frames) {
+        out += "  inlined " + hex(fr.code_offset) + (fr.call ? " (return address)" : " (trap)") +
+               ": " + function_label(m, fr.func.index()) + "\n";
       }
     }
   }

@@ -9,6 +9,7 @@
 ;; path's first call); the frameless copy renames it to a caller-saved register it does not
 ;; otherwise use.
 ;; opt: O2
+;; inlining: off
 (module
   (memory 1)
   (func $fib (export "fib") (param $k i32) (result i32)

@@ -91,6 +91,16 @@ Expected<environ::CompiledFunction> convert(mach::CompiledCode cc, const wasm::M
     if (!out.traps.empty() && out.traps.back().code_offset == t.offset) continue;
     out.traps.push_back({t.offset, *code});
   }
+  for (const mach::InlineFrame& f : cc.inline_frames) {
+    if (!module || f.callee >= module->num_funcs()) {
+      return Error(ErrorKind::kOther, "inlined frame of unknown function " + std::to_string(f.callee));
+    }
+    if (!out.inline_frames.empty() && out.inline_frames.back().code_offset == f.offset &&
+        out.inline_frames.back().call == f.call) {
+      continue;
+    }
+    out.inline_frames.push_back({f.offset, environ::FuncIndex(f.callee), f.call});
+  }
   return out;
 }
 
@@ -115,6 +125,10 @@ Expected<environ::CompiledFunction> X64Compiler::compile_with_pipeline(
     const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
   uint32_t func = environ::func_of(env.module, index).index();
   translate::ModuleEnv tenv{env.module, env.offsets, env.options.tunables};
+  // Fuel metering charges calls at their entry check; inlined bodies would move where a
+  // guest runs out of fuel, so metered code keeps its calls.
+  tenv.inlining = env.options.opt_level != environ::OptLevel::kNone &&
+                  env.options.inlining && !env.options.tunables.consume_fuel;
   auto ir = translate::translate_function(tenv, index);
   if (!ir) return compile_error("translating function " + std::to_string(func), ir.error(), func);
   if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);

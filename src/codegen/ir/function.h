@@ -21,6 +21,19 @@ class Function {
   DataFlowGraph dfg;
   Layout layout;
 
+  // Code inlined from other functions (the translator's inlining): the instructions created
+  // while translating a callee's body, numbers [first_inst, end_inst), came from `callee` (an
+  // opaque client index: a Wasm function index). Instructions made later by passes (even
+  // copies of inlined ones) are outside every range and count as this function's own; the
+  // ranges only matter for where traps and calls are attributed in backtraces. Disjoint,
+  // in increasing order.
+  struct InlineSite {
+    uint32_t first_inst = 0;
+    uint32_t end_inst = 0;
+    uint32_t callee = 0;
+  };
+  std::vector<InlineSite> inline_sites;
+
   // Convenience constructors of the tables; each returns the new entity.
   SigRef import_signature(Signature sig) { return dfg.signatures.push(std::move(sig)); }
   FuncRef import_function(ExtFuncData data) { return dfg.ext_funcs.push(std::move(data)); }

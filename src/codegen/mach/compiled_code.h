@@ -32,6 +32,16 @@ struct TrapSite {
   ir::TrapCode code = ir::TrapCode::kUnreachable;
 };
 
+// A trap site or call return address inside code inlined from another function: the
+// backtrace shows a frame of `callee` (a Wasm function index, as ir::Function::inline_sites)
+// above the frame of the function the code is in. A call's return address may be the offset
+// of the next instruction's trap site, so the two kinds are told apart.
+struct InlineFrame {
+  uint32_t offset = 0;  // a trap site's offset, or a call's return address (`call`)
+  uint32_t callee = 0;
+  bool call = false;
+};
+
 struct FrameInfo {
   uint32_t frame_size = 0;         // bytes below the saved rbp (callee saves, slots, spills)
   uint32_t callee_saved_mask = 0;  // hardware numbers of the saved GPRs
@@ -44,6 +54,7 @@ struct CompiledCode {
   uint32_t code_size = 0;     // bytes of instructions (the rest is data)
   std::vector<Relocation> relocations;
   std::vector<TrapSite> traps;  // sorted by offset
+  std::vector<InlineFrame> inline_frames;  // sorted by (offset, call)
   FrameInfo frame;
 };
 

@@ -38,6 +38,61 @@ struct Frame {
   ir::Block branch_target() const { return kind == Kind::kLoop ? header : dest; }
 };
 
+// Inlining policy. A direct call of a defined function whose body is at most
+// kInlineMaxCalleeBytes of code is translated in place (one level deep: calls inside an
+// inlined body stay calls), while the caller's budget lasts: kInlineBaseBudget plus its own
+// code size, in bytes of inlined code, at most kInlineMaxBudget. Small callees are where the
+// call costs most relative to the work (argument shuffling, frame, stack check, the values
+// the caller keeps in callee-saved registers), and their inlined code usually folds with the
+// caller's constants and loads; the budget bounds the growth of large callers, whose compile
+// time is superlinear in their size.
+constexpr uint32_t kInlineMaxCalleeBytes = 128;
+constexpr uint32_t kInlineBaseBudget = 256;
+constexpr uint32_t kInlineMaxBudget = 4096;
+
+uint32_t inline_budget(const wasm::FuncBody& caller) {
+  return std::min<uint32_t>(kInlineMaxBudget, kInlineBaseBudget + caller.code.size);
+}
+
+// A body can be inlined if it is a straight-line leaf:
+//  - no calls of Wasm functions: leaves are where a call costs most relative to the work; a
+//    callee that calls on is mostly a wrapper, or a cold path such as Rust's panic helpers,
+//    which end in a call of the panic machinery;
+//  - no loops: a loop's work hides the call's cost, and the epoch checks the pipeline places
+//    at loop headers (after translation) could not name the inlined frame in a backtrace;
+//  - no tail calls and no exception handling.
+bool is_inlinable(const wasm::Module& m, const wasm::FuncBody& body) {
+  if (body.code.size > kInlineMaxCalleeBytes) return false;
+  wasm::InstrReader reader(m.at(body.code), m.at(body.code) + body.code.size, body.code.offset,
+                           wasm::Features::all());
+  wasm::Opcode op;
+  wasm::Imm imm;
+  while (!reader.at_end()) {
+    if (!reader.next(&op, &imm)) return false;
+    switch (op) {
+      case wop::Opcode::kLoop:
+      case wop::Opcode::kCall:
+      case wop::Opcode::kCallIndirect:
+      case wop::Opcode::kCallRef:
+      case wop::Opcode::kReturnCall:
+      case wop::Opcode::kReturnCallIndirect:
+      case wop::Opcode::kReturnCallRef:
+      case wop::Opcode::kTry:
+      case wop::Opcode::kTryTable:
+      case wop::Opcode::kThrow:
+      case wop::Opcode::kThrowRef:
+      case wop::Opcode::kRethrow:
+      case wop::Opcode::kDelegate:
+      case wop::Opcode::kCatch:
+      case wop::Opcode::kCatchAll:
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 class CodeTranslator {
  public:
   CodeTranslator(const ModuleEnv& env, ir::Function& f)
@@ -115,7 +170,16 @@ class CodeTranslator {
     d.args[0] = x;
     return b_.ins(d);
   }
-  void call(uint32_t func, bool tail);
+  Expected<void> call(uint32_t func, bool tail);
+  // Inlining (opt level > 0): `func`'s body translated in place of a direct call.
+  bool should_inline(uint32_t func) const;
+  Expected<void> inline_call(uint32_t func, std::span<const Value> args);
+  // Declares the locals of a body: the parameters bound to `params`, then the declared
+  // locals, zero-initialized.
+  void declare_locals(const wasm::FuncType& ft, const wasm::FuncBody& body,
+                      std::span<const Value> params);
+  // Translates `body`'s operators until its function frame (already pushed) ends.
+  Expected<void> translate_body(const wasm::FuncBody& body);
   Expected<void> unsupported(wasm::Opcode op);
 
   const ModuleEnv& env_;
@@ -130,6 +194,8 @@ class CodeTranslator {
   uint32_t unreachable_depth_ = 0;  // frames opened while unreachable, not yet closed
   uint64_t op_offset_ = 0;
   uint32_t func_index_ = 0;
+  uint32_t inline_depth_ = 0;        // > 0 while translating an inlined body
+  uint32_t inlined_ops_budget_ = 0;  // code bytes of callees this function may still inline
 };
 
 void CodeTranslator::block_types(const wasm::BlockType& bt, std::vector<wasm::ValType>& params,
@@ -169,10 +235,38 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
   auto params = f_.dfg.block_params(entry);
   fe_.set_vmctx(params[0]);
 
-  // Locals: parameters first, then the declared locals, zero-initialized.
+  {
+    std::vector<Value> args(params.begin() + 2, params.end());
+    declare_locals(ft, body, args);
+  }
+
+  // After the locals: `params` points into the DFG, which the checks' new blocks may move.
+  limits_.function_entry();
+
+  // The function body is a block whose continuation returns its results.
+  Frame fn;
+  fn.kind = Frame::Kind::kBlock;
+  fn.dest = make_block_with_params(ft.results);
+  fn.num_results = static_cast<uint32_t>(ft.results.size());
+  frames_.push_back(std::move(fn));
+
+  inlined_ops_budget_ = inline_budget(body);
+  KILN_TRY(translate_body(body));
+  // The final `end` left us in the return block (if it is reachable at all).
+  if (reachable_) {
+    limits_.function_exit();
+    b_.return_(stack_);
+  }
+  b_.seal_all_blocks();
+  b_.finalize();
+  return {};
+}
+
+void CodeTranslator::declare_locals(const wasm::FuncType& ft, const wasm::FuncBody& body,
+                                    std::span<const Value> params) {
   for (size_t k = 0; k < ft.params.size(); ++k) {
     ir::Variable v = b_.declare_var(ir_type(ft.params[k]));
-    b_.def_var(v, params[2 + k]);
+    b_.def_var(v, params[k]);
     locals_.push_back(v);
   }
   for (const wasm::Local& l : body.locals) {
@@ -193,17 +287,10 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
       locals_.push_back(v);
     }
   }
+}
 
-  // After the locals: `params` points into the DFG, which the checks' new blocks may move.
-  limits_.function_entry();
-
-  // The function body is a block whose continuation returns its results.
-  Frame fn;
-  fn.kind = Frame::Kind::kBlock;
-  fn.dest = make_block_with_params(ft.results);
-  fn.num_results = static_cast<uint32_t>(ft.results.size());
-  frames_.push_back(std::move(fn));
-
+Expected<void> CodeTranslator::translate_body(const wasm::FuncBody& body) {
+  const wasm::Module& m = env_.module;
   wasm::Features features = wasm::Features::all();
   wasm::InstrReader reader(m.at(body.code), m.at(body.code) + body.code.size, body.code.offset,
                            features);
@@ -230,13 +317,6 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
       }
     }
   }
-  // The final `end` left us in the return block (if it is reachable at all).
-  if (reachable_) {
-    limits_.function_exit();
-    b_.return_(stack_);
-  }
-  b_.seal_all_blocks();
-  b_.finalize();
   return {};
 }
 
@@ -403,10 +483,60 @@ void CodeTranslator::mul_wide(ir::Opcode ext) {
   push_all(f_.dfg.inst_results(isplit(r)));
 }
 
-void CodeTranslator::call(uint32_t func, bool tail) {
+Expected<void> CodeTranslator::call(uint32_t func, bool tail) {
   std::vector<Value> args = pop_params(env_.module.func_types[func]);
+  if (!tail && should_inline(func)) return inline_call(func, args);
   push_results(fe_.call_function(func, args, tail));
   if (tail) reachable_ = false;
+  return {};
+}
+
+bool CodeTranslator::should_inline(uint32_t func) const {
+  if (!env_.inlining || inline_depth_ > 0 || func == func_index_) return false;
+  const wasm::Module& m = env_.module;
+  auto def = environ::defined_func(m, environ::FuncIndex(func));
+  if (!def) return false;
+  const wasm::FuncBody& body = m.bodies[def->index()];
+  return body.code.size <= inlined_ops_budget_ && is_inlinable(m, body);
+}
+
+Expected<void> CodeTranslator::inline_call(uint32_t func, std::span<const Value> args) {
+  const wasm::Module& m = env_.module;
+  const wasm::FuncBody& body = m.bodies[environ::defined_func(m, environ::FuncIndex(func))->index()];
+  const wasm::FuncType& ft = m.func_sig(func);
+  inlined_ops_budget_ -= body.code.size;
+
+  // The callee gets its own locals and control stack; its operand stack continues the
+  // caller's (its function frame starts at the current height).
+  std::vector<ir::Variable> caller_locals = std::move(locals_);
+  std::vector<Frame> caller_frames = std::move(frames_);
+  uint32_t caller_func = func_index_;
+  uint64_t caller_offset = op_offset_;
+  locals_.clear();
+  frames_.clear();
+  func_index_ = func;
+  uint32_t first_inst = static_cast<uint32_t>(f_.dfg.num_insts());
+
+  declare_locals(ft, body, args);
+  Frame fn;
+  fn.kind = Frame::Kind::kBlock;
+  fn.dest = make_block_with_params(ft.results);
+  fn.num_results = static_cast<uint32_t>(ft.results.size());
+  fn.height = static_cast<uint32_t>(stack_.size());
+  frames_.push_back(std::move(fn));
+  ++inline_depth_;
+  Expected<void> r = translate_body(body);
+  --inline_depth_;
+
+  // The body's final `end` left its results on the stack, in the continuation block (or the
+  // continuation is unreachable: the callee never returns).
+  locals_ = std::move(caller_locals);
+  frames_ = std::move(caller_frames);
+  func_index_ = caller_func;
+  op_offset_ = caller_offset;
+  uint32_t end_inst = static_cast<uint32_t>(f_.dfg.num_insts());
+  if (end_inst > first_inst) f_.inline_sites.push_back({first_inst, end_inst, func});
+  return r;
 }
 
 Expected<void> CodeTranslator::unsupported(wasm::Opcode op) {
@@ -474,12 +604,18 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
     case Opcode::kBrTable: br_table(imm, pop()); break;
     case Opcode::kReturn: {
       Frame& fn = frames_.front();
-      b_.return_(peek_n(fn.num_results));
+      if (inline_depth_ > 0) {
+        // An inlined body returns to the continuation of its call.
+        b_.jump(fn.dest, peek_n(fn.num_results));
+        fn.dest_reached = true;
+      } else {
+        b_.return_(peek_n(fn.num_results));
+      }
       reachable_ = false;
       break;
     }
-    case Opcode::kCall: call(imm.index, false); break;
-    case Opcode::kReturnCall: call(imm.index, true); break;
+    case Opcode::kCall: KILN_TRY(call(imm.index, false)); break;
+    case Opcode::kReturnCall: KILN_TRY(call(imm.index, true)); break;
     case Opcode::kCallIndirect:
     case Opcode::kReturnCallIndirect: {
       bool tail = op == Opcode::kReturnCallIndirect;

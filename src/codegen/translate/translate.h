@@ -33,6 +33,10 @@ struct ModuleEnv {
   const wasm::Module& module;
   const environ::VMOffsets& offsets;
   const environ::Tunables& tunables;
+  // Translate small callees of direct calls in place (the optimizing tier; see
+  // code_translator.cc's policy). Trap sites and calls in inlined code are listed in
+  // ir::Function::inline_sites, so backtraces still show the inlined frame.
+  bool inlining = false;
 };
 
 // The IR type carrying a Wasm value: i32/i64/f32/f64 as themselves, v128 as i8x16,

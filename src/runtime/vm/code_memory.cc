@@ -118,6 +118,22 @@ Expected<std::unique_ptr<CodeMemory>> CodeMemory::create(const CodeMemoryInput& 
       prev = t.code_offset;
       cm->info_.traps.push_back({offset + t.code_offset, t.code});
     }
+    bool first_inl = true;
+    for (const environ::InlinedFrame& fr : f.inline_frames) {
+      // A return address may be the function's end (a call as its last instruction).
+      if (fr.code_offset > size || (!fr.call && fr.code_offset == size)) {
+        return bad("inlined frame outside its function");
+      }
+      InlineFrameEntry e{offset + fr.code_offset, fr.func, fr.call};
+      if (!first_inl) {
+        const InlineFrameEntry& p = cm->info_.inlined.back();
+        if (e.offset < p.offset || (e.offset == p.offset && e.call <= p.call)) {
+          return bad("inlined frames not sorted");
+        }
+      }
+      first_inl = false;
+      cm->info_.inlined.push_back(e);
+    }
     if (func && size != 0) {
       cm->info_.funcs.push_back({offset, static_cast<uint32_t>(offset + size), *func});
     }
@@ -180,6 +196,18 @@ Expected<std::unique_ptr<CodeMemory>> CodeMemory::load(const CodeImage& image) {
     if (static_cast<uint32_t>(t.code) >= environ::kNumTrapCodes) return bad("bad trap code");
   }
   cm->info_.traps.assign(image.traps.begin(), image.traps.end());
+  for (size_t i = 0; i < image.inline_frames.size(); ++i) {
+    const InlineFrameEntry& e = image.inline_frames[i];
+    if (e.offset > text_size) return bad("inlined frame outside the text");
+    if (e.func.index() >= image.num_funcs) return bad("inlined frame of an unknown function");
+    if (i > 0) {
+      const InlineFrameEntry& p = image.inline_frames[i - 1];
+      if (e.offset < p.offset || (e.offset == p.offset && e.call <= p.call)) {
+        return bad("inlined frames not sorted");
+      }
+    }
+  }
+  cm->info_.inlined.assign(image.inline_frames.begin(), image.inline_frames.end());
   for (const LoadRelocation& r : image.relocations) {
     const uint64_t width = reloc_width(r.kind);
     if (r.kind != RelocKind::kX86PCRel4 && r.kind != RelocKind::kAbs8) return bad("bad relocation kind");

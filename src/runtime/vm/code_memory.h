@@ -64,8 +64,11 @@ struct CodeImage {
   std::span<const uint32_t> func_sizes;
   // Trap sites, text offsets, strictly ascending.
   std::span<const TrapTableEntry> traps;
+  // Inlined-code frames, text offsets, ascending by (offset, call), no duplicates.
+  std::span<const InlineFrameEntry> inline_frames;
   std::span<const LoadRelocation> relocations;
   uint32_t num_imported_funcs = 0;
+  uint32_t num_funcs = 0;  // imported + defined: bounds the inlined frames' functions
   const void* const* builtins = nullptr;
   const void* owner = nullptr;
 };

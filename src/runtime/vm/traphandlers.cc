@@ -80,6 +80,16 @@ const FuncRange* CodeInfo::func_at(uintptr_t pc) const {
   return off < it->end ? &*it : nullptr;
 }
 
+const InlineFrameEntry* CodeInfo::inlined_at(uintptr_t pc, bool is_return_address) const {
+  if (inlined.empty() || pc < start || pc > end) return nullptr;
+  auto off = static_cast<uint32_t>(pc - start);
+  auto it = std::lower_bound(inlined.begin(), inlined.end(), std::pair{off, is_return_address},
+                             [](const InlineFrameEntry& e, std::pair<uint32_t, bool> k) {
+                               return e.offset != k.first ? e.offset < k.first : e.call < k.second;
+                             });
+  return it != inlined.end() && it->offset == off && it->call == is_return_address ? &*it : nullptr;
+}
+
 void register_code(const CodeInfo* info) {
   std::lock_guard<std::mutex> lock(g_writer_mutex);
   auto* fresh = new Snapshot();
@@ -161,7 +171,9 @@ void record_frames(Activation* act, uintptr_t pc, uintptr_t fp, uintptr_t sp) {
   }
 }
 
-BacktraceFrame describe_frame(uintptr_t pc, bool is_return_address) {
+// Appends the frame(s) of pc: the function whose code holds it, preceded by the frame of the
+// function inlined there, if any.
+void describe_frame(uintptr_t pc, bool is_return_address, std::vector<BacktraceFrame>& out) {
   BacktraceFrame f;
   f.pc = pc;
   uintptr_t probe = is_return_address ? pc - 1 : pc;
@@ -171,10 +183,16 @@ BacktraceFrame describe_frame(uintptr_t pc, bool is_return_address) {
     if (const FuncRange* r = c->func_at(probe)) {
       f.func = r->func;
       f.func_offset = static_cast<uint32_t>(pc - (c->start + r->start));
+      if (const InlineFrameEntry* e = c->inlined_at(pc, is_return_address)) {
+        BacktraceFrame in = f;
+        in.func = e->func;
+        in.inlined = true;
+        out.push_back(in);
+      }
     }
   }
   g_readers.fetch_sub(1, std::memory_order_seq_cst);
-  return f;
+  out.push_back(f);
 }
 
 [[noreturn]] void jump_to(Activation* act) {
@@ -236,7 +254,7 @@ std::optional<Trap> catch_traps(VMStoreContext* store, uint64_t max_wasm_stack, 
   trap.backtrace_truncated = act.truncated;
   trap.backtrace.reserve(act.num_frames);
   for (uint32_t i = 0; i < act.num_frames; ++i) {
-    trap.backtrace.push_back(describe_frame(act.frames[i], i > 0 || act.first_is_return_address));
+    describe_frame(act.frames[i], i > 0 || act.first_is_return_address, trap.backtrace);
   }
   trap.host_error = std::move(act.host_error);
   return trap;
@@ -285,8 +303,9 @@ std::vector<BacktraceFrame> capture_backtrace(uintptr_t pc, uintptr_t fp, size_t
   record_frames(scratch.get(), pc, fp, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
   g_readers.fetch_sub(1, std::memory_order_seq_cst);
   for (uint32_t i = 0; i < scratch->num_frames && out.size() < max_frames; ++i) {
-    out.push_back(describe_frame(scratch->frames[i], i > 0));
+    describe_frame(scratch->frames[i], i > 0, out);
   }
+  if (out.size() > max_frames) out.resize(max_frames);
   return out;
 }
 

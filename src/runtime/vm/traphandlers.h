@@ -30,6 +30,14 @@ struct TrapTableEntry {
   environ::TrapCode code;
 };
 
+// A trap site (`call` false) or a call's return address (`call` true) in code inlined from
+// function `func`: the backtrace shows a frame of `func` above the containing function's.
+struct InlineFrameEntry {
+  uint32_t offset;  // from CodeInfo::start
+  environ::FuncIndex func;
+  bool call;
+};
+
 struct FuncRange {
   uint32_t start;  // offsets from CodeInfo::start, [start, end)
   uint32_t end;
@@ -43,11 +51,15 @@ struct CodeInfo {
   uintptr_t end = 0;
   std::vector<TrapTableEntry> traps;  // sorted by offset
   std::vector<FuncRange> funcs;       // sorted by start, disjoint; trampolines are not listed
+  std::vector<InlineFrameEntry> inlined;  // sorted by (offset, call), no duplicates
   const void* owner = nullptr;        // the runtime object that owns the code (e.g. its module)
 
   // Async-signal-safe (binary searches, no allocation).
   const TrapTableEntry* trap_at(uintptr_t pc) const;
   const FuncRange* func_at(uintptr_t pc) const;
+  // The inlined function whose trap site (is_return_address false) or call return address is
+  // pc, or null.
+  const InlineFrameEntry* inlined_at(uintptr_t pc, bool is_return_address) const;
 };
 
 // Adds / removes a code region. `info` must stay alive and unchanged until unregister_code
@@ -63,6 +75,9 @@ struct BacktraceFrame {
   const void* owner = nullptr;     // CodeInfo::owner
   environ::FuncIndex func;         // function index in the owner's module
   uint32_t func_offset = 0;        // pc - function start
+  // The frame of a function inlined into the next frame's function (same pc): its code has
+  // no frame or offset of its own.
+  bool inlined = false;
 };
 
 struct Trap {

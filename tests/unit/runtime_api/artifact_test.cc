@@ -272,6 +272,7 @@ std::vector<uint8_t> with_settings(std::span<const uint8_t> bytes, const std::fu
   w.func_offsets = c->func_offsets;
   w.func_sizes = c->func_sizes;
   w.traps = c->traps;
+  w.inline_frames = c->inline_frames;
   w.relocations = c->relocations;
   w.wasm = c->wasm;
   w.func_symbols.assign(c->func_offsets.size(), "f");
@@ -418,22 +419,43 @@ TEST(Artifact, RejectsBadOffsetsBehindAValidChecksum) {
   // A load relocation pointing outside the text, then an unknown builtin: added by rewriting.
   auto c = artifact::parse(bytes);
   ASSERT_TRUE(c.ok());
-  for (auto [reloc, fragment] : {std::pair{vm::LoadRelocation{0x7FFFFFF0, environ::RelocKind::kAbs8,
-                                                               environ::RelocTarget::builtin(environ::BuiltinIndex(0)), 0},
-                                           "relocation outside the text"},
-                                 std::pair{vm::LoadRelocation{0, environ::RelocKind::kAbs8, {environ::RelocTarget::Kind::kBuiltin, 9999}, 0},
-                                           "unknown builtin"}}) {
+  // The parsed artifact written again with other load relocations or inlined frames.
+  auto rewrite = [&](std::span<const vm::LoadRelocation> relocs, std::span<const vm::InlineFrameEntry> frames) {
     artifact::WriteInput w;
     w.settings = &c->settings;
     w.text = c->text;
     w.func_offsets = c->func_offsets;
     w.func_sizes = c->func_sizes;
     w.traps = c->traps;
-    std::vector<vm::LoadRelocation> relocs = {reloc};
+    w.inline_frames = frames;
     w.relocations = relocs;
     w.wasm = c->wasm;
-    expect_rejected(engine, artifact::write(w), fragment, fragment);
+    return artifact::write(w);
+  };
+  for (auto [reloc, fragment] : {std::pair{vm::LoadRelocation{0x7FFFFFF0, environ::RelocKind::kAbs8,
+                                                               environ::RelocTarget::builtin(environ::BuiltinIndex(0)), 0},
+                                           "relocation outside the text"},
+                                 std::pair{vm::LoadRelocation{0, environ::RelocKind::kAbs8, {environ::RelocTarget::Kind::kBuiltin, 9999}, 0},
+                                           "unknown builtin"}}) {
+    std::vector<vm::LoadRelocation> relocs = {reloc};
+    expect_rejected(engine, rewrite(relocs, c->inline_frames), fragment, fragment);
   }
+  // The inlined-code frames (calls_boom inlines boom's unreachable): out of the text, of an
+  // unknown function, out of order, of a bad kind.
+  ASSERT_FALSE(c->inline_frames.empty());
+  const vm::InlineFrameEntry good = c->inline_frames[0];
+  const uint32_t text_size = static_cast<uint32_t>(c->text.size());
+  using Frames = std::vector<vm::InlineFrameEntry>;
+  for (auto [frames, fragment] :
+       {std::pair{Frames{{text_size + 1, good.func, true}}, "inlined frame outside the text"},
+        std::pair{Frames{{good.offset, environ::FuncIndex(9999), false}}, "inlined frame of an unknown function"},
+        std::pair{Frames{good, {good.offset - 1, good.func, false}}, "inlined frames not sorted"},
+        std::pair{Frames{good, good}, "inlined frames not sorted"}}) {
+    expect_rejected(engine, rewrite(c->relocations, frames), fragment, fragment);
+  }
+  const uint64_t inl = section(".kiln.inline");
+  edit([&](auto& b) { put32(b, get64(inl + 24) + 8, 2); }, "inlined frame kind", "bad entry kind");
+  edit([&](auto& b) { put64(b, inl + 32, get64(inl + 32) - 4); }, ".kiln.inline ragged", "multiple of 12");
 }
 
 TEST(Artifact, RejectsRandomByteFlipsAnywhere) {
@@ -466,6 +488,7 @@ TEST(Artifact, LoadRelocationsArePatched) {
   w.func_offsets = c->func_offsets;
   w.func_sizes = c->func_sizes;
   w.traps = c->traps;
+  w.inline_frames = c->inline_frames;
   std::vector<vm::LoadRelocation> relocs = {
       {slot, environ::RelocKind::kAbs8, environ::RelocTarget::func(environ::DefinedFuncIndex(2)), 5}};
   w.relocations = relocs;

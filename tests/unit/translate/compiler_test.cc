@@ -25,7 +25,8 @@ struct Compiled {
   std::vector<environ::CompiledFunction> funcs;
 };
 
-Expected<Compiled> compile_wat(std::string_view wat, environ::OptLevel level, unsigned threads) {
+Expected<Compiled> compile_wat(std::string_view wat, environ::OptLevel level, unsigned threads,
+                               bool inlining = true) {
   Compiled c;
   KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, wat::parse_module(wat));
   wasm::Features features;
@@ -36,6 +37,7 @@ Expected<Compiled> compile_wat(std::string_view wat, environ::OptLevel level, un
   environ::CompilerOptions opts;
   opts.opt_level = level;
   opts.verify = true;
+  opts.inlining = inlining;
   environ::ModuleEnv env{c.module, features, *c.offsets, opts};
   X64Compiler compiler;
   KILN_ASSIGN_OR_RETURN(c.funcs, compile_functions(compiler, env, threads));
@@ -150,14 +152,20 @@ TEST_P(Native, OutputIsIdenticalForAnyThreadCount) {
     (func (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
     (func (param f32) (result i32) (i32.trunc_f32_s (local.get 0))))
   )";
-  auto a = compile_wat(wat, GetParam(), 1);
-  auto b = compile_wat(wat, GetParam(), 4);
-  ASSERT_TRUE(a && b);
-  ASSERT_EQ(a->funcs.size(), b->funcs.size());
-  for (size_t k = 0; k < a->funcs.size(); ++k) {
-    EXPECT_EQ(a->funcs[k].code, b->funcs[k].code);
-    EXPECT_EQ(a->funcs[k].relocations.size(), b->funcs[k].relocations.size());
+  // With inlining (the default at -O2, where function 0 is inlined into function 1) and
+  // without.
+  for (bool inlining : {true, false}) {
+    auto a = compile_wat(wat, GetParam(), 1, inlining);
+    auto b = compile_wat(wat, GetParam(), 4, inlining);
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(a->funcs.size(), b->funcs.size());
+    for (size_t k = 0; k < a->funcs.size(); ++k) {
+      EXPECT_EQ(a->funcs[k].code, b->funcs[k].code);
+      EXPECT_EQ(a->funcs[k].relocations.size(), b->funcs[k].relocations.size());
+    }
   }
+  auto a = compile_wat(wat, GetParam(), 1, /*inlining=*/false);
+  ASSERT_TRUE(a);
   // Function 1 calls function 0: one relocation to defined function 0.
   ASSERT_EQ(a->funcs[1].relocations.size(), 1u);
   EXPECT_EQ(a->funcs[1].relocations[0].target, environ::RelocTarget::func(environ::DefinedFuncIndex(0)));

@@ -127,6 +127,7 @@ class Emitter {
   void layout_frame();
   Expected<void> pass(Assembler& as);
   Expected<void> emit_inst(uint32_t i);
+  Expected<void> emit_inst_impl(uint32_t i);
   Expected<void> emit_edit(const regalloc::Edit& e);
   void prologue();
   void epilogue_no_ret();
@@ -161,7 +162,13 @@ class Emitter {
   void fcompare(const FPlan& p, uint32_t a, uint32_t b, uint8_t fbytes);
   void cond_branch(FPlan p, uint32_t t_label, uint32_t f_label, bool f_is_next, bool t_is_next);
   void mov_imm(uint8_t r, int64_t v, uint8_t size);
-  void record_trap(uint32_t offset, ir::TrapCode code) { traps_.push_back({offset, code}); }
+  // A trap site of the instruction being emitted (or, with an explicit inline id, of an
+  // out-of-line trap stub); inlined code also gets its backtrace frame.
+  void record_trap(uint32_t offset, ir::TrapCode code) { record_trap(offset, code, cur_inline_id_); }
+  void record_trap(uint32_t offset, ir::TrapCode code, uint32_t inline_id) {
+    traps_.push_back({offset, code});
+    if (inline_id != 0) inline_frames_.push_back({offset, vc_.inline_callees[inline_id - 1], false});
+  }
   void reloc_bytes(const std::vector<uint8_t>& bytes, uint32_t field, mach::RelocKind kind,
                    uint32_t name, int64_t addend);
 
@@ -232,9 +239,13 @@ class Emitter {
   std::vector<uint32_t> block_labels_;
   std::vector<std::array<uint8_t, 16>> consts_;
   std::vector<std::pair<std::array<uint8_t, 16>, uint32_t>> const_labels_;
-  std::map<uint32_t, uint32_t> trap_labels_;
+  std::map<uint64_t, uint32_t> trap_labels_;  // (inline id << 32 | trap code) -> stub label
   std::vector<uint32_t> table_labels_;
   std::vector<mach::TrapSite> traps_;
+  std::vector<mach::InlineFrame> inline_frames_;
+  // MInst::inline_id of the instruction emit_inst is emitting (0 outside it: prologue, frame
+  // setup, edits).
+  uint32_t cur_inline_id_ = 0;
   std::vector<mach::Relocation> relocs_;
   uint32_t cur_block_ = 0;
   uint32_t cur_inst_ = 0;
@@ -310,10 +321,12 @@ uint32_t Emitter::const_label(const std::array<uint8_t, 16>& bytes) {
 }
 
 uint32_t Emitter::trap_label(ir::TrapCode code) {
-  auto it = trap_labels_.find(static_cast<uint32_t>(code));
+  // One stub per trap code and inlined-code origin (the stub's pc names the frames).
+  const uint64_t key = static_cast<uint64_t>(cur_inline_id_) << 32 | static_cast<uint32_t>(code);
+  auto it = trap_labels_.find(key);
   if (it != trap_labels_.end()) return it->second;
   uint32_t l = as_->new_label();
-  trap_labels_[static_cast<uint32_t>(code)] = l;
+  trap_labels_[key] = l;
   return l;
 }
 
@@ -503,6 +516,13 @@ Expected<void> Emitter::emit_edit(const regalloc::Edit& e) {
 }
 
 Expected<void> Emitter::emit_inst(uint32_t i) {
+  cur_inline_id_ = vc_.insts[i].inline_id;
+  Expected<void> r = emit_inst_impl(i);
+  cur_inline_id_ = 0;
+  return r;
+}
+
+Expected<void> Emitter::emit_inst_impl(uint32_t i) {
   const MInst& m = vc_.insts[i];
   cur_inst_ = i;
   const VBlock& vb = vc_.blocks[cur_block_];
@@ -1101,6 +1121,10 @@ Expected<void> Emitter::emit_inst(uint32_t i) {
         reloc_bytes({0x49, 0xBB, 0, 0, 0, 0, 0, 0, 0, 0}, 2, mach::RelocKind::kAbs8, m.aux, 0);
         as_->emit(Mn::kCall, Opnd::gp(reg::kScratch, 8));
       }
+      // A call from inlined code: its return address names the inlined frame.
+      if (!tail && m.inline_id != 0) {
+        inline_frames_.push_back({as_->offset(), vc_.inline_callees[m.inline_id - 1], true});
+      }
       break;
     }
     case Op::kVecSplat: {
@@ -1569,6 +1593,7 @@ Expected<void> Emitter::pass(Assembler& as) {
   table_labels_.assign(vc_.jump_tables.size(), kNoLabel);
   dup_copies_ = 0;
   traps_.clear();
+  inline_frames_.clear();
   relocs_.clear();
   consts_ = vc_.consts;
   for (size_t b = 0; b < vc_.blocks.size(); ++b) block_labels_.push_back(as.new_label());
@@ -1597,9 +1622,10 @@ Expected<void> Emitter::pass(Assembler& as) {
     falls = fall_block_ == b + 1;
   }
   // Out-of-line trap stubs: one ud2 per trap code used by a conditional trap.
-  for (auto& [code, label] : trap_labels_) {
+  for (auto& [key, label] : trap_labels_) {
     as.bind(label);
-    record_trap(as.offset(), static_cast<ir::TrapCode>(code));
+    record_trap(as.offset(), static_cast<ir::TrapCode>(static_cast<uint32_t>(key)),
+                static_cast<uint32_t>(key >> 32));
     as.emit(Mn::kUd2);
   }
   code_end_label_ = as.new_label();
@@ -1692,6 +1718,12 @@ Expected<mach::CompiledCode> Emitter::run() {
   for (mach::TrapSite& t : out.traps) t.offset = as.final_offset(t.offset);
   std::sort(out.traps.begin(), out.traps.end(),
             [](const mach::TrapSite& a, const mach::TrapSite& b) { return a.offset < b.offset; });
+  out.inline_frames = std::move(inline_frames_);
+  for (mach::InlineFrame& f : out.inline_frames) f.offset = as.final_offset(f.offset);
+  std::sort(out.inline_frames.begin(), out.inline_frames.end(),
+            [](const mach::InlineFrame& a, const mach::InlineFrame& b) {
+              return a.offset != b.offset ? a.offset < b.offset : a.call < b.call;
+            });
   out.frame.frame_size = frame_size_ + 8 * static_cast<uint32_t>(saved_.size());
   for (uint8_t r : saved_) out.frame.callee_saved_mask |= 1u << r;
   out.frame.spill_slots = ra_.num_spill_slots;

@@ -63,6 +63,9 @@ struct MInst {
   Amode mem;
   uint32_t aux = 0;   // trap code, jump table, const index, external name, fcmp cc
   uint32_t targets[2] = {0, 0};
+  // Code inlined from another function: 1 + its index in VCode::inline_callees (0: this
+  // function's own code). Trap sites and calls of the instruction are attributed to it.
+  uint32_t inline_id = 0;
   mach::SmallVector<regalloc::Operand, 4> ops;  // inline up to 4 (nearly every instruction)
   // Calls: where each stack argument goes.
   struct StackArg {
@@ -124,6 +127,7 @@ struct VCode {
   std::vector<std::array<uint8_t, 16>> consts;  // rip-relative pool entries
   std::vector<std::vector<uint32_t>> jump_tables;  // lowered block targets
   std::vector<ir::ExternalName> names;     // call and func_addr targets
+  std::vector<uint32_t> inline_callees;    // ir::Function::inline_sites' callees (MInst::inline_id)
   uint32_t outgoing_args = 0;              // bytes of the largest outgoing stack argument area
   uint32_t incoming_args = 0;              // bytes of stack parameters
   // Prologue stack limit check: vmctx parameter register and the load path (empty: none).

@@ -15,6 +15,7 @@
 #include "codegen/isa/x64/lower.h"
 #include "codegen/isa/x64/lower_simd.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -257,6 +258,7 @@ class Lowerer {
     group_.emplace_back();
     group_.back().op = op;
     group_.back().size = size;
+    group_.back().inline_id = cur_inline_;
     return group_.back();
   }
   static uint8_t opnd(MInst& m, Operand o) {
@@ -416,6 +418,15 @@ class Lowerer {
   ir::Block cur_block_;
   VReg ret_area_ptr_;
   std::vector<MInst>& group_;  // instructions of the IR inst being lowered (storage reused)
+  uint32_t cur_inline_ = 0;    // MInst::inline_id of the IR inst being lowered
+  // 1 + the index of the ir::Function::inline_sites range holding inst i, or 0.
+  uint32_t inline_id_of(Inst i) const {
+    const auto& sites = f_.inline_sites;
+    auto it = std::upper_bound(sites.begin(), sites.end(), i.index(),
+                               [](uint32_t x, const ir::Function::InlineSite& s) { return x < s.first_inst; });
+    if (it == sites.begin() || i.index() >= std::prev(it)->end_inst) return 0;
+    return static_cast<uint32_t>(it - sites.begin());
+  }
   // All lowered instructions in reverse order (blocks and instructions are lowered backward):
   // run() moves them into vc_.insts in forward order once, instead of collecting per-group
   // and per-block vectors. Lowered block k ends at rev_end_[k] in rev_.
@@ -1891,6 +1902,7 @@ Expected<VCode> Lowerer::run() {
   order_.compute(f_, cfg_, domtree_);
   KILN_ASSIGN_OR_RETURN(sig_, layout_signature(f_.signature));
   vc_.incoming_args = sig_.stack_args_size;
+  for (const ir::Function::InlineSite& s : f_.inline_sites) vc_.inline_callees.push_back(s.callee);
   for (const auto& ss : f_.stack_slots) {
     vc_.slots.push_back({ss.size, std::max<uint32_t>(8, uint32_t{1} << std::min<uint32_t>(ss.align_shift, 12))});
   }
@@ -1942,12 +1954,14 @@ Expected<VCode> Lowerer::run() {
         continue;
       }
       group_.clear();
+      if (!f_.inline_sites.empty()) cur_inline_ = inline_id_of(i);
       KILN_TRY(lower_inst(i));
       for (auto it = group_.rbegin(); it != group_.rend(); ++it) rev_.push_back(std::move(*it));
     }
     rev_end_[k] = static_cast<uint32_t>(rev_.size());
   }
 
+  cur_inline_ = 0;
   // Entry: parameters arrive in registers (live-ins) or in the incoming stack area.
   ir::Block entry = f_.layout.entry_block();
   auto params = dfg_.block_params(entry);
