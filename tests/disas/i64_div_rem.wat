@@ -90,19 +90,11 @@
 ;;   trap 0x1f: StackOverflow
 ;;   trap 0x21: IntegerDivisionByZero
 ;; -O2 function 4 $div_by_7
-;;    0: mov rax, rdx
-;;    3: sar rdx, 0x3f
-;;    7: movabs rcx, 0x4924924924924925
-;;   11: mov rsi, rcx
-;;   14: sar rcx, 0x3f
-;;   18: imul rcx, rax
-;;   1c: mov rdi, rdx
-;;   1f: imul rdi, rsi
-;;   23: mul rsi
-;;   26: add rdx, rcx
-;;   29: add rdx, rdi
-;;   2c: sar rdx, 1
-;;   2f: mov rax, rdx
-;;   32: shr rax, 0x3f
-;;   36: lea rax, [rdx + rax]
-;;   3a: ret
+;;    0: movabs rcx, 0x4924924924924925
+;;    a: mov rax, rdx
+;;    d: imul rcx
+;;   10: sar rdx, 1
+;;   13: mov rax, rdx
+;;   16: shr rax, 0x3f
+;;   1a: lea rax, [rdx + rax]
+;;   1e: ret

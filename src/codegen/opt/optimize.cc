@@ -4,6 +4,8 @@
 //  1. DCE and branch folding first, so the analyses below only see reachable, merged blocks.
 //  1b. Tail duplication of small return blocks (tail_dup.cc) on the merged blocks, so the
 //     rounds below fold each copy with what its path knows.
+//  1c. Wide multiplies (wide_mul.cc) on the translator's shapes, before the rules reshape
+//     them; the rounds below remove the `+ 0`s and the dead 32-bit pieces it leaves.
 //  2. Rounds of simplify (folding, rules) -> GVN (rules expose equal expressions) -> load
 //     elimination (GVN unifies addresses) -> branch folding (folded conditions give jumps,
 //     which merge blocks) -> DCE, until a round changes nothing or kMaxRounds is reached. Each
@@ -114,7 +116,7 @@ class Pipeline {
 const char* OptimizeStats::pass_name(int p) {
   static const char* const kNames[kNumPasses] = {"simplify", "gvn",  "load_elim", "branch_fold",
                                                  "dce",      "licm", "vectorize", "loop_idiom",
-                                                 "tail_dup", "jump_thread"};
+                                                 "tail_dup", "jump_thread", "wide_mul"};
   return p >= 0 && p < kNumPasses ? kNames[p] : "?";
 }
 
@@ -131,6 +133,7 @@ void optimize(ir::Function& f, OptimizeStats* stats, const BulkMemory* memory) {
   p.run(OptimizeStats::kDce, Pipeline::pass(cached::eliminate_dead_code));
   p.run(OptimizeStats::kBranchFold, Pipeline::pass(cached::fold_branches));
   p.run(OptimizeStats::kTailDup, Pipeline::pass(cached::duplicate_return_tails));
+  p.run(OptimizeStats::kWideMul, Pipeline::pass(cached::recognize_wide_multiplies));
   for (uint32_t r = 0; r < kMaxRounds; ++r) {
     ++st.rounds;
     if (!p.round()) break;

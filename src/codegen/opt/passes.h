@@ -75,6 +75,10 @@ bool duplicate_return_tails(ir::Function& f);
 // (jump_thread.cc).
 bool thread_jumps(ir::Function& f);
 
+// The 64x64->128-bit multiply written with 32-bit halves (compiler-rt's __multi3): its low
+// word becomes one i64 imul and its high word the high half of an i128 multiply (wide_mul.cc).
+bool recognize_wide_multiplies(ir::Function& f);
+
 // Vectorises counted single-block loops over linear memory with 128-bit vectors behind a
 // runtime guard, keeping the scalar loop for the remainder and as the fallback (vectorize.cc).
 bool vectorize_loops(ir::Function& f);
@@ -92,6 +96,7 @@ bool fold_branches(ir::Function& f, CfgCache& cache);
 bool vectorize_loops(ir::Function& f, CfgCache& cache);
 bool duplicate_return_tails(ir::Function& f, CfgCache& cache);
 bool thread_jumps(ir::Function& f, CfgCache& cache);
+bool recognize_wide_multiplies(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
 // What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
@@ -102,7 +107,7 @@ struct OptimizeStats {
   bool timed = false;
   enum Pass {
     kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kTailDup,
-    kJumpThread, kNumPasses
+    kJumpThread, kWideMul, kNumPasses
   };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something

@@ -732,8 +732,8 @@ Expected<void> Emitter::emit_inst_impl(uint32_t i) {
       as_->bind(done);
       break;
     }
-    case Op::kMulWide:
-      as_->emit(Mn::kMul, R(1, 8));
+    case Op::kMulWide:  // rdx:rax = rax * b, unsigned (mul) or signed (one-operand imul)
+      as_->emit((m.flags & kFSigned) ? Mn::kImul : Mn::kMul, R(1, 8));
       break;
     case Op::kAddSub128: {
       bool sub = m.flags & kFSub;

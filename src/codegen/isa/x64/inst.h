@@ -81,7 +81,7 @@ struct MInst {
 
 // MInst::flags bits.
 inline constexpr uint8_t kFImm = 1;        // second operand is `imm`
-inline constexpr uint8_t kFSigned = 2;     // div/cvt: signed
+inline constexpr uint8_t kFSigned = 2;     // div/cvt/mul_wide: signed
 inline constexpr uint8_t kFRem = 4;        // div: remainder result
 inline constexpr uint8_t kFCheckZero = 8;  // div: divisor may be zero
 inline constexpr uint8_t kFCheckOvf = 16;  // div: MIN / -1 possible

@@ -1046,6 +1046,34 @@ Expected<void> Lowerer::lower_i128(Inst i) {
       return ok();
     }
     case ir::Opcode::kImul: {
+      // Both operands extended from i64 the same way (a 64x64->128 multiply: the mid-end's
+      // wide multiplies, signed division by constants): the product of the low halves is the
+      // whole product, so one widening multiply, `mul` (unsigned) or one-operand `imul`
+      // (signed), without the cross products of the high halves.
+      auto from64 = [&](Value v, ir::Opcode op) -> std::optional<Value> {
+        auto e = match(v, op);
+        if (!e || ty(dfg_[*e].args[0]) != ir::kI64) return std::nullopt;
+        return dfg_[*e].args[0];
+      };
+      for (ir::Opcode ext_op : {ir::Opcode::kUextend, ir::Opcode::kSextend}) {
+        auto x = from64(d.args[0], ext_op), y = from64(d.args[1], ext_op);
+        if (!x || !y) continue;
+        fold(d.args[0], {*x});
+        fold(d.args[1], {*y});
+        auto o = r(out);
+        VReg xr = put(*x), yr = put(*y);
+        if (yr == xr) yr = copy(yr);
+        VReg lo = new_vreg(RegClass::kInt), hi = new_vreg(RegClass::kInt);
+        MInst& m = emit(Op::kMulWide);
+        if (ext_op == ir::Opcode::kSextend) m.flags |= kFSigned;
+        opnd(m, Operand::fixed_use(xr, gpr(reg::kRax)));
+        opnd(m, Operand::use(yr));
+        opnd(m, Operand::fixed_def(lo, gpr(reg::kRax)));
+        opnd(m, Operand::fixed_def(hi, gpr(reg::kRdx)));
+        mov_to(lo, o[0]);
+        mov_to(hi, o[1]);
+        return ok();
+      }
       auto a = r(d.args[0]), b = r(d.args[1]);
       auto o = r(out);
       VReg t1 = new_vreg(RegClass::kInt), t2 = new_vreg(RegClass::kInt);
