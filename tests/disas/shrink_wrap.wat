@@ -138,8 +138,8 @@
 ;;   35: mov rsi, rdi
 ;;   38: mov rdx, rbx
 ;;   3b: call 0x40
-;;   40: mov rcx, qword ptr [rsp + 8]
-;;   45: lea eax, [rcx + rax]
+;;   40: mov r11, qword ptr [rsp + 8]
+;;   45: add eax, r11d
 ;;   48: add rsp, 0x18
 ;;   4c: pop rbx
 ;;   4d: pop rbp

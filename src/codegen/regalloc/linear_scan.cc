@@ -32,17 +32,19 @@
 //    for the whole loop instead of being reloaded on every back edge.
 //  - Eviction follows Belady: the register whose holders are wanted again last is taken. The
 //    input of a two-address instruction counts as wanted (it takes over its register as it
-//    dies; from the slot it costs a load, and its eviction a store), and a value read earlier
-//    in the innermost loop around the eviction point and live around its back edge is wanted
-//    in the next iteration, not at its next use in layout after the loop.
+//    dies; from the slot it costs a load, and its eviction a store), as does a kAny use (read
+//    in place from the slot, an x64 `add r, [rsp + X]`, it costs a load; a spilled value is
+//    never reloaded for one: only uses that need a register end a piece in the slot), and a
+//    value read earlier in the innermost loop around the eviction point and live around its
+//    back edge is wanted in the next iteration, not at its next use in layout after the loop.
 //  - Hints: a value prefers a fixed register a use copies it into, the register of its reused
 //    input or move source, then the register a block-param partner (an argument passed to it,
 //    or the param it is passed to) already has, then its previous piece's register; without
 //    one, an argument avoids the registers of the other params of its successor (holding one
 //    would turn the edge's moves into a cycle).
-//  - A value defined in a fixed register it loses later (a call clobbers it) and read after
-//    that in a deeper loop moves at once to a register free for its whole life (callee-saved),
-//    rather than being reloaded on every iteration.
+//  - A value defined in a fixed register it loses later (a call clobbers it) and read (in a
+//    register or in place) after that in a deeper loop moves at once to a register free for its
+//    whole life (callee-saved), rather than being reloaded on every iteration.
 //  - Constants (Function::Inst::remat) are rematerialised: they have no slot, a move out of
 //    their pseudo slot is an edit re-creating them, so leaving a register costs nothing and a
 //    "reload" costs about a register move. They therefore take no callee-saved register while
@@ -962,7 +964,10 @@ Expected<void> Allocator::build_intervals() {
             needs_slot_[v] = 1;
             break;
           case Constraint::kAny:
-            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kAny, {}});
+            // Read in place from a register or the slot (an ALU or compare source operand, a
+            // call's stack argument): never reloaded for, but wanted in a register (from the
+            // slot it costs a load), so eviction counts it like a two-address input.
+            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kAny, {}, true});
             break;
           default:
             add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
@@ -1371,11 +1376,12 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     }
     if (until != kInf) {
       // The fixed register is lost later (a call clobbers it, another value is fixed to it):
-      // if the value needs a register after that in a deeper loop and another register is free
-      // for its whole life, it moves there right after its definition (one move) instead of
-      // being spilled there and reloaded on every iteration of the loop around its later use.
+      // if the value needs or wants a register after that in a deeper loop and another
+      // register is free for its whole life, it moves there right after its definition (one
+      // move) instead of being spilled there and reloaded (or read from the slot) on every
+      // iteration of the loop around its later use.
       const uint32_t rest = floor_even(cur.start()) + 2;
-      const uint32_t later_use = cur.next_reg_use(until);
+      const uint32_t later_use = cur.next_wanted_use(until);
       bool move_over = false;
       if (rest < floor_even(until) && later_use != kInf &&
           loop_depth_[block_of_pos(later_use)] > loop_depth_[block_of_pos(cur.start())]) {

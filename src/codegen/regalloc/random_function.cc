@@ -309,6 +309,22 @@ void Generator::gen_op(uint32_t b) {
     code_[b].push_back(std::move(in));
     return;
   }
+  if (roll < 38) {  // x86 ALU with its source read in place: d = a op b|[slot], two-address
+    RegClass cls = pick_class();
+    VReg a = pick(cls, b);
+    in.ops.push_back(Operand::use(a));
+    in.ops.push_back(Operand::use(src_.chance(15) ? a : pick(cls, b), Constraint::kAny));
+    in.ops.push_back(Operand::reuse_def(new_vreg(cls, b), 0));
+    code_[b].push_back(std::move(in));
+    return;
+  }
+  if (roll < 43) {  // x86 `lea d, [a + b]` or, with an input in its slot, `mov d, a; add d, [b]`
+    in.ops.push_back(Operand::use(pick(RegClass::kInt, b), Constraint::kAny));
+    in.ops.push_back(Operand::use(pick(RegClass::kInt, b), Constraint::kAny));
+    in.ops.push_back(Operand::def(new_vreg(RegClass::kInt, b)));
+    code_[b].push_back(std::move(in));
+    return;
+  }
   // A general instruction: up to three uses and two defs with random constraints. Fixed
   // registers are kept distinct between different values at each position.
   static constexpr PReg kFixedPool[] = {kRax, kRcx, kRdx};

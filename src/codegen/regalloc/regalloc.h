@@ -52,7 +52,8 @@ enum class OperandKind : uint8_t { kUse, kDef };
 // (or late use) conflicts with all uses (defs) of the instruction.
 enum class OperandPos : uint8_t { kEarly, kLate };
 enum class Constraint : uint8_t {
-  kAny,       // a register or a spill slot
+  kAny,       // a register or a spill slot (a use: read in place, wherever the value is;
+              // wanted in a register when one is to be freed, but never reloaded for)
   kReg,       // any register of the class
   kFixedReg,  // exactly `fixed`
   kReuse,     // a def that must get the same register as use operand number `reuse_input`

@@ -139,6 +139,12 @@ class Emitter {
     return remapping_ && r.cls == RegClass::kInt ? chain_remap_[r.hw] : r.hw;
   }
   Opnd R(uint32_t k, uint8_t size) const { return Opnd::gp(hw(k), size); }
+  // A kAny source operand of an ALU or compare instruction: its register, or its spill slot
+  // (`size` bytes from the start of the 8-byte slot: the low part of the value, little-endian).
+  // A slot written shortly before (recent_store) is first loaded into the scratch register
+  // instead, which emits the `mov` before the instruction that uses the result.
+  Opnd RM(uint32_t k, uint8_t size);
+  bool recent_store(uint32_t inst, uint32_t slot) const;
   Opnd X(uint32_t k) const { return Opnd::xmm(hw(k)); }
   Opnd mem(const MInst& m, uint8_t size, int32_t extra = 0);
   Opnd slot_mem(uint32_t spill_slot, uint8_t size) const {
@@ -192,6 +198,10 @@ class Emitter {
   uint32_t fall_block_ = kNoBlock;  // the block the current block's terminator runs into
   std::vector<uint32_t> inst_first_op_;  // per inst: its first operand's allocation index
   std::vector<uint32_t> edits_begin_;    // per inst: its first allocator edit (ra_.edits index)
+  std::vector<uint32_t> inst_block_;     // per inst: its block
+  // Per spill slot: where allocator edits store to it, as 2 * inst (before) or 2 * inst + 1
+  // (after), ascending.
+  std::vector<std::vector<uint32_t>> slot_stores_;
   // Per block: the number of blocks in the dispatch chain starting there (0: not copied).
   std::vector<uint8_t> dup_chain_;
   static constexpr uint32_t kMaxDupInsts = 32;    // instructions and edits in one chain
@@ -256,7 +266,7 @@ class Emitter {
   // instruction is then not emitted again. Edits, block labels and any other instruction end it.
   struct Flags {
     bool valid = false;
-    uint8_t kind = 0;  // 1: test a, a; 2: cmp a, imm; 3: cmp a, b
+    uint8_t kind = 0;  // 1: test a, a; 2: cmp a, imm; 3: cmp a, b; 4: cmp a, [spill slot imm]
     uint8_t size = 0, a = 0, b = 0;
     int64_t imm = 0;
     uint32_t inst = 0;
@@ -291,6 +301,43 @@ void Emitter::layout_frame() {
   uint32_t pushed = static_cast<uint32_t>(saved_.size()) * 8;
   frame_size_ = (off + pushed + 15) / 16 * 16 - pushed;
   if (max_align > 16) realign_ = max_align;
+}
+
+// Whether spill slot `slot`, read in place by instruction `inst`, was stored at most
+// kRecentStore instructions before that read: earlier in layout, or later in a block that
+// branches back over the read (a loop's latch, then the loop from its header to the read).
+// Such a read goes through a plain `mov` from the slot: AMD Zen cores forward a store to a
+// `mov` load of the same stack address with no latency (memory renaming), but not to a load
+// folded into an ALU operation, which waits for the store (measured: about 8 cycles more per
+// store-load step of a dependency chain; folding every slot read made shootout-xchacha20, whose
+// loop carries values through slots, 13% slower). Values stored earlier are read in place.
+bool Emitter::recent_store(uint32_t inst, uint32_t slot) const {
+  constexpr uint32_t kRecentStore = 64;  // instructions
+  if (slot >= slot_stores_.size()) return false;
+  const uint32_t r = 2 * inst;
+  for (uint32_t p : slot_stores_[slot]) {
+    if (p <= r) {
+      if (r - p <= 2 * kRecentStore) return true;
+      continue;
+    }
+    const uint32_t b = inst_block_[p / 2];
+    for (uint32_t s : vc_.succs(b)) {
+      const VBlock& h = vc_.blocks[resolved_[s]];
+      if (h.first <= inst && inst < vc_.blocks[b].end &&
+          (2 * vc_.blocks[b].end - p) + (r - 2 * h.first) <= 2 * kRecentStore) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Opnd Emitter::RM(uint32_t k, uint8_t size) {
+  if (alloc(k).kind != Allocation::Kind::kStack) return R(k, size);
+  const uint32_t slot = alloc(k).slot;
+  if (!recent_store(cur_inst_, slot)) return slot_mem(slot, size);
+  as_->emit(Mn::kMov, Opnd::gp(reg::kScratch, 8), slot_mem(slot, 8));
+  return Opnd::gp(reg::kScratch, size);
 }
 
 Opnd Emitter::mem(const MInst& m, uint8_t size, int32_t extra) {
@@ -350,10 +397,11 @@ void Emitter::compare(const MInst& m) {
     Flags f;
     f.valid = true;
     f.kind = (m.flags & kFTest) ? 1 : (m.flags & kFImm) ? 2 : 3;
+    if (f.kind == 3 && alloc(1).kind == Allocation::Kind::kStack) f.kind = 4;
     f.size = sz;
     f.a = hw(0);
     f.b = f.kind == 3 ? hw(1) : 0;
-    f.imm = f.kind == 2 ? m.imm : 0;
+    f.imm = f.kind == 2 ? m.imm : f.kind == 4 ? alloc(1).slot : 0;
     f.inst = cur_inst_;
     bool same = flags_.valid && flags_.inst + 1 == cur_inst_ && flags_.kind == f.kind &&
                 flags_.size == f.size && flags_.a == f.a && flags_.b == f.b && flags_.imm == f.imm;
@@ -369,7 +417,7 @@ void Emitter::compare(const MInst& m) {
   } else if (m.op == Op::kBrCmp && (m.flags & kFCmpMem)) {
     as_->emit(Mn::kCmp, R(0, sz), mem(m, sz));
   } else {
-    as_->emit(Mn::kCmp, R(0, sz), R(1, sz));
+    as_->emit(Mn::kCmp, R(0, sz), RM(1, sz));
   }
 }
 
@@ -530,14 +578,15 @@ Expected<void> Emitter::emit_inst_impl(uint32_t i) {
   uint8_t sz = m.size;
   uint32_t n = static_cast<uint32_t>(m.ops.size());
   for (uint32_t k = 0; k < n; ++k) {
-    // Only stack arguments may live in spill slots (Constraint::kAny).
+    // Only kAny uses may live in spill slots: stack arguments of calls, the source operand of
+    // alu_rr and of integer compares (read through RM), and the inputs of a plain `a + b` lea.
     if (alloc(k).kind != Allocation::Kind::kReg) {
-      bool is_stack_arg = false;
-      for (const auto& sa : m.stack_args) is_stack_arg |= sa.op == k;
-      if (!is_stack_arg || alloc(k).kind != Allocation::Kind::kStack) {
+      if (alloc(k).kind != Allocation::Kind::kStack || m.ops[k].constraint != regalloc::Constraint::kAny ||
+          m.ops[k].kind != regalloc::OperandKind::kUse) {
         return Error(ErrorKind::kOther, "x64 emit: operand " + std::to_string(k) + " of " +
                                             std::string(op_name(m.op)) + " not in a register");
       }
+      if (alloc(k).slot >= spill_off_.size()) return Error(ErrorKind::kOther, "x64 emit: bad spill slot");
     }
   }
   auto trap_mem_site = [&] {
@@ -549,7 +598,7 @@ Expected<void> Emitter::emit_inst_impl(uint32_t i) {
         trap_mem_site();
         as_->emit(m.mn, R(n - 1, sz), mem(m, sz));
       } else {
-        as_->emit(m.mn, R(2, sz), R(1, sz));
+        as_->emit(m.mn, R(2, sz), RM(1, sz));
       }
       break;
     case Op::kAluRI:
@@ -567,9 +616,40 @@ Expected<void> Emitter::emit_inst_impl(uint32_t i) {
     case Op::kShiftRC:
       as_->emit(m.mn, R(2, sz), Opnd::gp(reg::kRcx, 1));
       break;
-    case Op::kLea:
-      as_->emit(Mn::kLea, R(n - 1, sz), mem(m, 0));
+    case Op::kLea: {
+      // (A frame-slot or argument-area address has no base operand.)
+      auto in_slot = [&](uint8_t k) {
+        return k != Amode::kNone && alloc(k).kind == Allocation::Kind::kStack;
+      };
+      const bool base_slot = m.mem.base_kind == Amode::Base::kReg && in_slot(m.mem.base);
+      const bool index_slot = in_slot(m.mem.index);
+      if (!base_slot && !index_slot) {
+        as_->emit(Mn::kLea, R(n - 1, sz), mem(m, 0));
+        break;
+      }
+      // A plain `base + index` with an input in its spill slot (the lowering allows it only
+      // without scale and displacement): `add d, [slot]` after `mov d, <the other input>`
+      // unless d holds it already; a slot stored recently (see RM) is loaded into the scratch
+      // register for the lea instead.
+      if (m.mem.base_kind != Amode::Base::kReg || m.mem.base == Amode::kNone ||
+          m.mem.index == Amode::kNone || m.mem.shift != 0 || m.mem.disp != 0) {
+        return Error(ErrorKind::kOther, "x64 emit: lea with a scaled or displaced input in a spill slot");
+      }
+      uint32_t from = m.mem.base, add = m.mem.index;
+      if (!index_slot) std::swap(from, add);  // `add` is an input in a slot
+      const Opnd d = R(n - 1, sz);
+      if (alloc(from).kind == Allocation::Kind::kStack) {
+        as_->emit(Mn::kMov, R(n - 1, 8), slot_mem(alloc(from).slot, 8));  // a plain load
+      } else if (hw(from) != hw(n - 1) && recent_store(cur_inst_, alloc(add).slot)) {
+        as_->emit(Mn::kMov, Opnd::gp(reg::kScratch, 8), slot_mem(alloc(add).slot, 8));
+        as_->emit(Mn::kLea, d, Opnd::mem(0, hw(from), 0, reg::kScratch, 0));
+        break;
+      } else if (hw(from) != hw(n - 1)) {
+        as_->emit(Mn::kMov, d, R(from, sz));
+      }
+      as_->emit(Mn::kAdd, d, RM(add, sz));
       break;
+    }
     case Op::kMov:
       if (hw(0) != hw(1)) {
         if (alloc(0).reg.cls == RegClass::kFloat) as_->emit(Mn::kMovaps, X(1), X(0));
@@ -1693,6 +1773,17 @@ Expected<mach::CompiledCode> Emitter::run() {
     if (ra_.edits[k].point.inst < ni) edits_begin_[ra_.edits[k].point.inst] = static_cast<uint32_t>(k);
   }
   for (size_t i = ni; i-- > 0;) edits_begin_[i] = std::min(edits_begin_[i], edits_begin_[i + 1]);
+  inst_block_.assign(ni, 0);
+  for (uint32_t b = 0; b < nb; ++b) {
+    for (uint32_t i = vc_.blocks[b].first; i < vc_.blocks[b].end && i < ni; ++i) inst_block_[i] = b;
+  }
+  slot_stores_.assign(ra_.num_spill_slots, {});
+  for (const auto& ed : ra_.edits) {
+    if (!ed.is_remat() && ed.to.kind == Allocation::Kind::kStack && ed.to.slot < slot_stores_.size() &&
+        ed.point.inst < ni) {
+      slot_stores_[ed.to.slot].push_back(2 * ed.point.inst + (ed.point.after ? 1 : 0));
+    }
+  }
   find_dispatch_chains();
 
   loop_header_.assign(nb, false);

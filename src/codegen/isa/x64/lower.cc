@@ -300,14 +300,19 @@ class Lowerer {
     opnd(m, Operand::use(s));
     opnd(m, Operand::def(d));
   }
-  // dst = op(a, b) two-address.
-  void alu_rr(Mn mn, uint8_t size, VReg a, VReg b, VReg d) {
+  // dst = op(a, b) two-address. `b_constraint` kAny lets the allocator leave b in its spill
+  // slot (the emitter reads it as `mn d, [rsp + slot]`); callers keep kReg for constants,
+  // which are rematerialised into a register rather than given a slot.
+  void alu_rr(Mn mn, uint8_t size, VReg a, VReg b, VReg d, Constraint b_constraint = Constraint::kReg) {
     MInst& m = emit(Op::kAluRR, size);
     m.mn = mn;
     opnd(m, Operand::use(a));
-    opnd(m, Operand::use(b));
+    opnd(m, Operand::use(b, b_constraint));
     opnd(m, Operand::reuse_def(d, 0));
   }
+  // The constraint of an ALU or compare source operand that may be read from memory: a
+  // register or the value's spill slot, except for constants (see alu_rr).
+  Constraint rm_constraint(Value v) const { return iconst(v) ? Constraint::kReg : Constraint::kAny; }
   void alu_ri(Mn mn, uint8_t size, VReg a, int64_t imm, VReg d) {
     MInst& m = emit(Op::kAluRI, size);
     m.mn = mn;
@@ -590,7 +595,7 @@ Cond Lowerer::cmp_operands(MInst& m, ir::IntCC cc, ir::Value a, ir::Value b, ir:
     apply_amode(m, amode(d.args[0], d.offset()));
     m.flags |= kFCmpMem;
   } else {
-    opnd(m, Operand::use(put(b)));
+    opnd(m, Operand::use(put(b), rm_constraint(b)));  // cmp a, b|[slot]
   }
   return cond_of(cc);
 }
@@ -1382,7 +1387,6 @@ Expected<void> Lowerer::lower_int(Inst i) {
         m.mem.base = opnd(m, Operand::use(put(a)));
         m.mem.disp = static_cast<int32_t>(*c3);
       } else {
-        m.mem.base = opnd(m, Operand::use(put(a)));
         Value idx = b;
         if (auto sh = match(b, ir::Opcode::kIshl)) {
           auto k = iconst(dfg_[*sh].args[1]);
@@ -1392,7 +1396,12 @@ Expected<void> Lowerer::lower_int(Inst i) {
             m.mem.shift = static_cast<uint8_t>(*k);
           }
         }
-        m.mem.index = opnd(m, Operand::use(put(idx)));
+        // A plain `a + b`: either input may stay in its spill slot, and the emitter then
+        // writes `add d, [slot]` (after `mov d, <the other input>` unless d already holds it)
+        // instead of the lea.
+        bool plain = m.mem.shift == 0 && a != b;
+        m.mem.base = opnd(m, Operand::use(put(a), plain ? rm_constraint(a) : Constraint::kReg));
+        m.mem.index = opnd(m, Operand::use(put(idx), plain ? rm_constraint(idx) : Constraint::kReg));
       }
       opnd(m, Operand::def(put(out)));
       return ok();
@@ -1407,7 +1416,7 @@ Expected<void> Lowerer::lower_int(Inst i) {
         return ok();
       }
       if (alu_rm(Mn::kSub, size, a, b, out, i)) return ok();
-      alu_rr(Mn::kSub, size, put(a), put(b), put(out));
+      alu_rr(Mn::kSub, size, put(a), put(b), put(out), rm_constraint(b));
       return ok();
     }
     case ir::Opcode::kImul: case ir::Opcode::kBand: case ir::Opcode::kBor: case ir::Opcode::kBxor: {
@@ -1452,7 +1461,9 @@ Expected<void> Lowerer::lower_int(Inst i) {
         }
       }
       if (alu_rm(mn, size, a, b, out, i) || alu_rm(mn, size, b, a, out, i)) return ok();
-      alu_rr(mn, size, put(a), put(b), put(out));
+      // Either input may end up as the source (commute_tied_inputs): a constant keeps both in
+      // registers.
+      alu_rr(mn, size, put(a), put(b), put(out), iconst(a) ? Constraint::kReg : rm_constraint(b));
       return ok();
     }
     case ir::Opcode::kIneg: case ir::Opcode::kBnot: {
@@ -1864,13 +1875,15 @@ void commute_tied_inputs(VCode& vc) {
     def_block[v.index] = b;
     if (defs[v.index] < 2) ++defs[v.index];
   };
-  // `d = a op b` with d tied to a, both inputs plain register uses.
+  // `d = a op b` with d tied to a, both inputs plain register uses (b possibly readable from
+  // its spill slot: the constraints stay with the positions, only the vregs swap).
   auto candidate = [](const MInst& m) {
     return m.op == Op::kAluRR && is_commutative(m.mn) && m.ops.size() == 3 &&
            m.ops[0].kind == regalloc::OperandKind::kUse &&
            m.ops[1].kind == regalloc::OperandKind::kUse &&
            m.ops[0].constraint == regalloc::Constraint::kReg &&
-           m.ops[1].constraint == regalloc::Constraint::kReg &&
+           (m.ops[1].constraint == regalloc::Constraint::kReg ||
+            m.ops[1].constraint == regalloc::Constraint::kAny) &&
            m.ops[2].constraint == regalloc::Constraint::kReuse && m.ops[2].reuse_input == 0;
   };
   bool any_candidate = false;
