@@ -91,6 +91,8 @@ struct UsePos {
   // takes over its register when it dies there (from the slot it costs a load, and its eviction
   // a store). Eviction choices count it as a use; split placement does not.
   bool wants_reg = false;
+  // A kAny operand the instruction reads in place from the slot (an ALU or compare source).
+  bool in_place = false;
 };
 
 struct Range {
@@ -967,7 +969,7 @@ Expected<void> Allocator::build_intervals() {
             // Read in place from a register or the slot (an ALU or compare source operand, a
             // call's stack argument): never reloaded for, but wanted in a register (from the
             // slot it costs a load), so eviction counts it like a two-address input.
-            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kAny, {}, true});
+            add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kAny, {}, true, true});
             break;
           default:
             add_use(v, {late ? late_pos(i) : early_pos(i), UseKind::kReg, {}});
@@ -1045,6 +1047,16 @@ Expected<void> Allocator::build_intervals() {
       size_t j = k;
       for (; j > 0 && uses[j - 1].pos > u.pos; --j) uses[j] = uses[j - 1];
       uses[j] = u;
+    }
+    // Read in place inside a loop deeper than the definition (a loop-invariant operand): from
+    // the slot that is a load on every iteration, in a register one reload before the loop
+    // (the vectorised matmul inner loop read its row base from the slot twice an iteration).
+    // Such uses need a register; reads in place stay for values of the same loop level.
+    if (def_pos_[v] != kInf) {
+      const uint32_t def_depth = loop_depth_[block_of_pos(def_pos_[v])];
+      for (UsePos& u : uses) {
+        if (u.in_place && loop_depth_[block_of_pos(u.pos)] > def_depth) u.kind = UseKind::kReg;
+      }
     }
     iv.uses = uses;
     iv.tie_vreg = tie[v];

@@ -133,6 +133,42 @@ TEST(RegallocReadInPlace, ReadsInPlaceCountAsWanted) {
   EXPECT_EQ(out.allocs[f.insts[read].first_operand + 1].kind, Allocation::Kind::kReg) << dump(f, &out);
 }
 
+// A loop-invariant value in its slot (a call clobbered every register before the loop), read in
+// place by `acc = acc op v` inside the loop: from the slot that would be a load on every
+// iteration, so the use takes a register (reloaded before it) while the value read in place at
+// its own loop level stays in the slot.
+TEST(RegallocReadInPlace, LoopInvariantReadInADeeperLoopTakesARegister) {
+  const MachineEnv env = small_env(4);
+  Builder b;
+  VReg acc = b.vreg(), x = b.vreg(), y = b.vreg();
+  uint32_t b0 = b.declare_block(), b1 = b.declare_block({acc}), b2 = b.declare_block({x}),
+           b3 = b.declare_block({y});
+  b.start(b0);
+  VReg acc0 = b.vreg(), v = b.vreg(), w = b.vreg();
+  b.entry_live_in(acc0, kRax);
+  b.inst({Operand::def(v)});
+  b.inst({Operand::def(w)});
+  PRegSet all;
+  all.bits = ~uint64_t{0};
+  b.inst({}, all);  // a call: v, w and acc0 live across it in their slots
+  VReg acc1 = b.vreg();
+  uint32_t same_level = b.inst({Operand::use(acc0), Operand::use(w, Constraint::kAny), Operand::reuse_def(acc1, 0)});
+  b.branch({b1}, {acc1});
+  b.start(b1);
+  VReg next = b.vreg();
+  uint32_t in_loop = b.inst({Operand::use(acc), Operand::use(v, Constraint::kAny), Operand::reuse_def(next, 0)});
+  b.branch({b2, b3}, {next, next}, {Operand::use(next)});
+  b.start(b2);
+  b.branch({b1}, {x});
+  b.start(b3);
+  b.ret({Operand::fixed_use(y, kRax)});
+  Function f = b.finish();
+  Output out = allocate_checked(f, env);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(out.allocs[f.insts[in_loop].first_operand + 1].kind, Allocation::Kind::kReg) << dump(f, &out);
+  EXPECT_EQ(out.allocs[f.insts[same_level].first_operand + 1].kind, Allocation::Kind::kStack) << dump(f, &out);
+}
+
 // Random functions include the x64 shapes (two-address ALU with a kAny source, lea-like with
 // two kAny inputs): under pressure some of those sources are allocated to slots, and the
 // checker accepts every result.
