@@ -1374,18 +1374,40 @@ Expected<void> Lowerer::lower_int(Inst i) {
     case ir::Opcode::kIadd: {
       // lea for three-address adds, with constants and scaled indices folded.
       MInst& m = emit(Op::kLea, size);
+      // `x + c`: lea d, [x + c], or lea d, [y + z*s + c] when x = y + z (z*s: a shift by 0-3)
+      // is used only here and computed in this block.
+      auto base_disp = [&](Value x, int32_t disp) {
+        m.mem.disp = disp;
+        auto inner = match(x, ir::Opcode::kIadd, /*local=*/true);
+        if (inner && uses_[res(x)] == 1 && !iconst(dfg_[*inner].args[0]) && !iconst(dfg_[*inner].args[1])) {
+          Value y = dfg_[*inner].args[0], z = dfg_[*inner].args[1];
+          Value zi = z;
+          uint8_t shift = 0;
+          if (auto sh = match(z, ir::Opcode::kIshl); sh && uses_[res(z)] == 1) {
+            auto k = iconst(dfg_[*sh].args[1]);
+            if (k && *k >= 0 && *k <= 3) {
+              zi = dfg_[*sh].args[0];
+              shift = static_cast<uint8_t>(*k);
+            }
+          }
+          if (shift != 0) fold(z, {zi});
+          fold(x, {y, z});
+          m.mem.base = opnd(m, Operand::use(put(y)));
+          m.mem.index = opnd(m, Operand::use(put(zi)));
+          m.mem.shift = shift;
+          return;
+        }
+        m.mem.base = opnd(m, Operand::use(put(x)));
+      };
       if (auto c = imm32(b, 8); c && size == 8) {
         fold(b);
-        m.mem.base = opnd(m, Operand::use(put(a)));
-        m.mem.disp = *c;
+        base_disp(a, *c);
       } else if (auto c2 = imm32(a, 8); c2 && size == 8) {
         fold(a);
-        m.mem.base = opnd(m, Operand::use(put(b)));
-        m.mem.disp = *c2;
+        base_disp(b, *c2);
       } else if (auto c3 = iconst(b); c3 && size == 4) {
         fold(b);
-        m.mem.base = opnd(m, Operand::use(put(a)));
-        m.mem.disp = static_cast<int32_t>(*c3);
+        base_disp(a, static_cast<int32_t>(*c3));
       } else {
         Value idx = b;
         if (auto sh = match(b, ir::Opcode::kIshl)) {
