@@ -108,7 +108,8 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
     // gets the value found (Cranelift's find_var). A cycle stops the walk.
     chain.clear();
     chain.push_back(b);
-    nl_visited_.clear();
+    // The walk's visited set is exactly `chain`: it is emptied again from the chain (not
+    // cleared, which would zero it on the next insert).
     nl_visited_.insert(b);
     Block cur = b;
     Value found;
@@ -122,6 +123,7 @@ Value FunctionBuilder::use_var_nonlocal(Variable var, Type ty, Block start) {
       chain.push_back(p);
       cur = p;
     }
+    for (Block x : chain) nl_visited_.erase(x);
     if (found) {
       for (Block x : chain) def_slot(defs, x) = found;
       results.push_back(found);
@@ -200,8 +202,9 @@ void FunctionBuilder::seal_block(Block b) {
   // Incomplete parameters are completed in creation order, so argument positions line up.
   auto pending = std::move(incomplete_[b]);
   incomplete_[b].clear();
+  std::vector<Value>& pred_values = seal_pred_values_;  // (use_var_nonlocal has its own)
   for (auto& [var, param] : pending) {
-    std::vector<Value> pred_values;
+    pred_values.clear();
     for (const Pred& p : preds(b)) {
       Value v = lookup(var, p.block);
       if (!v) v = use_var_nonlocal(var, var_types_[var], p.block);

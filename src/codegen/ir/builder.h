@@ -155,6 +155,7 @@ class FunctionBuilder {
   std::vector<Value> nl_results_, nl_pred_values_;
   std::vector<Block> nl_chain_;
   EntitySet<Block> nl_visited_;
+  std::vector<Value> seal_pred_values_;  // seal_block's scratch
 };
 
 }  // namespace kiln::codegen::ir

@@ -71,11 +71,13 @@ struct Frame {
 struct GvnScratch {
   ScopedTable table;
   std::vector<Frame> stack;
+  std::vector<Value> old, keep;  // Gvn::visit_inst's copies of two result lists
 };
 
 class Gvn {
  public:
-  Gvn(Function& f, GvnScratch& s) : f_(f), dfg_(f.dfg), table_(s.table), stack_(s.stack) {
+  Gvn(Function& f, GvnScratch& s)
+      : f_(f), dfg_(f.dfg), table_(s.table), stack_(s.stack), old_(s.old), keep_(s.keep) {
     table_.reset(f.dfg.num_insts());
   }
 
@@ -162,7 +164,8 @@ class Gvn {
   std::vector<Frame>& stack_;
   bool changed_ = false;
   const WalkResolver* resolver_ = nullptr;  // of the current run
-  std::vector<Value> old_, keep_;  // scratch of visit_inst
+  std::vector<Value>& old_;  // scratch of visit_inst
+  std::vector<Value>& keep_;
 };
 
 }  // namespace

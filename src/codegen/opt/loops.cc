@@ -16,8 +16,10 @@ void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
   loops_.clear();
   innermost_.clear();
   // Headers in reverse postorder; each loop's body by a backward walk from its back edges.
-  EntitySet<Block> in_body;
-  std::vector<Block> work;  // empty at the top of each iteration
+  // (Per-thread storage, reused by every call: compute does not re-enter itself.)
+  thread_local EntitySet<Block> in_body;
+  thread_local std::vector<Block> work;  // empty at the top of each iteration
+  work.clear();
   for (Block h : domtree.rpo()) {
     for (const BlockPredecessor& p : cfg.preds(h)) {
       if (domtree.is_reachable(p.block) && domtree.dominates(h, p.block)) work.push_back(p.block);
@@ -25,8 +27,7 @@ void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
     if (work.empty()) continue;
     LoopData ld;
     ld.header = h;
-    in_body.clear();
-    in_body.insert(h);
+    in_body.insert(h);  // empty here: emptied below through the blocks it holds
     ld.blocks.push_back(h);
     while (!work.empty()) {
       Block b = work.back();
@@ -37,6 +38,7 @@ void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
         if (domtree.is_reachable(p.block) && !in_body.contains(p.block)) work.push_back(p.block);
       }
     }
+    for (Block b : ld.blocks) in_body.erase(b);
     std::sort(ld.blocks.begin(), ld.blocks.end(), [&](Block a, Block b) {
       return domtree.rpo_number(a) < domtree.rpo_number(b);
     });
@@ -44,10 +46,13 @@ void LoopAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
   }
   // Larger loops first: a nested loop is strictly smaller than any loop enclosing it, so when
   // a loop is reached its header's current innermost loop is its parent.
-  std::vector<Loop> order;
+  thread_local std::vector<Loop> order;
+  order.clear();
   for (Loop l : loops_.keys()) order.push_back(l);
-  std::stable_sort(order.begin(), order.end(), [&](Loop a, Loop b) {
-    return loops_[a].blocks.size() > loops_[b].blocks.size();
+  // (Equal sizes keep their order: the same order as a stable sort, without its buffer.)
+  std::sort(order.begin(), order.end(), [&](Loop a, Loop b) {
+    const size_t na = loops_[a].blocks.size(), nb = loops_[b].blocks.size();
+    return na != nb ? na > nb : a.index() < b.index();
   });
   for (Loop l : order) {
     LoopData& ld = loops_[l];
@@ -73,8 +78,11 @@ uint32_t LoopAnalysis::block_depth(Block b) const {
 std::vector<Loop> LoopAnalysis::inner_to_outer() const {
   std::vector<Loop> out;
   for (Loop l : loops_.keys()) out.push_back(l);
-  std::stable_sort(out.begin(), out.end(),
-                   [&](Loop a, Loop b) { return loops_[a].depth > loops_[b].depth; });
+  // Ties by index: a stable sort's order, without its buffer.
+  std::sort(out.begin(), out.end(), [&](Loop a, Loop b) {
+    const uint32_t da = loops_[a].depth, db = loops_[b].depth;
+    return da != db ? da > db : a.index() < b.index();
+  });
   return out;
 }
 

@@ -114,7 +114,10 @@ Expected<mach::CompiledCode> compile_impl(const ir::Function& input, ir::Functio
       lap.skip();
     }
   }
-  regalloc::Function rf = vcode.to_regalloc();
+  // The allocator's input is rebuilt for every function: its storage is kept per thread
+  // (compile_impl never nests).
+  thread_local regalloc::Function rf;
+  vcode.to_regalloc(rf);
   regalloc::Options ro;
   // With the checker on (tests, KILN_VERIFY), the allocator also validates its whole input.
   ro.validate_input = options.check_regalloc;

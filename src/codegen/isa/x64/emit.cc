@@ -199,9 +199,9 @@ class Emitter {
   std::vector<uint32_t> inst_first_op_;  // per inst: its first operand's allocation index
   std::vector<uint32_t> edits_begin_;    // per inst: its first allocator edit (ra_.edits index)
   std::vector<uint32_t> inst_block_;     // per inst: its block
-  // Per spill slot: where allocator edits store to it, as 2 * inst (before) or 2 * inst + 1
-  // (after), ascending.
-  std::vector<std::vector<uint32_t>> slot_stores_;
+  // Per spill slot s: where allocator edits store to it, as 2 * inst (before) or 2 * inst + 1
+  // (after), ascending: slot_store_pos_[slot_store_begin_[s] .. slot_store_begin_[s + 1]).
+  std::vector<uint32_t> slot_store_begin_, slot_store_pos_;
   // Per block: the number of blocks in the dispatch chain starting there (0: not copied).
   std::vector<uint8_t> dup_chain_;
   static constexpr uint32_t kMaxDupInsts = 32;    // instructions and edits in one chain
@@ -313,9 +313,10 @@ void Emitter::layout_frame() {
 // loop carries values through slots, 13% slower). Values stored earlier are read in place.
 bool Emitter::recent_store(uint32_t inst, uint32_t slot) const {
   constexpr uint32_t kRecentStore = 64;  // instructions
-  if (slot >= slot_stores_.size()) return false;
+  if (size_t{slot} + 2 >= slot_store_begin_.size()) return false;  // (size: slots + 2)
   const uint32_t r = 2 * inst;
-  for (uint32_t p : slot_stores_[slot]) {
+  for (uint32_t k = slot_store_begin_[slot]; k < slot_store_begin_[slot + 1]; ++k) {
+    const uint32_t p = slot_store_pos_[k];
     if (p <= r) {
       if (r - p <= 2 * kRecentStore) return true;
       continue;
@@ -1777,11 +1778,25 @@ Expected<mach::CompiledCode> Emitter::run() {
   for (uint32_t b = 0; b < nb; ++b) {
     for (uint32_t i = vc_.blocks[b].first; i < vc_.blocks[b].end && i < ni; ++i) inst_block_[i] = b;
   }
-  slot_stores_.assign(ra_.num_spill_slots, {});
-  for (const auto& ed : ra_.edits) {
-    if (!ed.is_remat() && ed.to.kind == Allocation::Kind::kStack && ed.to.slot < slot_stores_.size() &&
-        ed.point.inst < ni) {
-      slot_stores_[ed.to.slot].push_back(2 * ed.point.inst + (ed.point.after ? 1 : 0));
+  {
+    // Bucketed by slot (counting sort, stable: edits are sorted by point).
+    const uint32_t ns = ra_.num_spill_slots;
+    auto is_store = [&](const regalloc::Edit& ed) {
+      return !ed.is_remat() && ed.to.kind == Allocation::Kind::kStack && ed.to.slot < ns &&
+             ed.point.inst < ni;
+    };
+    slot_store_begin_.assign(size_t{ns} + 2, 0);
+    for (const auto& ed : ra_.edits) {
+      if (is_store(ed)) ++slot_store_begin_[ed.to.slot + 2];
+    }
+    for (size_t k = 2; k < slot_store_begin_.size(); ++k) slot_store_begin_[k] += slot_store_begin_[k - 1];
+    slot_store_pos_.resize(slot_store_begin_.back());
+    // Filling advances slot s's cursor, slot_store_begin_[s + 1], from its start to its end,
+    // which is where slot s + 1 starts: afterwards slot s is [begin[s], begin[s + 1]).
+    for (const auto& ed : ra_.edits) {
+      if (is_store(ed)) {
+        slot_store_pos_[slot_store_begin_[ed.to.slot + 1]++] = 2 * ed.point.inst + (ed.point.after ? 1 : 0);
+      }
     }
   }
   find_dispatch_chains();

@@ -62,9 +62,28 @@ uint32_t VCode::add_const(const std::array<uint8_t, 16>& bytes) {
 
 regalloc::Function VCode::to_regalloc() const {
   regalloc::Function f;
+  to_regalloc(f);
+  return f;
+}
+
+void VCode::to_regalloc(regalloc::Function& f) const {
   f.num_vregs = num_vregs;
-  f.entry_live_ins = live_ins;
-  f.blocks.resize(blocks.size());
+  f.entry_live_ins.assign(live_ins.begin(), live_ins.end());
+  // Blocks keep their lists' storage between calls: surplus blocks are parked (with their
+  // vectors) in a per-thread pool rather than destroyed, and new ones taken from it.
+  thread_local std::vector<regalloc::Function::Block> spare_blocks;
+  while (f.blocks.size() > blocks.size()) {
+    spare_blocks.push_back(std::move(f.blocks.back()));
+    f.blocks.pop_back();
+  }
+  while (f.blocks.size() < blocks.size()) {
+    if (spare_blocks.empty()) {
+      f.blocks.emplace_back();
+    } else {
+      f.blocks.push_back(std::move(spare_blocks.back()));
+      spare_blocks.pop_back();
+    }
+  }
   for (uint32_t k = 0; k < blocks.size(); ++k) {
     const VBlock& b = blocks[k];
     regalloc::Function::Block& rb = f.blocks[k];
@@ -77,8 +96,10 @@ regalloc::Function VCode::to_regalloc() const {
     rb.params.assign(v.begin(), v.end());
     rb.cold = b.cold;
   }
-  f.insts.resize(insts.size());
+  f.insts.assign(insts.size(), regalloc::Function::Inst{});
+  f.operands.clear();
   f.operands.reserve(insts.size() * 3);  // about three per instruction (grows if needed)
+  f.branch_args.clear();
   for (size_t i = 0; i < insts.size(); ++i) {
     const MInst& m = insts[i];
     regalloc::Function::Inst& ri = f.insts[i];
@@ -114,7 +135,6 @@ regalloc::Function VCode::to_regalloc() const {
       f.branch_args.insert(f.branch_args.end(), m.branch_args.begin(), m.branch_args.end());
     }
   }
-  return f;
 }
 
 static std::string vreg_text(const regalloc::Operand& o) {

@@ -149,6 +149,9 @@ struct VCode {
   uint32_t add_const(const std::array<uint8_t, 16>& bytes);
   // Builds the allocator's view of this code.
   regalloc::Function to_regalloc() const;
+  // Same, into `f`, reusing the storage it (and its blocks) already has: the compiler keeps
+  // one per thread. Everything in `f` is overwritten.
+  void to_regalloc(regalloc::Function& f) const;
 };
 
 // Text of the machine code before allocation (for debugging and tests).
