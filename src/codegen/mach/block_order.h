@@ -65,6 +65,17 @@ class BlockOrder {
   }
 
  private:
+  void loop_order(const ir::Function& f, const ir::ControlFlowGraph& cfg,
+                  const ir::DominatorTree& domtree);
+  // loop_order's result and scratch (kept across functions).
+  std::vector<ir::Block> order_;
+  std::vector<uint32_t> pos_, header_of_, members_, mark_, work_, all_;
+  std::vector<std::pair<uint32_t, uint32_t>> loops_;
+  std::vector<uint8_t> placed_;
+  struct LoopFrame {
+    uint32_t begin, end, next, self;
+  };
+  std::vector<LoopFrame> frames_;
   std::vector<LoweredBlock> blocks_;
   std::vector<uint32_t> succ_list_, pred_list_;
   std::vector<uint32_t> index_;                              // by IR block index
