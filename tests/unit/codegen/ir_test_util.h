@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "codegen/ir/function.h"
 
@@ -18,5 +19,23 @@ inline size_t count_insts(const Function& f) {
   }
   return n;
 }
+
+// SplitMix64: the random tests' reproducible generator (a seed names a test case).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t next() {
+    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
+  bool coin() { return next() & 1; }
+  bool chance(uint32_t pct) { return below(100) < pct; }
+
+ private:
+  uint64_t s_;
+};
 
 }  // namespace kiln::codegen::ir::test_util

@@ -12,27 +12,14 @@
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/passes.h"
+#include "ir_test_util.h"
 
 namespace kiln::codegen::opt {
 namespace {
 
 using namespace ir;
 
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
-  bool chance(uint32_t pct) { return below(100) < pct; }
-
- private:
-  uint64_t s_;
-};
+using ir::test_util::Rng;
 
 constexpr int64_t kVmctx = 4096;  // the vmctx "instance" lives in the heap: readonly below +64
 

@@ -18,6 +18,7 @@
 #include "codegen/ir/printer.h"
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/passes.h"
+#include "ir_test_util.h"
 
 namespace kiln::codegen::opt {
 namespace {
@@ -25,21 +26,7 @@ namespace {
 using namespace ir;
 using U128 = unsigned __int128;
 
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
-  bool coin() { return next() & 1; }
-
- private:
-  uint64_t s_;
-};
+using ir::test_util::Rng;
 
 // The mutations; kNone keeps the identity.
 enum Mutation {

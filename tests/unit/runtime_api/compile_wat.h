@@ -52,4 +52,16 @@ inline Val call_first(Instance& inst, const char* name, const std::vector<Val>& 
   return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
 }
 
+// Calls export `name` of `inst`, which must trap, and returns the trap (a missing export or a
+// normal return fails the current test and yields an empty Trap).
+inline Trap trap_of(const Instance& inst, std::string_view name, const std::vector<Val>& args = {}) {
+  auto f = inst.get_func(name);
+  EXPECT_TRUE(f.has_value()) << name;
+  Trap t;
+  if (!f) return t;
+  auto r = f->call(args, &t);
+  EXPECT_FALSE(r.ok()) << name << " returned normally";
+  return t;
+}
+
 }  // namespace kiln::runtime::testing

@@ -159,15 +159,7 @@ std::vector<std::pair<std::string, bool>> frames_of(const Trap& t) {
   return out;
 }
 
-Trap trap_of(Instance& inst, const char* name, const std::vector<Val>& args) {
-  auto f = inst.get_func(name);
-  EXPECT_TRUE(f.has_value()) << name;
-  Trap t;
-  if (!f) return t;
-  auto r = f->call(args, &t);
-  EXPECT_FALSE(r.ok()) << name << " returned normally";
-  return t;
-}
+using testing::trap_of;
 
 // Names the functions (the backtrace shows names from the name section).
 constexpr const char* kNamed = R"((module

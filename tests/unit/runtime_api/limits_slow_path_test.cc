@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "compile_wat.h"
 #include "runtime/linker.h"
 #include "runtime/module.h"
 #include "runtime/store.h"
@@ -17,6 +18,8 @@
 
 namespace kiln::runtime {
 namespace {
+
+using testing::trap_of;
 
 // Many accumulators, all live across the loop header's check: more than the callee-saved
 // registers, so most sit in caller-saved GPRs and XMMs. Results depend on every one of them.
@@ -103,15 +106,6 @@ class LimitsSlowPathTest : public ::testing::TestWithParam<environ::OptLevel> {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().to_string());
     if (!r.ok() || r->size() != 1) return std::nullopt;
     return (*r)[0].i64();
-  }
-  static Trap trap_of(const Instance& inst, std::string_view name, std::vector<Val> args) {
-    auto f = inst.get_func(name);
-    EXPECT_TRUE(f.has_value()) << name;
-    Trap t;
-    if (!f) return t;
-    auto r = f->call(args, &t);
-    EXPECT_FALSE(r.ok()) << name << " returned normally";
-    return t;
   }
   static void expect_backtrace_from_spin(const Trap& t) {
     ASSERT_GE(t.backtrace.size(), 3u) << t.to_string();

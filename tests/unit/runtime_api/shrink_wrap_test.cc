@@ -22,6 +22,8 @@
 namespace kiln::runtime {
 namespace {
 
+using testing::trap_of;
+
 struct Mode {
   environ::OptLevel opt;
   bool fuel;
@@ -89,15 +91,6 @@ class ShrinkWrapTest : public ::testing::TestWithParam<Mode> {
     return p;
   }
   // Calls `name`; returns the trap (failing the test if the call returned).
-  static Trap trap_of(Instance& inst, const char* name, std::vector<Val> args) {
-    Trap t;
-    auto f = inst.get_func(name);
-    EXPECT_TRUE(f.has_value()) << name;
-    if (!f) return t;
-    auto r = f->call(args, &t);
-    EXPECT_FALSE(r.ok()) << name << " returned";
-    return t;
-  }
 };
 
 TEST_P(ShrinkWrapTest, FibMatchesTheReference) {
