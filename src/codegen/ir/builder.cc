@@ -8,6 +8,20 @@
 
 namespace kiln::codegen::ir {
 
+namespace {
+
+// The operands and immediates that make two numberable instructions compute the same value.
+bool same_key(const InstData& a, const InstData& b) {
+  if (a.opcode != b.opcode || a.type != b.type || a.aux != b.aux || a.imm != b.imm) return false;
+  const uint32_t n = format_fixed_args(a.format());
+  for (uint32_t k = 0; k < n; ++k) {
+    if (a.args[k] != b.args[k]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void FunctionBuilder::switch_to_block(Block b) {
   if (!f_.layout.is_block_inserted(b)) f_.layout.append_block(b);
   current_ = b;
@@ -236,9 +250,31 @@ void FunctionBuilder::seal_all_blocks() {
 
 Inst FunctionBuilder::ins(const InstData& d) {
   assert(current_ && !is_filled());
+  if (numbering_ && numberable(d)) {
+    if (Inst prev = find_numbered(d)) return prev;
+  }
   Inst i = f_.dfg.make_inst(d);
   f_.dfg.make_inst_results(i);
   f_.layout.append_inst(i, current_);
+  if (numbering_ && current_.index() < in_scope_.size() && in_scope_[current_.index()] && numberable(d)) {
+    // find_numbered left no slot for d in the scope: take an empty slot or the one of an
+    // equal instruction that has left the scope.
+    if (2 * (number_used_ + 1) > number_slots_.size()) grow_numbering();
+    const uint64_t h = number_hash(d);
+    const size_t mask = number_slots_.size() - 1;
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+      NumberSlot& slot = number_slots_[s];
+      if (!slot.inst) {
+        slot = {h, i};
+        ++number_used_;
+        break;
+      }
+      if (slot.hash == h && same_key(f_.dfg[slot.inst], d)) {
+        slot.inst = i;
+        break;
+      }
+    }
+  }
   if (is_branch(d.opcode)) {
     // Each distinct target once. A target named again by this branch already ends with it
     // (a block's list only grows at its tail, and this branch is the newest), which makes
@@ -475,6 +511,74 @@ void FunctionBuilder::finalize() {
   }
   // Without an alias (no trivial block parameter was removed) every operand is resolved.
   if (f_.dfg.aliases_made() != 0) f_.dfg.resolve_all_aliases();
+}
+
+// ---- value numbering
+
+bool FunctionBuilder::numberable(const InstData& d) {
+  const uint8_t fl = opcode_flags(d.opcode);
+  if (fl & (kTerm | kBranch | kCall | kTraps | kStores)) return false;
+  if (fl & kLoads) {
+    // Only a location that no store changes during the function and that cannot fault.
+    return d.format() == InstFormat::kLoad && d.mem_flags().readonly() && d.mem_flags().notrap();
+  }
+  return d.vargs.is_empty();
+}
+
+uint64_t FunctionBuilder::number_hash(const InstData& d) {
+  uint64_t h = static_cast<uint64_t>(d.opcode) * 0x9E3779B97F4A7C15ull;
+  auto mix = [&](uint64_t v) {
+    h = (h ^ v) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  };
+  mix(d.type.code());
+  mix(d.aux);
+  mix(static_cast<uint64_t>(d.imm));
+  const uint32_t n = format_fixed_args(d.format());
+  for (uint32_t k = 0; k < n; ++k) mix(d.args[k].index());
+  return h;
+}
+
+Inst FunctionBuilder::find_numbered(const InstData& d) {
+  if (number_slots_.empty()) return Inst();
+  const uint64_t h = number_hash(d);
+  const size_t mask = number_slots_.size() - 1;
+  for (size_t s = h & mask;; s = (s + 1) & mask) {
+    const NumberSlot& slot = number_slots_[s];
+    if (!slot.inst) return Inst();
+    if (slot.hash == h && same_key(f_.dfg[slot.inst], d)) {
+      const Block b = f_.layout.inst_block(slot.inst);
+      return in_scope_[b.index()] ? slot.inst : Inst();
+    }
+  }
+}
+
+void FunctionBuilder::grow_numbering() {
+  std::vector<NumberSlot> old = std::move(number_slots_);
+  number_slots_.assign(std::max<size_t>(64, old.size() * 2), NumberSlot{});
+  const size_t mask = number_slots_.size() - 1;
+  for (const NumberSlot& o : old) {
+    if (!o.inst) continue;
+    size_t s = o.hash & mask;
+    while (number_slots_[s].inst) s = (s + 1) & mask;
+    number_slots_[s] = o;
+  }
+}
+
+void FunctionBuilder::enter_dominated(Block b) {
+  switch_to_block(b);
+  if (!numbering_) return;
+  if (b.index() >= in_scope_.size()) in_scope_.resize(size_t{b.index()} + 1, 0);
+  if (in_scope_[b.index()]) return;
+  in_scope_[b.index()] = 1;
+  scope_log_.push_back(b);
+}
+
+void FunctionBuilder::leave_scope(uint32_t mark) {
+  while (scope_log_.size() > mark) {
+    in_scope_[scope_log_.back().index()] = 0;
+    scope_log_.pop_back();
+  }
 }
 
 }  // namespace kiln::codegen::ir

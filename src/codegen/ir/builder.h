@@ -77,6 +77,28 @@ class FunctionBuilder {
   // Resolves aliases left by SSA construction. Every block must be sealed.
   void finalize();
 
+  // ---- Value numbering during construction (off unless enabled)
+  //
+  // With numbering on, ins() does not make an instruction again that computes a pure function
+  // of its operands (no side effect, cannot trap; a load only if readonly and notrap) when an
+  // equal one exists in a block that dominates the insertion point: it returns that one. The
+  // Wasm translator turns it on: its output repeats the same constants, heap bases and index
+  // extensions for every access, which GVN would otherwise merge only after every pass before
+  // it had walked them.
+  //
+  // Dominance is what the caller declares through a scope of blocks, each dominating the
+  // insertion point: enter_dominated(b) switches to b, which every block in the scope
+  // dominates, and adds b to the scope; leave_scope(mark) removes the blocks added since
+  // scope_mark() returned mark (the caller leaves a region before moving to a block outside
+  // it). A block entered with plain switch_to_block (slow paths, edge blocks) is in no
+  // scope: its instructions are never reused, while they may reuse those of the scope, whose
+  // blocks dominate every block the builder moves to from inside it.
+  void set_numbering(bool on) { numbering_ = on; }
+  bool numbering() const { return numbering_; }
+  void enter_dominated(Block b);
+  uint32_t scope_mark() const { return static_cast<uint32_t>(scope_log_.size()); }
+  void leave_scope(uint32_t mark);
+
  private:
   struct Pred {
     Block block;
@@ -156,6 +178,23 @@ class FunctionBuilder {
   std::vector<Block> nl_chain_;
   EntitySet<Block> nl_visited_;
   std::vector<Value> seal_pred_values_;  // seal_block's scratch
+
+  // Value numbering (enable_numbering). The table is open addressing with linear probing over
+  // (hash, instruction) slots, the key being the instruction's own data; an entry whose
+  // instruction has left the scope is replaced by the next equal instruction made.
+  struct NumberSlot {
+    uint64_t hash = 0;
+    Inst inst;  // none: empty
+  };
+  static bool numberable(const InstData& d);
+  static uint64_t number_hash(const InstData& d);
+  Inst find_numbered(const InstData& d);
+  void grow_numbering();
+  bool numbering_ = false;
+  std::vector<NumberSlot> number_slots_;
+  size_t number_used_ = 0;
+  std::vector<uint8_t> in_scope_;  // by block index
+  std::vector<Block> scope_log_;   // the scope's blocks, oldest first
 };
 
 }  // namespace kiln::codegen::ir

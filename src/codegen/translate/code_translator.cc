@@ -31,6 +31,10 @@ struct Frame {
   uint32_t num_results = 0;
   bool dest_reached = false;  // some branch (or fallthrough) targets dest
   bool else_seen = false;
+  // The builder's dominance scope when the frame's code began (FunctionBuilder::scope_mark):
+  // the blocks that joined it inside the frame leave it at `else` and `end`. A loop's
+  // header is in the scope before the mark: it dominates everything after the loop.
+  uint32_t scope = 0;
   std::vector<Value> if_params;  // kIf: the parameters, for the else arm
 
   // Branches to a loop go to its header with its params; to others, to dest with results.
@@ -230,7 +234,8 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
 
   ir::Block entry = b_.create_block();
   b_.append_block_params_for_function_params(entry);
-  b_.switch_to_block(entry);
+  b_.set_numbering(true);
+  b_.enter_dominated(entry);
   b_.seal_block(entry);
   auto params = f_.dfg.block_params(entry);
   fe_.set_vmctx(params[0]);
@@ -248,6 +253,7 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
   fn.kind = Frame::Kind::kBlock;
   fn.dest = make_block_with_params(ft.results);
   fn.num_results = static_cast<uint32_t>(ft.results.size());
+  fn.scope = b_.scope_mark();
   frames_.push_back(std::move(fn));
 
   inlined_ops_budget_ = inline_budget(body);
@@ -269,6 +275,11 @@ void CodeTranslator::declare_locals(const wasm::FuncType& ft, const wasm::FuncBo
     b_.def_var(v, params[k]);
     locals_.push_back(v);
   }
+  // The zeros are not numbered: most die (the local is set before it is read), and a
+  // constant of the body numbered to one of them would live from the function's start
+  // instead of from its first use.
+  const bool numbering = b_.numbering();
+  b_.set_numbering(false);
   for (const wasm::Local& l : body.locals) {
     Type t = ir_type(l.type);
     for (uint32_t k = 0; k < l.count; ++k) {
@@ -287,6 +298,7 @@ void CodeTranslator::declare_locals(const wasm::FuncType& ft, const wasm::FuncBo
       locals_.push_back(v);
     }
   }
+  b_.set_numbering(numbering);
 }
 
 Expected<void> CodeTranslator::translate_body(const wasm::FuncBody& body) {
@@ -353,7 +365,9 @@ void CodeTranslator::else_frame() {
   fr.else_seen = true;
   stack_.resize(fr.height);
   push_all(fr.if_params);
-  b_.switch_to_block(fr.header);
+  // The then arm's blocks do not dominate the else arm.
+  b_.leave_scope(fr.scope);
+  b_.enter_dominated(fr.header);
   reachable_ = true;
 }
 
@@ -364,6 +378,9 @@ void CodeTranslator::end_frame() {
     b_.jump(fr.dest, peek_n(fr.num_results));
     fr.dest_reached = true;
   }
+  // dest is reached from inside the frame, whose own blocks need not dominate it; the blocks
+  // in the scope at the frame's start dominate all of the frame, and so dest.
+  b_.leave_scope(fr.scope);
   if (fr.kind == Frame::Kind::kIf && !fr.else_seen) {
     // No else arm: the params pass through as the results (validation made the types equal).
     b_.switch_to_block(fr.header);
@@ -374,7 +391,7 @@ void CodeTranslator::end_frame() {
   b_.seal_block(fr.dest);
   stack_.resize(fr.height);
   if (fr.dest_reached) {
-    b_.switch_to_block(fr.dest);
+    b_.enter_dominated(fr.dest);
     auto ps = f_.dfg.block_params(fr.dest);
     push_all(std::vector<Value>(ps.begin(), ps.end()));
     reachable_ = true;
@@ -396,7 +413,7 @@ void CodeTranslator::br_if(uint32_t depth, Value cond) {
   b_.brif(cond, fr.branch_target(), peek_n(fr.branch_arity()), next, {});
   if (fr.kind != Frame::Kind::kLoop) fr.dest_reached = true;
   b_.seal_block(next);
-  b_.switch_to_block(next);
+  b_.enter_dominated(next);  // only reached from here
 }
 
 void CodeTranslator::br_table(const wasm::Imm& imm, Value index) {
@@ -523,6 +540,7 @@ Expected<void> CodeTranslator::inline_call(uint32_t func, std::span<const Value>
   fn.dest = make_block_with_params(ft.results);
   fn.num_results = static_cast<uint32_t>(ft.results.size());
   fn.height = static_cast<uint32_t>(stack_.size());
+  fn.scope = b_.scope_mark();
   frames_.push_back(std::move(fn));
   ++inline_depth_;
   Expected<void> r = translate_body(body);
@@ -575,11 +593,13 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
       fr.dest = make_block_with_params(results);
       if (op == Opcode::kBlock) {
         fr.kind = Frame::Kind::kBlock;
+        fr.scope = b_.scope_mark();
       } else if (op == Opcode::kLoop) {
         fr.kind = Frame::Kind::kLoop;
         fr.header = make_block_with_params(params);
         b_.jump(fr.header, pop_n(fr.num_params));
-        b_.switch_to_block(fr.header);
+        b_.enter_dominated(fr.header);
+        fr.scope = b_.scope_mark();
         auto ps = f_.dfg.block_params(fr.header);
         push_all(std::vector<Value>(ps.begin(), ps.end()));
       } else {
@@ -592,7 +612,8 @@ Expected<void> CodeTranslator::translate_op(wasm::Opcode op, const wasm::Imm& im
         b_.brif(cond, then_block, {}, fr.header, {});
         b_.seal_block(then_block);
         b_.seal_block(fr.header);
-        b_.switch_to_block(then_block);
+        fr.scope = b_.scope_mark();
+        b_.enter_dominated(then_block);
       }
       frames_.push_back(std::move(fr));
       break;

@@ -73,7 +73,7 @@ void FuelEpochInstrumentation::check_fuel() {
   load_fuel();
   b_.jump(cont);
   b_.seal_block(cont);
-  b_.switch_to_block(cont);
+  b_.enter_dominated(cont);  // the check and its slow path both lead here
 }
 
 void FuelEpochInstrumentation::function_entry() {

@@ -212,7 +212,7 @@ Value FuncEnvironment::table_load_funcref(uint32_t table, Value index, Value add
     ir::Block load = b_.create_block();
     ir::Block done = b_.create_block();
     b_.jump(load);
-    b_.switch_to_block(load);
+    b_.enter_dominated(load);  // the slow path below is the only other way in
     Value raw = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
     Value is_ref = b_.icmp(ir::IntCC::kUgt, raw, iconst64(environ::kFuncTableEntryNull));
     b_.brif(is_ref, done, {}, slow, {});
@@ -224,7 +224,7 @@ Value FuncEnvironment::table_load_funcref(uint32_t table, Value index, Value add
     b_.jump(load);
     b_.seal_block(load);
     b_.seal_block(done);
-    b_.switch_to_block(done);
+    b_.enter_dominated(done);
     return raw;
   }
   Value raw = b_.load(ir::Opcode::kLoad, ir::kI64, tf, addr, 0);
@@ -240,7 +240,7 @@ Value FuncEnvironment::table_load_funcref(uint32_t table, Value index, Value add
   Value resolved_arg[] = {resolved};
   b_.jump(done, resolved_arg);
   b_.seal_block(done);
-  b_.switch_to_block(done);
+  b_.enter_dominated(done);  // reached from the block before the check and its slow path
   return ref;
 }
 
@@ -262,7 +262,7 @@ void FuncEnvironment::table_store_funcref(uint32_t table, Value index, Value add
   call_builtin(environ::BuiltinIndex::kTableFill, args, /*cold=*/true);
   b_.jump(done);
   b_.seal_block(done);
-  b_.switch_to_block(done);
+  b_.enter_dominated(done);  // both paths start at the block before them
 }
 
 // ---- globals
@@ -383,7 +383,7 @@ std::vector<Value> FuncEnvironment::call_indirect(uint32_t type_index, uint32_t 
     std::optional<Value> is_sub = call_builtin(environ::BuiltinIndex::kIsSubtype, ids_pair);
     trapz(*is_sub, TrapCode::kBadSignature);
     b_.jump(checked);
-    b_.switch_to_block(checked);
+    b_.enter_dominated(checked);
     b_.seal_block(checked);
   }
   return call_func_ref(type_index, ref, args, tail);
