@@ -172,13 +172,26 @@ Value FuncEnvironment::table_def(uint32_t table, int32_t* offset) {
   return load_vm(ir::kI64, vmctx_, off32(env_.offsets.imported_table(ti)), true);
 }
 
+// A table whose maximum equals its minimum never grows: Table::grow refuses every growth
+// before it would reallocate, so the element array stays where instantiation put it and the
+// length stays the minimum. An imported table declared so is such a table too: only a table
+// of exactly that size and maximum matches the import. (LLVM gives every module's function
+// table a maximum equal to its size.)
+std::optional<uint64_t> FuncEnvironment::fixed_table_size(uint32_t table) const {
+  const wasm::Limits& l = env_.module.table_types[table].limits;
+  if (l.max && *l.max == l.min) return l.min;
+  return std::nullopt;
+}
+
 Value FuncEnvironment::table_base(uint32_t table) {
   int32_t off = 0;
   Value def = table_def(table, &off);
-  return load_vm(ir::kI64, def, off + off32(environ::VMTableDefinitionLayout::base()), false);
+  return load_vm(ir::kI64, def, off + off32(environ::VMTableDefinitionLayout::base()),
+                 fixed_table_size(table).has_value());
 }
 
 Value FuncEnvironment::table_length(uint32_t table) {
+  if (auto n = fixed_table_size(table)) return iconst64(*n);
   int32_t off = 0;
   Value def = table_def(table, &off);
   return load_vm(ir::kI64, def, off + off32(environ::VMTableDefinitionLayout::current_elements()),

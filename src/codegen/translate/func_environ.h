@@ -49,6 +49,9 @@ class FuncEnvironment {
   void memory_fill(uint32_t mem, ir::Value dst, ir::Value byte, ir::Value len);
 
   // ---- tables
+  // The size of a table that can never grow (maximum = minimum): its length is constant and
+  // its base readonly.
+  std::optional<uint64_t> fixed_table_size(uint32_t table) const;
   ir::Value table_base(uint32_t table);
   ir::Value table_length(uint32_t table);  // i64 elements
   // Address of element `index` (i32 or i64) after a bounds check trapping with `oob`.
