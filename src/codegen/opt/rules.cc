@@ -49,6 +49,18 @@ SignedMagic signed_magic(int64_t d, uint32_t bits) {
   return {mult, p - bits};
 }
 
+UnsignedMagic unsigned_magic(uint64_t d, uint32_t bits) {
+  assert((bits == 32 || bits == 64) && d >= 3 && (d & (d - 1)) != 0 && (d >> (bits - 1)) == 0);
+  const uint32_t l = 63 - static_cast<uint32_t>(std::countl_zero(d));  // 2^l < d < 2^(l+1)
+  // Exact 128-bit arithmetic: bits + l + 1 <= 127. d is not a power of two, so neither
+  // quotient below is exact and ceil = floor + 1.
+  const U128 p = U128{1} << (bits + l);
+  const U128 m = p / d + 1;
+  if (m * d - p <= (U128{1} << l)) return {static_cast<uint64_t>(m), l, false};
+  const U128 m1 = (p << 1) / d + 1;  // in [2^bits, 2^(bits+1))
+  return {static_cast<uint64_t>(m1 - (U128{1} << bits)), l, true};
+}
+
 namespace {
 
 // What a rule sees: the instruction, its operands and helpers to build the replacement.
@@ -247,9 +259,46 @@ bool imul_lea(Ctx& c) {
   return c.become_binary(Opcode::kIadd, sh, c.arg(0));
 }
 
-// udiv x, 1 == x; udiv x, 2^k == x >> k (logical); the divisor is a nonzero constant, so the
-// original cannot trap. udiv x, d with d >= 2^(n-1) (not a power of two) is 1 if x >= d, else
-// 0, because x < 2^n < 2d.
+// Unsigned quotient of x by a constant d >= 3 that is not a power of two, without a division
+// instruction:
+//  - d >= 2^(n-1): the quotient is 1 if x >= d, else 0, because x < 2^n < 2d;
+//  - other d (i32, i64): multiply-high by unsigned_magic's multiplier, then its shift (and for
+//    the add form the halving correction). An i32 multiply-high is a 64-bit product of the
+//    zero-extended operands (both below 2^32); an i64 one is the high half of a 128-bit
+//    product, which the backend makes one widening mul.
+// Returns the quotient value, or nothing if no sequence applies (i8/i16 magic).
+std::optional<Value> udiv_sequence(Ctx& c, Value x, uint64_t d) {
+  Type t = c.type_of(x);
+  uint32_t n = t.bits();
+  if (d >> (n - 1)) {
+    Value ge = c.make_icmp(IntCC::kUge, x, c.make_const(t, static_cast<int64_t>(d)));
+    return c.make_unary(Opcode::kUextend, ge, t);
+  }
+  if (n != 32 && n != 64) return std::nullopt;
+  UnsignedMagic m = unsigned_magic(d, n);
+  const int64_t mult = static_cast<int64_t>(m.multiplier);
+  Value hi;
+  if (n == 32) {
+    Value prod = c.make_binary(Opcode::kImul, c.make_unary(Opcode::kUextend, x, kI64), c.make_const(kI64, mult));
+    if (!m.add) {
+      // The whole shift at once on the 64-bit product: bits 32 + l and up are the quotient.
+      Value q = c.make_binary(Opcode::kUshr, prod, c.make_const(kI64, 32 + m.shift));
+      return c.make_unary(Opcode::kIreduce, q, kI32);
+    }
+    hi = c.make_unary(Opcode::kIreduce, c.make_binary(Opcode::kUshr, prod, c.make_const(kI64, 32)), kI32);
+  } else {
+    Value wide = c.make_unary(Opcode::kUextend, x, kI128);
+    Value mw = c.make_unary(Opcode::kUextend, c.make_const(kI64, mult), kI128);
+    hi = c.results_of(c.make_isplit(c.make_binary(Opcode::kImul, wide, mw)))[1];
+    if (!m.add) return c.make_binary(Opcode::kUshr, hi, c.make_const(t, m.shift));
+  }
+  Value half = c.make_binary(Opcode::kUshr, c.make_binary(Opcode::kIsub, x, hi), c.make_const(t, 1));
+  Value sum = c.make_binary(Opcode::kIadd, half, hi);
+  return c.make_binary(Opcode::kUshr, sum, c.make_const(t, m.shift));
+}
+
+// udiv x, 1 == x; udiv x, 2^k == x >> k (logical); other constant divisors use udiv_sequence.
+// The divisor is a nonzero constant, so the original cannot trap.
 bool udiv_const(Ctx& c) {
   auto y = c.iconst(c.arg(1));
   Type t = c.result_type();
@@ -258,25 +307,27 @@ bool udiv_const(Ctx& c) {
   if (d == 0) return false;
   if (d == 1) return c.replace(c.arg(0));
   if (int k = log2_exact(d); k > 0) return c.become_binary(Opcode::kUshr, c.arg(0), c.make_const(t, k));
-  if (d >> (t.bits() - 1)) {
-    Value ge = c.make_icmp(IntCC::kUge, c.arg(0), c.arg(1));
-    return c.become_unary(Opcode::kUextend, ge, t);
-  }
-  return false;
+  auto q = udiv_sequence(c, c.arg(0), d);
+  if (!q) return false;
+  return c.replace(*q);
 }
 
-// urem x, 1 == 0; urem x, 2^k == x & (2^k - 1): the remainder keeps the low k bits. Nonzero
-// constant divisor, so no trap is removed.
+// urem x, 1 == 0; urem x, 2^k == x & (2^k - 1): the remainder keeps the low k bits; other
+// constants: x - udiv(x, d) * d. Nonzero constant divisor, so no trap is removed.
 bool urem_const(Ctx& c) {
   auto y = c.iconst(c.arg(1));
   Type t = c.result_type();
   if (!y) return false;
   uint64_t d = static_cast<uint64_t>(*y) & umax(t.bits());
+  if (d == 0) return false;
   if (d == 1) return c.become_const(t, 0);
   if (int k = log2_exact(d); k > 0) {
     return c.become_binary(Opcode::kBand, c.arg(0), c.make_const(t, static_cast<int64_t>(d - 1)));
   }
-  return false;
+  auto q = udiv_sequence(c, c.arg(0), d);
+  if (!q) return false;
+  Value prod = c.make_binary(Opcode::kImul, *q, c.arg(1));
+  return c.become_binary(Opcode::kIsub, c.arg(0), prod);
 }
 
 // Signed quotient of x by a constant d (not 0, 1 or -1), truncating toward zero, without a

@@ -23,4 +23,19 @@ struct SignedMagic {
 };
 SignedMagic signed_magic(int64_t d, uint32_t bits);
 
+// Magic numbers for unsigned division by a constant d, 3 <= d < 2^(bits - 1) and not a power
+// of two, of `bits` (32 or 64) bits (Granlund and Montgomery, "Division by Invariant Integers
+// using Multiplication", 1994; Hacker's Delight, 2nd ed., 10-8). With l = floor(log2 d):
+//  - !add: x / d == mulhu(x, multiplier) >> shift, multiplier = ceil(2^(bits + l) / d) < 2^bits,
+//    used when its rounding error multiplier * d - 2^(bits + l) is at most 2^l;
+//  - add: one more bit, ceil(2^(bits + l + 1) / d) = 2^bits + multiplier, always exact; with
+//    t = mulhu(x, multiplier), x / d == (((x - t) >> 1) + t) >> shift (no overflow: t <= x).
+// shift is l in both cases. Exposed for the unit tests.
+struct UnsignedMagic {
+  uint64_t multiplier;
+  uint32_t shift;
+  bool add;
+};
+UnsignedMagic unsigned_magic(uint64_t d, uint32_t bits);
+
 }  // namespace kiln::codegen::opt
