@@ -74,6 +74,9 @@ class InstrReader {
   bool at_end() const { return pos_ >= end_; }
   // Offset in the whole binary of the next instruction.
   uint64_t offset() const { return base_ + static_cast<uint64_t>(pos_ - begin_); }
+  // The first byte of the next instruction (its opcode, or the prefix of a prefixed one), or
+  // -1 at the end: a look ahead for consumers that fuse two instructions.
+  int peek_byte() const { return pos_ < end_ ? *pos_ : -1; }
 
   // Decodes the next instruction. Malformed encodings (unknown opcode, bad LEB, truncated
   // immediates, zero byte expected, ...) give ErrorKind::kMalformed at the right offset with

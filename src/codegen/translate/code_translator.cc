@@ -4,6 +4,7 @@
 // code after an unconditional branch is skipped until the enclosing frame ends.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "codegen/translate/fuel_epoch.h"
 #include "codegen/translate/func_environ.h"
@@ -144,7 +145,16 @@ class CodeTranslator {
     push(b_.binary(op, x, y));
   }
   void convert(ir::Opcode op, Type to) { push(b_.convert(op, to, pop())); }
-  Value bool_to_i32(Value c) { return b_.convert(ir::Opcode::kUextend, ir::kI32, c); }
+  // A comparison's i32 result: its i8 boolean zero-extended, except when the next
+  // instruction is br_if or if, which only test it for nonzero and take the boolean as it is
+  // (the extension would be dead at once: brif of an extension is simplified to brif of the
+  // boolean anyway).
+  Value bool_to_i32(Value c) {
+    const int next = reader_->peek_byte();
+    if (next == kBrIfByte || next == kIfByte) return c;
+    return b_.convert(ir::Opcode::kUextend, ir::kI32, c);
+  }
+  static constexpr int kBrIfByte = 0x0d, kIfByte = 0x04;
   void icmp(ir::IntCC cc) {
     Value y = pop(), x = pop();
     push(bool_to_i32(b_.icmp(cc, x, y)));
@@ -194,6 +204,8 @@ class CodeTranslator {
   std::vector<ir::Variable> locals_;
   std::vector<Value> stack_;
   std::vector<Frame> frames_;
+  // The reader of the body being translated (an inlined callee's while it is translated).
+  const wasm::InstrReader* reader_ = nullptr;
   bool reachable_ = true;
   uint32_t unreachable_depth_ = 0;  // frames opened while unreachable, not yet closed
   uint64_t op_offset_ = 0;
@@ -306,6 +318,12 @@ Expected<void> CodeTranslator::translate_body(const wasm::FuncBody& body) {
   wasm::Features features = wasm::Features::all();
   wasm::InstrReader reader(m.at(body.code), m.at(body.code) + body.code.size, body.code.offset,
                            features);
+  // The caller's reader again when this (inlined) body is done, however it ends.
+  struct RestoreReader {
+    const wasm::InstrReader*& slot;
+    const wasm::InstrReader* outer;
+    ~RestoreReader() { slot = outer; }
+  } restore{reader_, std::exchange(reader_, &reader)};
   wasm::Opcode op;
   wasm::Imm imm;
   while (!frames_.empty()) {

@@ -91,5 +91,20 @@ TEST(TranslateNumbering, LoopBodyReusesValuesFromBeforeTheLoop) {
   EXPECT_EQ(count(ir, "uextend.i64"), 1u) << ir;
 }
 
+// A comparison consumed by br_if or if is branched on as the boolean it is; anywhere else
+// (here: returned, and selected on) it is extended to the i32 Wasm gives it.
+TEST(TranslateCompare, BranchTakesTheBooleanOthersTheI32) {
+  auto f = translate_all(R"((module
+    (func (param i32 i32) (result i32)
+      (block $b (br_if $b (i32.lt_u (local.get 0) (local.get 1))))
+      (if (i32.eqz (local.get 0)) (then (return (i32.const 7))))
+      (if (f64.lt (f64.const 1) (f64.convert_i32_s (local.get 1))) (then (return (i32.const 8))))
+      (select (local.get 0) (local.get 1) (i32.gt_s (local.get 0) (local.get 1))))
+    (func (param i32 i32) (result i32) (i32.ne (local.get 0) (local.get 1)))))");
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(count(f[0], "uextend.i32"), 1u) << f[0];  // only the select's condition
+  EXPECT_EQ(count(f[1], "uextend.i32"), 1u) << f[1];  // the returned result
+}
+
 }  // namespace
 }  // namespace kiln::codegen::translate
