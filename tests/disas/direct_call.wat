@@ -11,8 +11,8 @@
 
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O0 function 0 $callee
-;;    0: sub edx, ecx
-;;    2: mov rax, rdx
+;;    0: mov rax, rdx
+;;    3: sub eax, ecx
 ;;    5: ret
 ;; -O0 function 1 $caller
 ;;    0: push rbp

@@ -46,8 +46,8 @@
 ;;    0: imul eax, edx, 0xa
 ;;    3: ret
 ;; -O0 function 5 $rotl
-;;    0: rol edx, 5
-;;    3: mov rax, rdx
+;;    0: mov rax, rdx
+;;    3: rol eax, 5
 ;;    6: ret
 ;; -O2 function 0 $add_imm
 ;;    0: lea eax, [rdx + 0x3e8]

@@ -26,17 +26,18 @@
 ;; -O0 function 0 $sum_to
 ;;    0: xor eax, eax
 ;;    2: xor ecx, ecx
-;;    4: nop word ptr [rax + rax]
+;;    4: mov rsi, rcx
+;;    7: mov rcx, rax
+;;    a: mov rax, rsi
 ;;    d: nop word ptr [rax + rax]
 ;;   16: nop word ptr [rax + rax]
 ;;   1f: nop
-;;   20: cmp eax, edx
+;;   20: cmp ecx, edx
 ;;   22: jae 0x2c
-;;   24: lea ecx, [rcx + rax]
-;;   27: lea eax, [rax + 1]
+;;   24: lea eax, [rax + rcx]
+;;   27: lea ecx, [rcx + 1]
 ;;   2a: jmp 0x20
-;;   2c: mov rax, rcx
-;;   2f: ret
+;;   2c: ret
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

@@ -392,6 +392,15 @@ void CodeTranslator::else_frame() {
 void CodeTranslator::end_frame() {
   Frame fr = std::move(frames_.back());
   frames_.pop_back();
+  if (reachable_ && !fr.dest_reached && (fr.kind != Frame::Kind::kIf || fr.else_seen)) {
+    // Only the fallthrough reaches the end (no branch named the frame's label; for an if,
+    // the other arm ended unreachable): the code after it simply continues in this block,
+    // with the results where they are on the stack. dest stays unused, outside the layout;
+    // it would only have been merged back into this block by branch folding.
+    if (fr.kind == Frame::Kind::kLoop) b_.seal_block(fr.header);
+    b_.seal_block(fr.dest);
+    return;
+  }
   if (reachable_) {
     b_.jump(fr.dest, peek_n(fr.num_results));
     fr.dest_reached = true;
