@@ -12,7 +12,8 @@
 //  - Liveness is exact, found per vreg by walking backwards from its upward-exposed uses to its
 //    definition (work proportional to the live sets, no per-block bitsets over all vregs), so
 //    loops need no special extension of intervals and irreducible control flow is handled too.
-//    The live-in and live-out sets are flat per-block arrays.
+//    The live-in sets are flat per-block arrays; a block's live-out set is not stored: it is
+//    the live-in sets of its successors and its branch arguments.
 //  - Memory: ranges, uses and live sets live in a few per-function arrays that intervals view;
 //    splitting copies at most the tail of one interval's ranges into a chunk that never moves.
 //  - SSA values never change, so a spilled value is stored once, right after its definition,
@@ -53,10 +54,12 @@
 //    across the loop beats a re-creation per iteration; nor for block arguments, whose
 //    register is a hint for their params).
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <span>
-#include <queue>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "codegen/regalloc/parallel_moves.h"
 #include "codegen/regalloc/regalloc.h"
@@ -209,13 +212,14 @@ struct SplitMove {
   RegClass cls;
   Move m;
 };
-// resolve(): a location query of one vreg (index into a block list, position).
-struct EdgeQuery {
-  uint32_t k, pos;
-};
 // resolve(): a range of a vreg with its location.
 struct LocatedRange {
   uint32_t from, to;
+  Allocation loc;
+};
+// resolve(): a vreg with its location at the start of a block.
+struct LocatedVReg {
+  uint32_t vreg;
   Allocation loc;
 };
 
@@ -277,6 +281,7 @@ class Allocator {
   void advance_fixed_cursor(uint32_t reg_index, uint32_t start);
   bool tie_exempt(const Interval& cur, const Interval& a) const;
   void push_unhandled(uint32_t id);
+  std::pair<uint64_t, uint32_t> unhandled_item(uint32_t id) const;  // (start key, id)
   void assign_slots();
   Allocation loc_at(uint32_t vreg, uint32_t pos) const;
   Allocation loc_fwd(uint32_t vreg, uint32_t pos);
@@ -318,6 +323,9 @@ class Allocator {
   uint32_t nv_ = 0;
   std::vector<RegClass> vclass_;
   std::vector<uint8_t> vstate_;  // validate(): per vreg, seen and defined
+  // Per operand (parallel to Function::operands, whose instructions' ranges do not overlap: an
+  // operand has one allocation): 1 if a reuse def of its instruction names it.
+  std::vector<uint8_t> reused_input_;
   // Scratch arrays of the passes, kept across functions (their users assign() before use).
   std::vector<uint32_t> tmp_u32_[8];
   std::vector<std::pair<uint32_t, uint32_t>> tmp_pairs_[2];
@@ -330,10 +338,9 @@ class Allocator {
     std::vector<SplitMove> at;
     std::vector<Move> moves[kNumClasses];
     std::vector<uint64_t> unsplit_occupied;
-    std::vector<uint32_t> split_in_begin, split_in, split_out_begin, split_out;
-    std::vector<Allocation> split_in_loc, split_out_loc;
+    std::vector<uint32_t> split_in_begin;
+    std::vector<LocatedVReg> split_in;
     std::vector<uint8_t> single;
-    std::vector<EdgeQuery> in_q, out_q;
     std::vector<LocatedRange> segs;
   } rs_;
   std::vector<uint32_t> inst_block_;
@@ -345,13 +352,11 @@ class Allocator {
   // its entry edge (a value that keeps its location through the loop moves nothing on the
   // back edge), one level out.
   uint32_t entry_depth(uint32_t b) const { return loop_depth_[b] - (loop_header_[b] && loop_depth_[b] > 0 ? 1 : 0); }
-  // Per block, as flat arrays indexed by block (CSR): ascending vregs live into and out of it.
-  std::vector<uint32_t> live_in_begin_, live_in_vals_, live_out_begin_, live_out_vals_;
+  // Per block, as a flat array indexed by block (CSR): the ascending vregs live into it. (Those
+  // live out of a block are those live into its successors and its branch arguments.)
+  std::vector<uint32_t> live_in_begin_, live_in_vals_;
   std::span<const uint32_t> live_in(uint32_t b) const {
     return {live_in_vals_.data() + live_in_begin_[b], live_in_begin_[b + 1] - live_in_begin_[b]};
-  }
-  std::span<const uint32_t> live_out(uint32_t b) const {
-    return {live_out_vals_.data() + live_out_begin_[b], live_out_begin_[b + 1] - live_out_begin_[b]};
   }
   // Predecessors in ascending order, computed from the successor lists (validate() checks that
   // they match the client's lists), as one flat array.
@@ -432,9 +437,42 @@ class Allocator {
   std::vector<FixedBlock> fixed_[64];
   uint32_t fixed_cursor_[64] = {};
 
+  // The intervals waiting to be allocated, taken in order of (start key, id). Those that exist
+  // before the scan (each vreg's first piece, and a second where its definition splits it) are
+  // sorted once; the pieces split off during the scan, far fewer, go through a heap. The next
+  // one is the smaller of the two fronts: the same order as one heap of all (items that compare
+  // equal name the same interval), at one sort instead of a heap pop per interval.
   using HeapItem = std::pair<uint64_t, uint32_t>;
-  struct UnhandledQueue : std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> {
-    void clear() { c.clear(); }  // keeps the capacity
+  class UnhandledQueue {
+   public:
+    void clear() {  // keeps the capacity
+      sorted_.clear();
+      next_ = 0;
+      heap_.clear();
+    }
+    // Before the scan: filled by the caller, in order.
+    std::vector<HeapItem>& initial() { return sorted_; }
+    // During the scan.
+    void push(const HeapItem& x) {
+      heap_.push_back(x);
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<HeapItem>());
+    }
+    bool empty() const { return next_ == sorted_.size() && heap_.empty(); }
+    // Removes and returns the id of the first item (the queue is not empty).
+    uint32_t pop() {
+      if (heap_.empty() || (next_ < sorted_.size() && sorted_[next_] < heap_.front())) {
+        return sorted_[next_++].second;
+      }
+      const uint32_t id = heap_.front().second;
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<HeapItem>());
+      heap_.pop_back();
+      return id;
+    }
+
+   private:
+    std::vector<HeapItem> sorted_;
+    size_t next_ = 0;
+    std::vector<HeapItem> heap_;  // a min-heap
   };
   UnhandledQueue unhandled_;
   // Active intervals with their register index and `until`: the end of the range known to
@@ -446,9 +484,23 @@ class Allocator {
     uint32_t reg;
   };
   std::vector<ActiveEntry> active_[kNumClasses];
+  // The registers held by active intervals (bit PReg::index()), with a count per register: a
+  // reuse def shares its register with its input while the input's last range ends.
+  uint64_t active_regs_ = 0;
+  uint32_t active_count_[64] = {};
   void activate(uint32_t id) {
     const Interval& iv = ivs_[id];
-    active_[static_cast<int>(iv.cls)].push_back({id, 0, iv.reg.index()});
+    const uint32_t r = iv.reg.index();
+    active_[static_cast<int>(iv.cls)].push_back({id, 0, r});
+    if (active_count_[r]++ == 0) active_regs_ |= uint64_t{1} << r;
+  }
+  // Removes entry k of the active list of class c (the last entry takes its place).
+  void deactivate(int c, size_t k) {
+    auto& act = active_[c];
+    const uint32_t r = act[k].reg;
+    if (--active_count_[r] == 0) active_regs_ &= ~(uint64_t{1} << r);
+    act[k] = act.back();
+    act.pop_back();
   }
   // Inactive intervals (in a lifetime hole) per register, ordered by where they resume: the
   // free/blocked computations stop at the first one resuming after the current interval. Few
@@ -552,12 +604,18 @@ Expected<void> Allocator::validate(bool full) {
   if (!preds(0).empty() || !blocks[0].params.empty()) return fail("the entry block must have no predecessors and no params");
 
   vclass_.assign(nv_, RegClass::kInt);
+  reused_input_.assign(f_->operands.size(), 0);
   // Full validation: per vreg, bit 0 once seen (its class recorded), bit 1 once defined.
   std::vector<uint8_t>& state = vstate_;
   if (full) state.assign(nv_, 0);
+  auto in_range = [this](VReg v) {
+    return v.index < nv_ && static_cast<uint8_t>(v.cls) < kNumClasses;
+  };
+  auto range_error = [&](VReg v, uint32_t where) {
+    return fail_at(where, v.index >= nv_ ? "vreg out of range" : "bad register class");
+  };
   auto note = [&](VReg v, bool def, uint32_t where) -> Expected<void> {
-    if (v.index >= nv_) return fail_at(where, "vreg out of range");
-    if (static_cast<uint8_t>(v.cls) >= kNumClasses) return fail_at(where, "bad register class");
+    if (!in_range(v)) return range_error(v, where);
     if (full) {
       uint8_t& st = state[v.index];
       if ((st & 1) && vclass_[v.index] != v.cls) return fail_at(where, "v" + std::to_string(v.index) + " used with two classes");
@@ -624,7 +682,9 @@ Expected<void> Allocator::validate(bool full) {
     for (uint32_t k = 0; k < ops.size(); ++k) {
       const Operand& op = ops[k];
       if (!full) {
-        KILN_TRY(note(op.vreg, false, i));
+        // The trusted client: only the index and class are checked (inline, per operand).
+        if (!in_range(op.vreg)) return range_error(op.vreg, i);
+        vclass_[op.vreg.index] = op.vreg.cls;
       } else if (op.kind == OperandKind::kDef) {
         if (term) return fail_at(i, "terminators may not define values");
         KILN_TRY(note(op.vreg, true, i));
@@ -641,6 +701,7 @@ Expected<void> Allocator::validate(bool full) {
           break;
         case Constraint::kReuse: {
           if (op.kind != OperandKind::kDef || op.reuse_input >= ops.size()) return fail_at(i, "bad reuse constraint");
+          reused_input_[in.first_operand + op.reuse_input] = 1;
           if (!full) break;
           const Operand& in_op = ops[op.reuse_input];
           if (in_op.kind != OperandKind::kUse || in_op.pos != OperandPos::kEarly || in_op.vreg.cls != op.vreg.cls ||
@@ -706,10 +767,9 @@ Expected<void> Allocator::compute_liveness() {
     bool param = def_pos[v] == block_start(b) && b != 0;
     return param || def_pos[v] < pos;
   };
-  // Seeds, bucketed by vreg: (block << 1) | 0 where the vreg is live on entry because of a use
-  // in the block, (block << 1) | 1 where it is a branch argument (live out even when no
-  // successor uses it).
-  std::vector<std::pair<uint32_t, uint32_t>>& seeds = tmp_pairs_[0];  // (vreg, tagged block)
+  // Seeds, bucketed by vreg: the blocks where the vreg is live on entry because of a use in the
+  // block (a branch argument counts as a use, unless the block defines it).
+  std::vector<std::pair<uint32_t, uint32_t>>& seeds = tmp_pairs_[0];  // (vreg, block)
   seeds.clear();
   for (uint32_t b = 0; b < nb; ++b) {
     const auto& bl = f_->blocks[b];
@@ -718,14 +778,13 @@ Expected<void> Allocator::compute_liveness() {
         if (op.kind != OperandKind::kUse) continue;
         uint32_t v = op.vreg.index;
         uint32_t pos = op.pos == OperandPos::kLate ? late_pos(i) : early_pos(i);
-        if (!defined_before(v, b, pos)) seeds.push_back({v, b << 1});
+        if (!defined_before(v, b, pos)) seeds.push_back({v, b});
       }
     }
     const auto& term = f_->insts[bl.end_inst - 1];
     for (uint32_t a = 0; a < term.num_branch_args; ++a) {
       uint32_t v = f_->branch_args[term.first_branch_arg + a].index;
-      if (def_block[v] != b) seeds.push_back({v, b << 1});
-      seeds.push_back({v, (b << 1) | 1});
+      if (def_block[v] != b) seeds.push_back({v, b});
     }
   }
   std::vector<uint32_t>& seed_begin = tmp_u32_[1];
@@ -741,58 +800,44 @@ Expected<void> Allocator::compute_liveness() {
   }
   // Vregs are visited in ascending order, so each block's (block, vreg) pairs come out in
   // ascending vreg order; a stable bucketing by block then gives the sorted per-block sets.
+  // The pairs are counted per block as they are found (at live_in_begin_[b + 1]).
   std::vector<std::pair<uint32_t, uint32_t>>& in_pairs = tmp_pairs_[0];  // (block, vreg)
-  std::vector<std::pair<uint32_t, uint32_t>>& out_pairs = tmp_pairs_[1];
   in_pairs.clear();  // the seeds are in by_vreg now
-  out_pairs.clear();
+  std::vector<uint32_t>& in_count = live_in_begin_;
+  in_count.assign(nb + 1, 0);
   std::vector<uint32_t>& in_stamp = tmp_u32_[3];
-  std::vector<uint32_t>& out_stamp = tmp_u32_[4];
+  // The walk's stack: a block is pushed at most once per vreg (in_stamp).
   std::vector<uint32_t>& work = tmp_u32_[5];
+  work.resize(nb);
+  uint32_t* const stack = work.data();
+  uint32_t depth = 0;
   in_stamp.assign(nb, kInf);
-  out_stamp.assign(nb, kInf);
-  work.clear();
   for (uint32_t v = 0; v < nv_; ++v) {
     for (uint32_t k = seed_begin[v]; k < seed_begin[v + 1]; ++k) {
-      const uint32_t b = by_vreg[k] >> 1;
-      if (by_vreg[k] & 1) {
-        if (out_stamp[b] != v) {
-          out_stamp[b] = v;
-          out_pairs.push_back({b, v});
-        }
-      } else if (in_stamp[b] != v) {
+      const uint32_t b = by_vreg[k];
+      if (in_stamp[b] != v) {
         in_stamp[b] = v;
-        work.push_back(b);
+        stack[depth++] = b;
       }
     }
-    while (!work.empty()) {
-      uint32_t b = work.back();
-      work.pop_back();
+    while (depth > 0) {
+      const uint32_t b = stack[--depth];
       if (b == 0) return fail("v" + std::to_string(v) + " is used where its definition does not reach");
       in_pairs.push_back({b, v});
+      ++in_count[b + 1];
       for (uint32_t p : preds(b)) {
-        if (out_stamp[p] != v) {
-          out_stamp[p] = v;
-          out_pairs.push_back({p, v});
-        }
         if (def_block[v] != p && in_stamp[p] != v) {
           in_stamp[p] = v;
-          work.push_back(p);
+          stack[depth++] = p;
         }
       }
     }
   }
+  for (uint32_t b = 0; b < nb; ++b) in_count[b + 1] += in_count[b];  // counts to offsets
+  live_in_vals_.resize(in_pairs.size());
   std::vector<uint32_t>& fill = tmp_u32_[0];  // def_block is no longer needed
-  auto bucket = [nb, &fill](const std::vector<std::pair<uint32_t, uint32_t>>& pairs, std::vector<uint32_t>& begin,
-                            std::vector<uint32_t>& vals) {
-    begin.assign(nb + 1, 0);
-    for (const auto& pr : pairs) ++begin[pr.first + 1];
-    for (uint32_t b = 0; b < nb; ++b) begin[b + 1] += begin[b];
-    vals.resize(pairs.size());
-    fill.assign(begin.begin(), begin.end() - 1);
-    for (const auto& pr : pairs) vals[fill[pr.first]++] = pr.second;
-  };
-  bucket(in_pairs, live_in_begin_, live_in_vals_);
-  bucket(out_pairs, live_out_begin_, live_out_vals_);
+  fill.assign(live_in_begin_.begin(), live_in_begin_.end() - 1);
+  for (const auto& pr : in_pairs) live_in_vals_[fill[pr.first]++] = pr.second;
   return ok();
 }
 
@@ -904,7 +949,27 @@ Expected<void> Allocator::build_intervals() {
   for (uint32_t b = nb; b-- > 0;) {
     const auto& bl = f_->blocks[b];
     uint32_t bs = block_start(b), be = block_end(b);
-    for (uint32_t v : live_out(b)) add_range(v, bs, be);
+    // Live out: live into a successor, or passed to one as a branch argument. Each is live
+    // through the end, add_range(v, bs, be) for ranges all collected in later blocks (at or
+    // after be) or for this one: the last one joins if it starts at be, where the next block
+    // starts, and the vreg is live out already if it starts at bs.
+    auto live_out = [&](uint32_t v) {
+      const uint32_t l = last_range[v];
+      if (l != kInf && raw[l].from == bs) return;
+      if (l != kInf && raw[l].from == be) {
+        raw[l].from = bs;
+      } else {
+        last_range[v] = static_cast<uint32_t>(raw.size());
+        raw.push_back({bs, be, v});
+      }
+    };
+    for (uint32_t s : bl.succs) {
+      for (uint32_t v : live_in(s)) live_out(v);
+    }
+    const auto& term = f_->insts[bl.end_inst - 1];
+    for (uint32_t a = 0; a < term.num_branch_args; ++a) {
+      live_out(f_->branch_args[term.first_branch_arg + a].index);
+    }
     for (uint32_t i = bl.end_inst; i-- > bl.first_inst;) {
       const auto& in = f_->insts[i];
       auto ops = f_->inst_operands(i);
@@ -950,11 +1015,7 @@ Expected<void> Allocator::build_intervals() {
         uint32_t v = op.vreg.index;
         bool late = op.pos == OperandPos::kLate;
         add_range(v, bs, (late ? late_pos(i) : early_pos(i)) + 1);
-        bool reused = false;
-        for (const Operand& d : ops) {
-          if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
-        }
-        if (reused) {
+        if (reused_input_[in.first_operand + k]) {
           add_use(v, {early_pos(i), UseKind::kAny, {}, true});  // source of the copy, if any
           continue;
         }
@@ -986,7 +1047,6 @@ Expected<void> Allocator::build_intervals() {
       }
     }
     // Block params and the arguments passed to them prefer each other's registers.
-    const auto& term = f_->insts[bl.end_inst - 1];
     uint32_t a = term.first_branch_arg;
     for (uint32_t s : bl.succs) {
       for (VReg p : f_->blocks[s].params) {
@@ -1043,6 +1103,7 @@ Expected<void> Allocator::build_intervals() {
     // Uses of one instruction were collected defs first: a stable insertion sort fixes those
     // local inversions in linear time.
     for (size_t k = 1; k < uses.size(); ++k) {
+      if (uses[k - 1].pos <= uses[k].pos) continue;  // in order (nearly always)
       UsePos u = uses[k];
       size_t j = k;
       for (; j > 0 && uses[j - 1].pos > u.pos; --j) uses[j] = uses[j - 1];
@@ -1079,9 +1140,27 @@ Expected<void> Allocator::build_intervals() {
       head.tie_vreg = kNoVReg;
       head.fixed_start = PReg{};
       head.stack_start = false;
-      push_unhandled(t);
     }
-    push_unhandled(v);
+  }
+  // Every interval with ranges is now to be allocated (the vregs' first pieces and the pieces
+  // split off above): queued in order of (start key, id) by a counting sort on the key, the ids
+  // visited in ascending order. A key is below 2 * (the end of the last block) + 2.
+  {
+    const uint32_t num_keys = 2 * block_end(nb - 1) + 2;
+    std::vector<uint32_t>& at = tmp_u32_[4];
+    at.assign(num_keys + 1, 0);
+    const uint32_t n = static_cast<uint32_t>(ivs_.size());
+    for (uint32_t id = 0; id < n; ++id) {
+      if (!ivs_[id].ranges.empty()) ++at[unhandled_item(id).first + 1];
+    }
+    for (uint32_t k = 0; k < num_keys; ++k) at[k + 1] += at[k];
+    std::vector<HeapItem>& queue = unhandled_.initial();
+    queue.resize(at[num_keys]);
+    for (uint32_t id = 0; id < n; ++id) {
+      if (ivs_[id].ranges.empty()) continue;
+      const HeapItem item = unhandled_item(id);
+      queue[at[item.first]++] = item;
+    }
   }
   return ok();
 }
@@ -1132,13 +1211,15 @@ Expected<void> Allocator::build_fixed_blocks() {
   return ok();
 }
 
-void Allocator::push_unhandled(uint32_t id) {
+Allocator::HeapItem Allocator::unhandled_item(uint32_t id) const {
   const Interval& iv = ivs_[id];
   // At equal starts, a reuse def comes after the piece of its input, so it can share the
   // input's register when the input dies there.
   uint64_t key = uint64_t{iv.start()} * 2 + (iv.tie_vreg != kNoVReg ? 1 : 0);
-  unhandled_.push({key, id});
+  return {key, id};
 }
+
+void Allocator::push_unhandled(uint32_t id) { unhandled_.push(unhandled_item(id)); }
 
 // The first index at or after `i` whose element is not `before` (a predicate that holds for a
 // prefix of `v`): exponential search, then binary search. Long intervals have many ranges and
@@ -1349,24 +1430,27 @@ void Allocator::spill_tail(uint32_t id) {
 Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   Interval& cur = ivs_[id];
   const int c = static_cast<int>(cur.cls);
-  // How long each register is free: 0 if an active interval holds it, else up to the first
-  // intersection with its inactive intervals and fixed blocks. Computed only for the registers
-  // the choice below looks at (usually the hint or the first free one in preference order).
-  uint32_t free_until[64];
-  uint64_t known = 0;  // registers whose free_until is final
-  std::fill(std::begin(free_until), std::end(free_until), 0u);
-  for (PReg r : env_order_[c]) free_until[r.index()] = kInf;
-  if (cur.fixed_start.is_valid()) free_until[cur.fixed_start.index()] = kInf;
-  for (const ActiveEntry& e : active_[c]) {
-    if (cur.tie_vreg == kNoVReg || !tie_exempt(cur, ivs_[e.id])) free_until[e.reg] = 0;
+  // The registers free at the start of `cur`: the allocatable ones (and its fixed start
+  // register) that no active interval holds (the input it reuses, dying here, excepted).
+  uint64_t avail = env_mask_[c] << (32 * c);
+  if (cur.fixed_start.is_valid()) avail |= uint64_t{1} << cur.fixed_start.index();
+  if (cur.tie_vreg == kNoVReg) {
+    avail &= ~active_regs_;
+  } else {
+    for (const ActiveEntry& e : active_[c]) {
+      if (!tie_exempt(cur, ivs_[e.id])) avail &= ~(uint64_t{1} << e.reg);
+    }
   }
-  // (The fixed-block cursors advance in next_fixed_intersection, for the registers looked at.)
+  // How long a register is free: 0 if it is not free at the start, else up to the first
+  // intersection with its inactive intervals and fixed blocks. Asked at most once per register
+  // (through `eff`, which memoizes, or for the fixed start register), and only for the
+  // registers the choice below looks at (usually the hint or the first free one in preference
+  // order). (The fixed-block cursors advance in next_fixed_intersection.)
   const uint32_t cur_end = cur.end();
-  auto free_until_of = [&](PReg r) {
+  auto free_until_of = [&](PReg r) -> uint32_t {
     const uint32_t ri = r.index();
-    uint32_t& fu = free_until[ri];
-    if (known >> ri & 1) return fu;
-    known |= uint64_t{1} << ri;
+    if (!(avail >> ri & 1)) return 0;
+    uint32_t fu = kInf;
     const auto& list = inactive_[ri];
     for (auto it = list.rbegin(); it != list.rend(); ++it) {
       const auto [from, a] = *it;
@@ -1375,6 +1459,23 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     }
     if (fu != 0) fu = std::min(fu, next_fixed_intersection(ri, cur));
     return fu;
+  };
+  // Effective availability: a register free only up to an odd position can hold the value
+  // until the boundary before it (none of it if it is taken at the start: usable_until(cur, 0)
+  // is 0). Memoized: the choice below asks again for registers it has looked at.
+  uint32_t eff_of[64];
+  uint64_t eff_known = 0;
+  // (Out of line, so that the checks in front of it inline where eff is asked.)
+  auto eff_first = [&](PReg r) __attribute__((noinline)) {
+    const uint32_t ri = r.index();
+    eff_known |= uint64_t{1} << ri;
+    eff_of[ri] = usable_until(cur, free_until_of(r));
+    return eff_of[ri];
+  };
+  auto eff = [&](PReg r) -> uint32_t {
+    const uint32_t ri = r.index();
+    if (!(avail >> ri & 1)) return 0;
+    return eff_known >> ri & 1 ? eff_of[ri] : eff_first(r);
   };
 
   if (cur.fixed_start.is_valid()) {
@@ -1398,7 +1499,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
       if (rest < floor_even(until) && later_use != kInf &&
           loop_depth_[block_of_pos(later_use)] > loop_depth_[block_of_pos(cur.start())]) {
         for (PReg o : env_order_[c]) {
-          if (!(o == r) && usable_until(cur, free_until_of(o)) >= cur_end) {
+          if (!(o == r) && eff(o) >= cur_end) {
             move_over = true;
             break;
           }
@@ -1410,28 +1511,17 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
     return true;
   }
 
-  // Effective availability: a register free only up to an odd position can hold the value
-  // until the boundary before it.
-  // Memoized: the choice below asks again for registers it has looked at.
-  uint32_t eff_of[64];
-  uint64_t eff_known = 0;
-  auto eff = [&](PReg r) {
-    const uint32_t ri = r.index();
-    if (!(eff_known >> ri & 1)) {
-      eff_known |= uint64_t{1} << ri;
-      eff_of[ri] = usable_until(cur, free_until_of(r));
-    }
-    return eff_of[ri];
-  };
   const uint32_t end = cur.end();
   // Hints, in order: a fixed register a use is copied into, the register of the hint vreg (the
   // reused input, the move source), of a block-param partner (the param's register at its
   // block's start, or an argument's), and of the vreg's previous piece. The first that is free
-  // for the whole interval is taken. Registers in `shun` are not considered.
+  // for the whole interval is taken. Registers in `shun` are not considered, nor (eff 0) those
+  // taken at the start.
   auto choose = [&](uint64_t shun) {
+    const uint64_t open = avail & ~shun;
     PReg best;
     auto try_hint = [&](PReg h) {
-      if (best.is_valid() || !h.is_valid() || h.cls != cur.cls || !in_env(h) || (shun >> h.index() & 1)) return;
+      if (best.is_valid() || !h.is_valid() || h.cls != cur.cls || !in_env(h) || !(open >> h.index() & 1)) return;
       if (eff(h) >= end) best = h;
     };
     PReg fixed_hint;
@@ -1463,7 +1553,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
       }
       for (int pass = avoid ? 0 : 1; pass < 2 && !best.is_valid(); ++pass) {
         for (PReg r : env_order_[c]) {
-          if ((shun >> r.index() & 1) || (pass == 0 && (avoid >> r.index() & 1))) continue;
+          if (!(open >> r.index() & 1) || (pass == 0 && (avoid >> r.index() & 1))) continue;
           if (eff(r) >= end) {
             best = r;
             break;
@@ -1478,7 +1568,7 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
         // call's vmctx, evicts a value that then moves around a loop).
         uint32_t best_fu = 0;
         for (PReg r : env_order_[c]) {
-          if (!(shun >> r.index() & 1) && eff(r) > best_fu) {
+          if ((open >> r.index() & 1) && eff(r) > best_fu) {
             best_fu = eff(r);
             best = r;
           }
@@ -1493,8 +1583,9 @@ Expected<bool> Allocator::try_allocate_free(uint32_t id) {
   // Whether `r` can hold the interval from its start: for all of it, or for a part with a use
   // that wants a register (else the blocked path decides, which may leave it in its slot).
   auto fits = [&](PReg r) {
-    if (!r.is_valid() || eff(r) <= cur.start()) return false;
-    return eff(r) >= end || (!cur.uses.empty() && cur.uses.front().pos < eff(r));
+    if (!r.is_valid()) return false;
+    const uint32_t e = eff(r);
+    return e > cur.start() && (e >= end || (!cur.uses.empty() && cur.uses.front().pos < e));
   };
   // A constant (rematerialisable) takes no callee-saved register (which the client saves and
   // restores, and which values that must survive calls need more) while a caller-saved one
@@ -1625,8 +1716,7 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
       ++k;
       continue;
     }
-    act[k] = act.back();
-    act.pop_back();
+    deactivate(c, k);
     if (s0 <= iv.start()) {
       iv.assigned = false;
       spill_tail(a);
@@ -1662,8 +1752,7 @@ Expected<void> Allocator::allocate_blocked(uint32_t id) {
 
 Expected<void> Allocator::allocate() {
   while (!unhandled_.empty()) {
-    uint32_t id = unhandled_.top().second;
-    unhandled_.pop();
+    const uint32_t id = unhandled_.pop();
     Interval& cur = ivs_[id];
     const uint32_t pos = cur.start();
     const int c = static_cast<int>(cur.cls);
@@ -1689,12 +1778,10 @@ Expected<void> Allocator::allocate() {
       }
       Interval& a = ivs_[act[k].id];
       if (a.end() <= pos) {
-        act[k] = act.back();
-        act.pop_back();
+        deactivate(c, k);
       } else if (!a.covers_advancing(pos)) {
         make_inactive(act[k].id);
-        act[k] = act.back();
-        act.pop_back();
+        deactivate(c, k);
       } else {
         act[k].until = a.ranges[a.cursor].to;
         ++k;
@@ -1822,6 +1909,13 @@ void Allocator::add_parallel(uint32_t inst, uint8_t prio, std::vector<Move> (&mo
   for (int c = 0; c < kNumClasses; ++c) {
     if (moves[c].empty()) continue;
     RegClass cls = static_cast<RegClass>(c);
+    if (moves[c].size() == 1 && (moves[c][0].from.kind != Allocation::Kind::kStack ||
+                                 moves[c][0].to.kind != Allocation::Kind::kStack)) {
+      // The usual case: one move, not slot-to-slot, needs no sequencing and no free register.
+      if (!(moves[c][0].from == moves[c][0].to)) add_edit(inst, false, prio, moves[c][0], cls);
+      moves[c].clear();
+      continue;
+    }
     PReg free_reg, any_reg;
     for (PReg r : env_order_[c]) {
       if (!any_reg.is_valid()) any_reg = r;
@@ -1941,13 +2035,14 @@ Expected<void> Allocator::resolve() {
   // params receiving their arguments. A vreg never split has one location on both sides of
   // every edge (liveness made its interval cover both): nothing to move, it only occupies its
   // register. That part depends on the successor alone, so it is computed once per block: the
-  // registers of the unsplit live-ins, and the lists of split ones live in and out of each block
-  // with their locations at its start and end. Those are found per vreg by one walk over its
-  // ranges in position order against its blocks in layout order, instead of a search per edge.
+  // registers of the unsplit live-ins, and the list of split ones with their locations at its
+  // start. The split ones' locations at the ends of the predecessors are asked by the edges.
+  // Both are found by forward walks per vreg over its ranges, the blocks visited in layout
+  // order, instead of a search per edge.
   // An edge from a block to the next one in layout (its end and the successor's start are
   // adjacent positions) moves nothing unless a piece of some vreg starts at the successor's
   // start or the successor has params: a vreg is then in one piece on both sides. Only the
-  // other edges are resolved, and only their blocks get the lists below.
+  // other edges are resolved, and only their successors get the lists below.
   std::vector<uint8_t>& piece_starts = tmp_u8_[0];
   piece_starts.assign(nb, 0);
   for (uint32_t v = 0; v < nv_; ++v) {
@@ -1961,108 +2056,72 @@ Expected<void> Allocator::resolve() {
     return late_pos(f_->blocks[p].end_inst - 1) + 1 == block_start(s) && !piece_starts[s] && f_->blocks[s].params.empty();
   };
   std::vector<uint8_t>& resolve_in = tmp_u8_[1];
-  std::vector<uint8_t>& resolve_out = tmp_u8_[2];
   resolve_in.assign(nb, 0);
-  resolve_out.assign(nb, 0);
   for (uint32_t p = 0; p < nb; ++p) {
     for (uint32_t s : f_->blocks[p].succs) {
-      if (edge_moves_nothing(p, s)) continue;
-      resolve_out[p] = 1;
-      resolve_in[s] = 1;
+      if (!edge_moves_nothing(p, s)) resolve_in[s] = 1;
     }
   }
-  std::vector<uint64_t>& unsplit_occupied = rs_.unsplit_occupied;
-  unsplit_occupied.assign(size_t{nb} * kNumClasses, 0);
-  std::vector<uint32_t>& split_in_begin = rs_.split_in_begin;
-  std::vector<uint32_t>& split_in = rs_.split_in;
-  std::vector<uint32_t>& split_out_begin = rs_.split_out_begin;
-  std::vector<uint32_t>& split_out = rs_.split_out;
-  split_in_begin.assign(nb + 1, 0);
-  split_out_begin.assign(nb + 1, 0);
-  split_in.clear();
-  split_out.clear();
-  std::vector<Allocation>& split_in_loc = rs_.split_in_loc;  // parallel to split_in, split_out
-  std::vector<Allocation>& split_out_loc = rs_.split_out_loc;
-  {
-    // Per vreg: 0 split (or without pieces), 1 unsplit in its slot, 2 unsplit in a register.
-    std::vector<uint8_t>& single = rs_.single;
-    std::vector<PReg>& single_reg = tmp_pregs_;
-    single.assign(nv_, 0);
-    single_reg.assign(nv_, PReg{});
-    for (uint32_t v = 0; v < nv_; ++v) {
-      auto ch = children(v);
-      if (ch.size() != 1) continue;
+  // Per vreg: 0 split (or without pieces), 1 unsplit in its slot, 2 unsplit in a register.
+  // The split ones' ranges in order with their locations, one segment of `segs` per vreg, which
+  // two cursors per vreg walk forward: one for the blocks' starts, visited in layout order
+  // below, and one for their ends, visited in layout order by the edge loop.
+  std::vector<uint8_t>& single = rs_.single;
+  std::vector<PReg>& single_reg = tmp_pregs_;
+  std::vector<LocatedRange>& segs = rs_.segs;
+  std::vector<uint32_t>& start_cursor = tmp_u32_[1];
+  std::vector<uint32_t>& end_cursor = tmp_u32_[2];
+  std::vector<uint32_t>& seg_end = tmp_u32_[3];
+  single.assign(nv_, 0);
+  single_reg.assign(nv_, PReg{});
+  start_cursor.resize(nv_);
+  seg_end.resize(nv_);
+  segs.clear();
+  for (uint32_t v = 0; v < nv_; ++v) {
+    start_cursor[v] = static_cast<uint32_t>(segs.size());
+    auto ch = children(v);
+    if (ch.size() == 1) {
       const Interval& iv = ivs_[ch[0]];
       single[v] = iv.in_reg ? 2 : 1;
       single_reg[v] = iv.reg;
-    }
-    for (uint32_t b = 0; b < nb; ++b) {
-      if (!resolve_in[b] && !resolve_out[b]) {
-        split_in_begin[b + 1] = static_cast<uint32_t>(split_in.size());
-        split_out_begin[b + 1] = static_cast<uint32_t>(split_out.size());
-        continue;
-      }
-      uint64_t* occ = &unsplit_occupied[size_t{b} * kNumClasses];
-      if (resolve_in[b]) {
-        for (uint32_t v : live_in(b)) {
-          if (single[v] == 2) {
-            occ[static_cast<int>(single_reg[v].cls)] |= uint64_t{1} << single_reg[v].hw;
-          } else if (single[v] == 0) {
-            split_in.push_back(v);
-          }
-        }
-      }
-      split_in_begin[b + 1] = static_cast<uint32_t>(split_in.size());
-      if (resolve_out[b]) {
-        for (uint32_t v : live_out(b)) {
-          if (single[v] == 0) split_out.push_back(v);
-        }
-      }
-      split_out_begin[b + 1] = static_cast<uint32_t>(split_out.size());
-    }
-    // Per split vreg, the queries (index into the block lists, position) in ascending order.
-    using Query = EdgeQuery;
-    auto transpose = [&](const std::vector<uint32_t>& begin, const std::vector<uint32_t>& vals, bool at_end,
-                         std::vector<uint32_t>& by_vreg_begin, std::vector<Query>& by_vreg) {
-      by_vreg_begin.assign(nv_ + 1, 0);
-      for (uint32_t v : vals) ++by_vreg_begin[v + 1];
-      for (uint32_t v = 0; v < nv_; ++v) by_vreg_begin[v + 1] += by_vreg_begin[v];
-      by_vreg.resize(vals.size());
-      std::vector<uint32_t>& fill = tmp_u32_[0];
-      fill.assign(by_vreg_begin.begin(), by_vreg_begin.end() - 1);
-      for (uint32_t b = 0; b < nb; ++b) {
-        const uint32_t pos = at_end ? late_pos(f_->blocks[b].end_inst - 1) : block_start(b);
-        for (uint32_t k = begin[b]; k < begin[b + 1]; ++k) by_vreg[fill[vals[k]]++] = {k, pos};
-      }
-    };
-    std::vector<uint32_t>& in_begin = tmp_u32_[1];
-    std::vector<uint32_t>& out_begin = tmp_u32_[2];
-    std::vector<Query>& in_q = rs_.in_q;
-    std::vector<Query>& out_q = rs_.out_q;
-    transpose(split_in_begin, split_in, false, in_begin, in_q);
-    transpose(split_out_begin, split_out, true, out_begin, out_q);
-    split_in_loc.resize(split_in.size());
-    split_out_loc.resize(split_out.size());
-    // The vreg's ranges in order with their locations, walked against each query list.
-    std::vector<LocatedRange>& segs = rs_.segs;
-    auto answer = [&](const Query* q, const Query* q_end, std::vector<Allocation>& loc) {
-      size_t k = 0;
-      for (; q != q_end; ++q) {
-        while (k < segs.size() && segs[k].to <= q->pos) ++k;
-        loc[q->k] = k < segs.size() && segs[k].from <= q->pos ? segs[k].loc : Allocation{};
-      }
-    };
-    for (uint32_t v = 0; v < nv_; ++v) {
-      if (in_begin[v] == in_begin[v + 1] && out_begin[v] == out_begin[v + 1]) continue;
-      segs.clear();
-      for (uint32_t ch : children(v)) {
-        const Interval& iv = ivs_[ch];
+    } else {
+      for (uint32_t id : ch) {
+        const Interval& iv = ivs_[id];
         const Allocation a = iv.in_reg ? Allocation::in_reg(iv.reg) : slot_alloc(v);
         for (const Range& r : iv.ranges) segs.push_back({r.from, r.to, a});
       }
-      answer(in_q.data() + in_begin[v], in_q.data() + in_begin[v + 1], split_in_loc);
-      answer(out_q.data() + out_begin[v], out_q.data() + out_begin[v + 1], split_out_loc);
     }
+    seg_end[v] = static_cast<uint32_t>(segs.size());
+  }
+  end_cursor.assign(start_cursor.begin(), start_cursor.end());
+  // The location of split vreg v at `pos` (not below the positions asked before with `cursor`).
+  auto loc_of_split = [&](std::vector<uint32_t>& cursor, uint32_t v, uint32_t pos) {
+    uint32_t& k = cursor[v];
+    const uint32_t e = seg_end[v];
+    while (k < e && segs[k].to <= pos) ++k;
+    return k < e && segs[k].from <= pos ? segs[k].loc : Allocation{};
+  };
+  // Per block with an edge to resolve into it: the registers of its unsplit live-ins, and its
+  // split live-ins (ascending) with their locations at its start.
+  std::vector<uint64_t>& unsplit_occupied = rs_.unsplit_occupied;
+  unsplit_occupied.assign(size_t{nb} * kNumClasses, 0);
+  std::vector<uint32_t>& split_in_begin = rs_.split_in_begin;
+  std::vector<LocatedVReg>& split_in = rs_.split_in;
+  split_in_begin.assign(nb + 1, 0);
+  split_in.clear();
+  for (uint32_t b = 0; b < nb; ++b) {
+    if (resolve_in[b]) {
+      uint64_t* occ = &unsplit_occupied[size_t{b} * kNumClasses];
+      const uint32_t start = block_start(b);
+      for (uint32_t v : live_in(b)) {
+        if (single[v] == 2) {
+          occ[static_cast<int>(single_reg[v].cls)] |= uint64_t{1} << single_reg[v].hw;
+        } else if (single[v] == 0) {
+          split_in.push_back({v, loc_of_split(start_cursor, v, start)});
+        }
+      }
+    }
+    split_in_begin[b + 1] = static_cast<uint32_t>(split_in.size());
   }
   std::vector<Move> (&moves)[kNumClasses] = rs_.moves;  // emptied by add_parallel
   for (uint32_t p = 0; p < nb; ++p) {
@@ -2079,12 +2138,10 @@ Expected<void> Allocator::resolve() {
       auto occupy = [&](const Allocation& a) {
         if (a.kind == Allocation::Kind::kReg) occupied[static_cast<int>(a.reg.cls)] |= uint64_t{1} << a.reg.hw;
       };
-      // Every vreg live into `s` is live out of `p`: walk both ascending lists together.
-      uint32_t j = split_out_begin[p];
+      // Every vreg live into `s` is live out of `p`.
       for (uint32_t k = split_in_begin[s]; k < split_in_begin[s + 1]; ++k) {
-        const uint32_t v = split_in[k];
-        while (split_out[j] != v) ++j;
-        Allocation from = split_out_loc[j], to = split_in_loc[k];
+        const uint32_t v = split_in[k].vreg;
+        Allocation from = loc_of_split(end_cursor, v, pend), to = split_in[k].loc;
         if (from.kind == Allocation::Kind::kNone || to.kind == Allocation::Kind::kNone)
           return fail("internal error: v" + std::to_string(v) + " has no location on edge " + std::to_string(p) + "->" + std::to_string(s));
         occupy(from);
@@ -2164,11 +2221,7 @@ Expected<void> Allocator::resolve() {
         if (needs_slot_[v] && !ivs_[v].ranges.empty()) stores.push_back(v);
         continue;
       }
-      bool reused = false;
-      for (const Operand& d : ops) {
-        if (d.kind == OperandKind::kDef && d.constraint == Constraint::kReuse && d.reuse_input == k) reused = true;
-      }
-      if (reused) continue;  // set with its def
+      if (reused_input_[in.first_operand + k]) continue;  // set with its def
       switch (op.constraint) {
         case Constraint::kFixedReg:
           a = Allocation::in_reg(op.fixed);
@@ -2242,7 +2295,9 @@ void Allocator::reset(const Function& f, const MachineEnv& env) {
   chunk_next_ = nullptr;
   chunk_left_ = 0;
   use_store_.clear();
+  active_regs_ = 0;
   for (uint32_t r = 0; r < 64; ++r) {
+    active_count_[r] = 0;
     fixed_[r].clear();
     fixed_cursor_[r] = 0;
     inactive_[r].clear();

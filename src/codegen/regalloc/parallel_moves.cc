@@ -1,8 +1,6 @@
 // codegen/regalloc/parallel_moves.cc: sequencing of parallel moves (see parallel_moves.h).
 #include "codegen/regalloc/parallel_moves.h"
 
-#include <algorithm>
-
 namespace kiln::codegen::regalloc {
 
 void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
@@ -48,13 +46,16 @@ void sequence_moves(std::span<const Move> moves, PReg free_reg, PReg any_reg,
     out.push_back({r, m.to});
     out.push_back({save, r});
   };
+  // Slot-to-slot moves first, while the registers other moves will overwrite are still free to
+  // carry them (each group in its given order; two passes rather than a stable_partition, which
+  // allocates a buffer).
   pending.clear();
   for (const Move& m : moves) {
-    if (!(m.from == m.to)) pending.push_back(m);
+    if (!(m.from == m.to) && is_slot_to_slot(m)) pending.push_back(m);
   }
-  // Slot-to-slot moves first, while the registers other moves will overwrite are still free to
-  // carry them.
-  std::stable_partition(pending.begin(), pending.end(), is_slot_to_slot);
+  for (const Move& m : moves) {
+    if (!(m.from == m.to) && !is_slot_to_slot(m)) pending.push_back(m);
+  }
   // A move can run once no other pending move still reads its destination. When none can, the
   // rest are cycles: park one destination's value in a temporary and redirect its readers.
   while (!pending.empty()) {
