@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,9 @@ std::string default_output(const std::string& input) {
 int run_compile(const CommandContext& ctx) {
   std::optional<std::string> input, output;
   runtime::Config config;
+  // Debugging, as for `kiln run`: the IR verifier after every pass and the register
+  // allocator's checker (the code is the same; it only fails loudly if a pass is wrong).
+  config.verify = std::getenv("KILN_VERIFY") != nullptr;
   unsigned threads = 0;
   bool bench = false;
   WasmOptions wasm;
