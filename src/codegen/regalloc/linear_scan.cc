@@ -432,6 +432,20 @@ class Allocator {
   bool any_remat_ = false;
   std::vector<PReg> last_reg_;
   std::vector<uint8_t> needs_slot_;
+  // Per vreg: 1 if an operand names its slot directly (a kStack def or use), which must then
+  // hold the value from the definition on (no sunk store, compute_sunk_stores).
+  std::vector<uint8_t> slot_operand_;
+  // Stores sunk out of loops (compute_sunk_stores): sunk_ by vreg; the stores by edge, grouped
+  // by the edge's source block (exit_store_begin_, CSR).
+  struct ExitStore {
+    uint32_t succ;
+    uint32_t vreg;
+  };
+  std::vector<uint8_t> sunk_;
+  std::vector<uint32_t> exit_store_begin_;
+  std::vector<ExitStore> exit_stores_;
+  void compute_sunk_stores();
+  std::vector<std::pair<uint32_t, ExitStore>> sunk_found_;  // compute_sunk_stores' scratch
   std::vector<uint32_t> slot_of_;
   std::vector<uint32_t> slot_hull_start_, slot_hull_end_;  // extra extent of a slot's lifetime
   std::vector<FixedBlock> fixed_[64];
@@ -925,6 +939,7 @@ Expected<void> Allocator::build_intervals() {
   stack_start.assign(nv_, 0);
   hint_vreg_.assign(nv_, kNoVReg);
   needs_slot_.assign(nv_, 0);
+  slot_operand_.assign(nv_, 0);
   auto add_range = [&](uint32_t v, uint32_t from, uint32_t to) {
     uint32_t l = last_range[v];
     if (l != kInf && raw[l].from <= to) {
@@ -987,6 +1002,7 @@ Expected<void> Allocator::build_intervals() {
           case Constraint::kStack:
             stack_start[v] = 1;
             needs_slot_[v] = 1;
+            slot_operand_[v] = 1;
             break;
           case Constraint::kAny:
             add_use(v, {pos, UseKind::kAny, {}});
@@ -1025,6 +1041,7 @@ Expected<void> Allocator::build_intervals() {
             break;
           case Constraint::kStack:
             needs_slot_[v] = 1;
+            slot_operand_[v] = 1;
             break;
           case Constraint::kAny:
             // Read in place from a register or the slot (an ALU or compare source operand, a
@@ -1960,6 +1977,66 @@ void Allocator::build_children() {
   }
 }
 
+// A value that lives in its slot somewhere has the slot written once, right after its
+// definition (resolve, steps 3 and 4). For a value defined inside a loop that the loop itself
+// never reads from the slot (every piece in the slot lies outside the loop's blocks, and no
+// operand names the slot), that store would run on every iteration. Instead it is made on
+// the edges that leave the loop with the value live (where it is still in its register), at
+// most kMaxExitStores of them. This is exact: a read of the slot lies outside the loop, so
+// every path to it from a definition leaves the loop after that definition, through one of
+// those edges. The loop is the innermost one of compute_loop_depth (a range of blocks in
+// layout order); any range of whole blocks would do for correctness.
+void Allocator::compute_sunk_stores() {
+  constexpr uint32_t kMaxExitStores = 4;
+  const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
+  sunk_.assign(nv_, 0);
+  exit_stores_.clear();
+  // (source block, succ, vreg), gathered by vreg and then grouped by source block.
+  std::vector<std::pair<uint32_t, ExitStore>>& found = sunk_found_;
+  found.clear();
+  for (uint32_t v = 0; v < nv_; ++v) {
+    if (!needs_slot_[v] || slot_operand_[v] || ivs_[v].ranges.empty()) continue;
+    const uint32_t h = inner_loop_[block_of_pos(def_pos_[v])];
+    if (h == kInf) continue;
+    const uint32_t latch = inner_latch_[h];
+    const uint32_t lo = block_start(h), hi = block_end(latch);
+    bool in_loop = false;
+    for (uint32_t ch : children(v)) {
+      const Interval& iv = ivs_[ch];
+      if (iv.in_reg) continue;
+      for (const Range& r : iv.ranges) in_loop |= r.from < hi && r.to > lo;
+    }
+    if (in_loop) continue;
+    const size_t first = found.size();
+    bool too_many = false;
+    for (uint32_t p = h; p <= latch && !too_many; ++p) {
+      for (uint32_t succ : f_->blocks[p].succs) {
+        if (succ >= h && succ <= latch) continue;
+        auto in = live_in(succ);
+        if (!std::binary_search(in.begin(), in.end(), v)) continue;
+        if (found.size() - first == kMaxExitStores) {
+          too_many = true;
+          break;
+        }
+        found.push_back({p, {succ, v}});
+      }
+    }
+    if (too_many) {
+      found.resize(first);
+      continue;
+    }
+    sunk_[v] = 1;
+    ++out_.stats.sunk_stores;
+  }
+  exit_store_begin_.assign(nb + 1, 0);
+  for (const auto& e : found) ++exit_store_begin_[e.first + 1];
+  for (uint32_t b = 0; b < nb; ++b) exit_store_begin_[b + 1] += exit_store_begin_[b];
+  exit_stores_.resize(found.size());
+  std::vector<uint32_t>& fill = tmp_u32_[0];
+  fill.assign(exit_store_begin_.begin(), exit_store_begin_.end() - 1);
+  for (const auto& e : found) exit_stores_[fill[e.first]++] = e.second;
+}
+
 Expected<void> Allocator::resolve() {
   const uint32_t nb = static_cast<uint32_t>(f_->blocks.size());
   build_children();
@@ -1998,6 +2075,7 @@ Expected<void> Allocator::resolve() {
     }
   }
   assign_slots();
+  compute_sunk_stores();
 
   // 1. Moves between pieces of split intervals inside blocks (block starts are left to the
   // edge resolution below).
@@ -2130,7 +2208,30 @@ Expected<void> Allocator::resolve() {
     uint32_t pend = late_pos(pb.end_inst - 1);
     uint32_t arg = term.first_branch_arg;
     for (uint32_t s : pb.succs) {
-      if (edge_moves_nothing(p, s)) continue;  // no params: no branch arguments to skip
+      // Stores sunk out of a loop onto this edge: from the value's register at the end of p.
+      // They join the edge's parallel moves, which read every source before writing.
+      bool exit_stores = false;
+      for (uint32_t k = exit_store_begin_[p]; k < exit_store_begin_[p + 1]; ++k) {
+        const ExitStore& x = exit_stores_[k];
+        if (x.succ != s) continue;
+        Allocation from = loc_at(x.vreg, pend);
+        if (from.kind != Allocation::Kind::kReg)
+          return fail("internal error: v" + std::to_string(x.vreg) + " not in a register on loop exit " + std::to_string(p) + "->" + std::to_string(s));
+        moves[static_cast<int>(vclass_[x.vreg])].push_back({from, slot_alloc(x.vreg)});
+        exit_stores = true;
+      }
+      if (edge_moves_nothing(p, s)) {  // no params: no branch arguments to skip
+        if (exit_stores) {
+          // Nothing else moves on this edge, so the stores need no scratch register.
+          const uint64_t none[kNumClasses] = {~uint64_t{0}, ~uint64_t{0}};
+          if (pb.succs.size() == 1) {
+            add_parallel(pb.end_inst - 1, kPrioEdgeAtPred, moves, none);
+          } else {
+            add_parallel(f_->blocks[s].first_inst, kPrioEdgeAtSucc, moves, none);
+          }
+        }
+        continue;
+      }
       const auto& sb = f_->blocks[s];
       uint32_t sstart = block_start(s);
       uint64_t occupied[kNumClasses] = {unsplit_occupied[size_t{s} * kNumClasses],
@@ -2169,7 +2270,7 @@ Expected<void> Allocator::resolve() {
 
   // 3. Stores right after definitions of values that live in their slot somewhere.
   auto def_store = [&](uint32_t v, uint32_t inst, bool after, uint8_t prio) {
-    if (!needs_slot_[v] || ivs_[v].ranges.empty()) return;
+    if (!needs_slot_[v] || sunk_[v] || ivs_[v].ranges.empty()) return;
     Allocation at_def = loc_at(v, def_pos_[v]);
     if (at_def.kind != Allocation::Kind::kReg) return;
     add_edit(inst, after, prio, {at_def, slot_alloc(v)}, vclass_[v]);
@@ -2218,7 +2319,7 @@ Expected<void> Allocator::resolve() {
           out_.allocs[in.first_operand + op.reuse_input] = a;
           copy_into(ops[op.reuse_input].vreg.index, a.reg);
         }
-        if (needs_slot_[v] && !ivs_[v].ranges.empty()) stores.push_back(v);
+        if (needs_slot_[v] && !sunk_[v] && !ivs_[v].ranges.empty()) stores.push_back(v);
         continue;
       }
       if (reused_input_[in.first_operand + k]) continue;  // set with its def

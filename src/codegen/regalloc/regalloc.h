@@ -185,7 +185,9 @@ struct Output {
   uint32_t num_spill_slots = 0;         // slots 0..n-1, each 8 bytes (kInt) or 16 (kFloat)
   std::vector<uint8_t> slot_is_vector;  // per slot: 1 if it holds a 16-byte value
   PRegSet used_regs;                    // every register assigned (for callee-saved saves)
-  struct Stats { uint32_t spills = 0, reloads = 0, moves = 0, splits = 0, remats = 0; } stats;
+  // sunk_stores: values defined in a loop whose slot is written on the loop's exits instead of
+  // after each definition (counted once per value).
+  struct Stats { uint32_t spills = 0, reloads = 0, moves = 0, splits = 0, remats = 0, sunk_stores = 0; } stats;
   // is_move instructions whose source and destination got the same allocation: the client
   // emits nothing for them. Ascending instruction indices.
   std::vector<uint32_t> noop_moves;
