@@ -86,8 +86,8 @@ std::vector<const BlockCall*> DataFlowGraph::branch_targets(Inst i) const {
   return out;
 }
 
-bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
-  out.clear();
+template <typename F>
+bool DataFlowGraph::for_each_result_type(Inst i, F&& out) const {
   const InstData& d = insts_[i];
   auto arg_type = [&](size_t n) -> Type {
     Value v = d.args[n];
@@ -96,7 +96,7 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
   };
   auto sig_returns = [&](SigRef s) {
     if (!signatures.is_valid(s)) return false;
-    for (const AbiParam& p : signatures[s].returns) out.push_back(p.type);
+    for (const AbiParam& p : signatures[s].returns) out(p.type);
     return true;
   };
   Type t;
@@ -123,7 +123,7 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
       break;
     }
     case TypeShape::kIconcat: t = kI128; break;
-    case TypeShape::kIsplit: out = {kI64, kI64}; return true;
+    case TypeShape::kIsplit: out(kI64); out(kI64); return true;
     case TypeShape::kSelect: t = arg_type(1); break;
     case TypeShape::kBitselect: t = arg_type(0); break;
     case TypeShape::kVecTest: t = kI8; break;
@@ -146,16 +146,25 @@ bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
       return true;
   }
   if (!t.is_valid()) return false;
-  out.push_back(t);
+  out(t);
   return true;
 }
 
+bool DataFlowGraph::result_types(Inst i, std::vector<Type>& out) const {
+  out.clear();
+  return for_each_result_type(i, [&](Type t) { out.push_back(t); });
+}
+
 size_t DataFlowGraph::make_inst_results(Inst i) {
-  // Called for every instruction made: the list's storage is kept per thread.
-  thread_local std::vector<Type> types;
-  if (!result_types(i, types)) return 0;
-  for (Type t : types) append_result(i, t);
-  return types.size();
+  // Called for every instruction made: the results are made as their types are found, without
+  // a list of the types. for_each_result_type fails before it reports any type, so a failure
+  // makes no result.
+  size_t n = 0;
+  for_each_result_type(i, [&](Type t) {
+    append_result(i, t);
+    ++n;
+  });
+  return n;
 }
 
 Value DataFlowGraph::append_result(Inst i, Type t) {

@@ -189,6 +189,10 @@ class DataFlowGraph {
 
  private:
   Value resolve_alias_chain(Value v) const;
+  // Calls out(Type) for each result type result_types() would list, and returns what it
+  // would; it fails (false) before reporting any type.
+  template <typename F>
+  bool for_each_result_type(Inst i, F&& out) const;
 
   uint64_t aliases_made_ = 0;
 

@@ -25,13 +25,11 @@ MemCategory mem_category(const InstData& d) {
   return MemCategory::kAny;
 }
 
-void apply_mem_effect(const Function& f, Inst i, MemState& state) {
-  const InstData& d = f.dfg[i];
+void apply_store_or_call(const InstData& d, Inst i, MemState& state) {
   if (is_call(d.opcode)) {
     state.fill(inst_version(i));
     return;
   }
-  if (!can_store(d.opcode)) return;
   MemCategory c = mem_category(d);
   if (c == MemCategory::kAny) {
     state.fill(inst_version(i));
@@ -110,31 +108,38 @@ void AliasAnalysis::compute(const Function& f, const ControlFlowGraph& cfg,
       }
       computed_at[b.index()] = changes;
       MemState in;
-      MemVersion phi = block_version(b);
-      // Per category: the one version every visited predecessor passes (besides the block's
-      // own), if there is one. Each predecessor's exit state is computed once for all
-      // categories.
-      MemState common;
-      common.fill(b == entry ? kEntryVersion : kUnchanged);
-      std::array<bool, kNumMemCategories> conflict{};
-      for (const BlockPredecessor& p : cfg.preds(b)) {
-        if (!done.contains(p.block)) {
-          back_edge = true;
-          continue;
-        }
-        const MemState& out = exit_state(p.block);
-        for (size_t c = 0; c < kNumMemCategories; ++c) {
-          MemVersion v = out[c];
-          if (v == phi) continue;  // a trivial phi operand: the block's own version
-          if (common[c] == kUnchanged) {
-            common[c] = v;
-          } else if (common[c] != v) {
-            conflict[c] = true;
+      const auto preds = cfg.preds(b);
+      if (b != entry && preds.size() == 1 && done.contains(preds[0].block)) {
+        // One visited predecessor: its version of each category, or (if that is the block's
+        // own, a trivial phi operand) the block's own version, which is the same number.
+        in = exit_state(preds[0].block);
+      } else {
+        MemVersion phi = block_version(b);
+        // Per category: the one version every visited predecessor passes (besides the
+        // block's own), if there is one. Each predecessor's exit state is computed once for
+        // all categories.
+        MemState common;
+        common.fill(b == entry ? kEntryVersion : kUnchanged);
+        std::array<bool, kNumMemCategories> conflict{};
+        for (const BlockPredecessor& p : preds) {
+          if (!done.contains(p.block)) {
+            back_edge = true;
+            continue;
+          }
+          const MemState& out = exit_state(p.block);
+          for (size_t c = 0; c < kNumMemCategories; ++c) {
+            MemVersion v = out[c];
+            if (v == phi) continue;  // a trivial phi operand: the block's own version
+            if (common[c] == kUnchanged) {
+              common[c] = v;
+            } else if (common[c] != v) {
+              conflict[c] = true;
+            }
           }
         }
-      }
-      for (size_t c = 0; c < kNumMemCategories; ++c) {
-        in[c] = conflict[c] || common[c] == kUnchanged ? phi : common[c];
+        for (size_t c = 0; c < kNumMemCategories; ++c) {
+          in[c] = conflict[c] || common[c] == kUnchanged ? phi : common[c];
+        }
       }
       if (!done.contains(b) || in != entry_[b]) {
         converged = false;

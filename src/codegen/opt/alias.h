@@ -36,8 +36,13 @@ using MemState = std::array<MemVersion, kNumMemCategories>;
 MemCategory mem_category(const ir::InstData& d);
 
 // Updates `state` for the effect of instruction i: a store writes its category (and kAny); a
-// region-less store or a call writes every category.
-void apply_mem_effect(const ir::Function& f, ir::Inst i, MemState& state);
+// region-less store or a call writes every category. (The test inline: alias analysis and load
+// elimination ask it of every instruction, and most neither store nor call.)
+void apply_store_or_call(const ir::InstData& d, ir::Inst i, MemState& state);
+inline void apply_mem_effect(const ir::Function& f, ir::Inst i, MemState& state) {
+  const ir::InstData& d = f.dfg[i];
+  if (ir::is_call(d.opcode) || ir::can_store(d.opcode)) apply_store_or_call(d, i, state);
+}
 
 class AliasAnalysis {
  public:

@@ -44,6 +44,9 @@ struct BranchFoldScratch {
   std::vector<CallRef> refs;
   EntitySet<JumpTable> seen_tables;
   std::vector<Value> args, params, out;
+  std::vector<uint64_t> param_bits, used_bits;
+  std::vector<Block> roots, walk;
+  std::vector<uint8_t> scanned;
 };
 
 class BranchFold {
@@ -51,32 +54,41 @@ class BranchFold {
   BranchFold(Function& f, CfgCache& cache, BranchFoldScratch& s)
       : f_(f), dfg_(f.dfg), cache_(cache), cfg_(cache.cfg), domtree_(cache.domtree),
         head_(s.head), tail_(s.tail), refs_(s.refs), seen_tables_(s.seen_tables), args_(s.args),
-        params_(s.params), out_(s.out) {}
+        params_(s.params), out_(s.out), param_bits_(s.param_bits), used_bits_(s.used_bits),
+        roots_(s.roots), walk_(s.walk), scanned_(s.scanned) {}
 
   bool run() {
     bool any = false;
-    // Invariant between the steps below: every operand in the layout is a resolved value
-    // (merging and constant parameters make aliases and resolve them at once; bypassing
-    // substitutes resolved values), and cfg_/domtree_ describe the function when `fresh`.
-    cache_.resolve_operands(f_);
+    // The steps below compare operands only after resolving them (same_call, the constant
+    // parameters, the uses of forwarding blocks' parameters), so they need no resolved layout:
+    // the aliases that merging and constant parameters make are left in the operands (and
+    // cache_.resolved_at_aliases stale) for the pass after this one, DCE in the pipeline,
+    // whose walk resolves every operand it keeps anyway. A full resolution walk here after
+    // every changing round would repeat that work.
+    // cfg_/domtree_ describe the function when `fresh`; the branch target lists (collect_calls)
+    // when `calls_fresh`.
     bool fresh = cache_.valid;
+    bool calls_fresh = false;
     for (int round = 0; round < kMaxRounds; ++round) {
       if (!fresh) {
         cfg_.compute(f_);
         domtree_.compute_order(f_, cfg_);
       }
+      // Folding keeps the CFG (it only folds branches whose targets are all one block) but
+      // drops branch targets, so the lists are collected after it; those of the previous
+      // round are still exact if it changed nothing and nothing was bypassed since.
       bool changed = fold_branches();
-      collect_calls();  // after fold_branches, which drops branch targets
-      changed |= remove_constant_params();
-      changed |= merge_blocks();
-      if (changed) {
-        cache_.resolve_operands(f_);
+      if (changed || !calls_fresh) collect_calls();
+      changed |= remove_constant_params();  // keeps the CFG and the lists (removes arguments)
+      if (merge_blocks()) {
+        changed = true;
         cfg_.compute(f_);
         domtree_.compute_order(f_, cfg_);
         collect_calls();
       }
       bool bypassed = bypass_forwarding_blocks();
       fresh = !bypassed;
+      calls_fresh = !bypassed;  // a bypass removes jumps that the lists still name
       changed |= bypassed;
       any |= changed;
       if (!changed) break;
@@ -239,24 +251,80 @@ class BranchFold {
       param_candidates |= !dfg_.block_params(b).empty();
     }
     if (!candidates) return false;
-    // Uses of block parameters outside their own block's final jump.
-    EntitySet<Value> used_elsewhere;
+    // Uses of the candidates' parameters outside their own block's final jump: `param_bits`
+    // marks the parameters of the candidates (only their uses are recorded), `used_bits`
+    // those used elsewhere. Bitsets by value index, sized once for the function.
+    const size_t words = (dfg_.num_values() + 63) / 64;
+    used_bits_.assign(param_candidates ? words : 0, 0);
+    auto bit = [](const std::vector<uint64_t>& bits, Value v) {
+      return (bits[v.index() / 64] >> (v.index() % 64)) & 1;
+    };
     if (param_candidates) {
-      for (Block b : f_.layout.blocks()) {
+      param_bits_.assign(words, 0);
+      // A parameter of b is used, in reachable code, only where b dominates. b holds nothing
+      // but its jump to c, so b dominates no other block unless it dominates c: otherwise
+      // only its own jump uses the parameter. So the scan covers the dominator subtrees of
+      // the candidates that dominate their targets (`roots`), and the unreachable blocks
+      // (which SSA dominance does not constrain). A reachable predecessor of c other than b
+      // that comes before b in reverse postorder shows without the dominator tree that b
+      // does not dominate c (b would dominate that predecessor, and a dominator comes first).
+      roots_.clear();
+      for (Block b : domtree_.rpo()) {
+        if (b == entry) continue;
+        Inst jmp = f_.layout.first_inst(b);
+        if (jmp != f_.layout.last_inst(b) || dfg_[jmp].opcode != Opcode::kJump) continue;
+        auto params = dfg_.block_params(b);
+        if (params.empty()) continue;
+        for (Value p : params) param_bits_[p.index() / 64] |= uint64_t{1} << (p.index() % 64);
+        Block c = dfg_[jmp].dest[0].block;
+        if (c == b) continue;  // a self-loop is never bypassed
+        const uint32_t rb = domtree_.rpo_number(b);
+        bool may_dominate = true;
+        for (const BlockPredecessor& q : cfg_.preds(c)) {
+          const uint32_t rq = domtree_.rpo_number(q.block);
+          if (q.block != b && rq != 0 && rq < rb) {
+            may_dominate = false;
+            break;
+          }
+        }
+        if (!may_dominate) continue;
+        if (!domtree_.has_tree()) domtree_.compute_tree(cfg_);
+        if (domtree_.dominates(b, c)) roots_.push_back(b);
+      }
+      auto scan = [&](Block b) {
         Inst last = f_.layout.last_inst(b);
         bool forwarding = f_.layout.first_inst(b) == last && dfg_[last].opcode == Opcode::kJump;
         auto own_params = dfg_.block_params(b);
         for (Inst i : f_.layout.insts(b)) {
           for_each_operand(dfg_, i, [&](Value& v) {
             Value r = dfg_.resolve_aliases(v);
+            if (!bit(param_bits_, r)) return;  // not a candidate's parameter
             // A forwarding block's jump may pass its own parameters along (bypassing it
             // substitutes them); any other value it passes is a real use.
             if (forwarding && i == last &&
                 std::find(own_params.begin(), own_params.end(), r) != own_params.end()) {
               return;
             }
-            used_elsewhere.insert(r);
+            used_bits_[r.index() / 64] |= uint64_t{1} << (r.index() % 64);
           });
+        }
+      };
+      for (Block b : f_.layout.blocks()) {
+        if (!domtree_.is_reachable(b)) scan(b);
+      }
+      if (!roots_.empty()) {
+        // The subtrees, each block once (a subtree may hold another root's).
+        scanned_.assign(dfg_.num_blocks(), 0);
+        for (Block root : roots_) {
+          walk_.assign(1, root);
+          while (!walk_.empty()) {
+            Block b = walk_.back();
+            walk_.pop_back();
+            if (scanned_[b.index()]) continue;
+            scanned_[b.index()] = 1;
+            scan(b);
+            for (Block child : domtree_.children(b)) walk_.push_back(child);
+          }
         }
       }
     }
@@ -269,7 +337,7 @@ class BranchFold {
       if (c == b) continue;
       auto params = dfg_.block_params(b);
       bool ok = true;
-      for (Value p : params) ok = ok && !used_elsewhere.contains(p);
+      for (Value p : params) ok = ok && !bit(used_bits_, p);
       for_each_call(b, [&](const CallRef& ref) {
         for_each_block_call(dfg_, ref.inst, [&](BlockCall& bc) { ok = ok && bc.block != c; });
       });
@@ -324,6 +392,11 @@ class BranchFold {
   std::vector<Value>& args_;  // scratch
   std::vector<Value>& params_;
   std::vector<Value>& out_;
+  std::vector<uint64_t>& param_bits_;  // bypass_forwarding_blocks' bitsets by value index
+  std::vector<uint64_t>& used_bits_;
+  std::vector<Block>& roots_;  // bypass_forwarding_blocks' use scan: where it starts,
+  std::vector<Block>& walk_;   // its work list
+  std::vector<uint8_t>& scanned_;  // and the blocks it has scanned, by block index
 };
 
 }  // namespace
@@ -337,7 +410,9 @@ bool fold_branches(Function& f, CfgCache& cache) {
 
 bool fold_branches(Function& f) {
   CfgCache cache;
-  return cached::fold_branches(f, cache);
+  bool changed = cached::fold_branches(f, cache);
+  cache.resolve_operands(f);  // no pass after this one to leave the aliases to
+  return changed;
 }
 
 }  // namespace kiln::codegen::opt

@@ -12,6 +12,7 @@
 // Operands of commutative operations (iadd, imul, band, bor, bxor, icmp eq/ne) are ordered by
 // value number in the key, and icmp with swapped operands uses the swapped condition, so
 // `a + b` and `b + a` or `a < b` and `b > a` meet.
+#include <span>
 #include <vector>
 
 #include "codegen/opt/flat_table.h"
@@ -34,13 +35,15 @@ struct Key {
 };
 
 struct KeyHash {
+  // The key's fields packed into three words, mixed one word at a time (the table compares
+  // whole keys, so only the spread of the hash matters, not which fields share a word).
   size_t operator()(const Key& k) const {
-    uint64_t h = static_cast<uint64_t>(k.op) * 0x9E3779B97F4A7C15ull;
+    const uint64_t head = static_cast<uint64_t>(k.op) | uint64_t{k.type.code()} << 16 |
+                          uint64_t{k.aux} << 32;
+    uint64_t h = head * 0x9E3779B97F4A7C15ull;
     auto mix = [&](uint64_t v) { h = (h ^ v) * 0xff51afd7ed558ccdull; h ^= h >> 32; };
-    mix(k.type.code());
-    mix(k.aux);
-    mix(static_cast<uint64_t>(k.imm));
-    for (uint32_t a : k.args) mix(a);
+    mix(static_cast<uint64_t>(k.imm) ^ uint64_t{k.args[2]} << 40);
+    mix(k.args[0] | uint64_t{k.args[1]} << 32);
     return static_cast<size_t>(h);
   }
 };
@@ -125,7 +128,9 @@ class Gvn {
     InstData& d = dfg_[i];
     bool cond_trap = d.opcode == Opcode::kTrapz || d.opcode == Opcode::kTrapnz;
     if (!cond_trap && (!is_pure(d.opcode) || !dfg_.has_results(i))) return;
-    for (Value& v : dfg_.fixed_args_mut(i)) v = dfg_.resolve_aliases(v);
+    if (!resolver_->active()) {
+      for (Value& v : dfg_.fixed_args_mut(i)) v = dfg_.resolve_aliases(v);
+    }
     Key k{d.opcode, d.type, d.aux, d.imm, {}};
     auto args = dfg_.fixed_args(i);
     for (size_t n = 0; n < args.size(); ++n) k.args[n] = args[n].index();
@@ -145,16 +150,29 @@ class Gvn {
       changed_ = true;
       return;
     }
-    // Copies of both result lists (scratch vectors, no allocation once grown): clear_results
-    // releases i's list in the pool.
+    // Copies of both result lists (clear_results releases i's list in the pool): on the stack
+    // for a single result (nearly every pure instruction), else in the scratch vectors (no
+    // allocation once grown).
     auto old_span = dfg_.inst_results(i);
     auto now_span = dfg_.inst_results(prev);
-    if (old_span.size() != now_span.size()) return;
-    old_.assign(old_span.begin(), old_span.end());
-    keep_.assign(now_span.begin(), now_span.end());
+    const size_t n = old_span.size();
+    if (n != now_span.size()) return;
+    Value single[2];
+    std::span<const Value> old_copy, keep_copy;
+    if (n == 1) {
+      single[0] = old_span[0];
+      single[1] = now_span[0];
+      old_copy = {single, 1};
+      keep_copy = {single + 1, 1};
+    } else {
+      old_.assign(old_span.begin(), old_span.end());
+      keep_.assign(now_span.begin(), now_span.end());
+      old_copy = old_;
+      keep_copy = keep_;
+    }
     f_.layout.remove_inst(i);
     dfg_.clear_results(i);
-    for (size_t n = 0; n < old_.size(); ++n) dfg_.change_to_alias(old_[n], keep_[n]);
+    for (size_t k = 0; k < n; ++k) dfg_.change_to_alias(old_copy[k], keep_copy[k]);
     changed_ = true;
   }
 

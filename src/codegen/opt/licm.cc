@@ -37,9 +37,10 @@ class Licm {
 
   // Hoisting moves non-terminator instructions only: the CFG after the preheaders stays.
   bool run() {
-    bool changed = cached::ensure_preheaders(f_, cache_);
+    // The loops ensure_preheaders found are those of the function unless it added blocks.
+    bool changed = cached::ensure_preheaders(f_, cache_, &loops_);
     cache_.ensure(f_);
-    loops_.compute(f_, cfg_, domtree_);
+    if (changed) loops_.compute(f_, cfg_, domtree_);
     for (Loop l : loops_.inner_to_outer()) changed |= hoist_loop(l);
     if (changed) cache_.resolve_operands(f_);
     return changed;

@@ -104,11 +104,12 @@ bool ensure_preheaders(Function& f) {
   return cached::ensure_preheaders(f, cache);
 }
 
-bool cached::ensure_preheaders(Function& f, CfgCache& cache) {
+bool cached::ensure_preheaders(Function& f, CfgCache& cache, LoopAnalysis* loops_out) {
   cache.ensure(f);
   const ControlFlowGraph& cfg = cache.cfg;
   const DominatorTree& domtree = cache.domtree;
-  LoopAnalysis loops;
+  LoopAnalysis local;
+  LoopAnalysis& loops = loops_out ? *loops_out : local;
   loops.compute(f, cfg, domtree);
   if (loops.num_loops() == 0) return false;
 

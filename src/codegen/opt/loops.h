@@ -54,10 +54,11 @@ class LoopAnalysis {
 // edges are redirected to it. A loop headed by the entry block gets a new entry block.
 // Returns true if blocks were added.
 bool ensure_preheaders(ir::Function& f);
-// The same with the pipeline's shared CFG (passes.h), left stale if blocks were added.
+// The same with the pipeline's shared CFG (passes.h), left stale if blocks were added. If it
+// returns false and `loops` is given, *loops holds the loops of the (unchanged) function.
 struct CfgCache;
 namespace cached {
-bool ensure_preheaders(ir::Function& f, CfgCache& cache);
+bool ensure_preheaders(ir::Function& f, CfgCache& cache, LoopAnalysis* loops = nullptr);
 }  // namespace cached
 
 // The preheader of loop l if it has one (the unique predecessor from outside, ending in a

@@ -21,8 +21,10 @@ struct CfgCache {
   bool valid = false;
   // Rewrites every operand in the layout to a resolved value (no alias), unless that was
   // last done when dfg.aliases_made() had its current value: operands are only ever written
-  // with resolved values, so only a new alias can make one stale. Every pass that makes
-  // aliases calls it before it returns (passes may then rely on resolved operands).
+  // with resolved values, so only a new alias can make one stale. A pass that makes aliases
+  // calls it before it returns, or leaves resolved_at_aliases stale for the pass after it
+  // (branch folding leaves its aliases to DCE, which resolves every operand it keeps); a pass
+  // that relies on resolved operands calls it or checks resolved_at_aliases.
   void resolve_operands(ir::Function& f);
   uint64_t resolved_at_aliases = UINT64_MAX;  // aliases_made() at the last resolution
 

@@ -63,17 +63,30 @@ UnsignedMagic unsigned_magic(uint64_t d, uint32_t bits) {
 
 namespace {
 
-// What a rule sees: the instruction, its operands and helpers to build the replacement.
+// What a rule sees: the instruction, its operands and helpers to build the replacement. One
+// Ctx serves every rule tried on the instruction: a rule that does not fire changes nothing,
+// so the operands it resolved on construction stay valid for the next.
 class Ctx {
  public:
-  Ctx(Function& f, Inst i) : f_(f), dfg_(f.dfg), i_(i), d_(f.dfg[i]) {}
+  Ctx(Function& f, Inst i) : f_(f), dfg_(f.dfg), i_(i), d_(f.dfg[i]) {
+    for (size_t k = 0; k < std::size(args_); ++k) args_[k] = dfg_.resolve_aliases(d_.args[k]);
+  }
 
   const InstData& d() const { return d_; }
   Opcode op() const { return d_.opcode; }
-  Value arg(size_t k) const { return dfg_.resolve_aliases(d_.args[k]); }
+  // Fixed operand k, resolved.
+  Value arg(size_t k) const { return args_[k]; }
   Type type_of(Value v) const { return dfg_.value_type(dfg_.resolve_aliases(v)); }
   Type result_type() const { return dfg_.value_type(dfg_.first_result(i_)); }
   std::optional<int64_t> iconst(Value v) const { return int_constant_of(dfg_, v); }
+  // iconst(arg(k)), looked up once per instruction: several rules ask it of the same operand.
+  std::optional<int64_t> arg_const(size_t k) {
+    if (!(const_known_ & (1u << k))) {
+      arg_consts_[k] = iconst(args_[k]);
+      const_known_ |= 1u << k;
+    }
+    return arg_consts_[k];
+  }
   // A copy of the instruction defining v if it has opcode op (a copy: inserting instructions
   // may move the DFG's storage).
   std::optional<InstData> def(Value v, Opcode op) const {
@@ -156,6 +169,9 @@ class Ctx {
   DataFlowGraph& dfg_;
   Inst i_;
   InstData d_;  // a copy: rules rewrite dfg_[i_] while still reading the original operands
+  Value args_[3];  // d_.args (all three fixed operand slots) resolved
+  std::optional<int64_t> arg_consts_[3];  // arg_const(k), once bit k of const_known_ is set
+  uint32_t const_known_ = 0;
 };
 
 // Sign-extends the low `bits` of v.
@@ -183,20 +199,20 @@ bool commutative(Opcode op) {
 // Commutative operations take a constant operand on the right (c op x -> x op c): one
 // canonical shape, so the rules below, GVN and the lowering (immediates) see one form.
 bool const_to_right(Ctx& c) {
-  if (!commutative(c.op()) || !c.iconst(c.arg(0)) || c.iconst(c.arg(1))) return false;
+  if (!commutative(c.op()) || !c.arg_const(0) || c.arg_const(1)) return false;
   return c.become_binary(c.op(), c.arg(1), c.arg(0));
 }
 
 // x + 0 == x; x | 0 == x; x ^ 0 == x; x - 0 == x: 0 is their identity.
 bool identity_zero(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || *y != 0) return false;
   return c.replace(c.arg(0));
 }
 
 // (x + c1) + c2 == x + (c1 + c2): wrapping addition is associative.
 bool iadd_reassociate(Ctx& c) {
-  auto c2 = c.iconst(c.arg(1));
+  auto c2 = c.arg_const(1);
   auto in = c.def(c.arg(0), Opcode::kIadd);
   if (!c2 || !in) return false;
   auto c1 = c.iconst(in->args[1]);
@@ -215,7 +231,7 @@ bool isub_self(Ctx& c) {
 // x - c == x + (-c) modulo 2^n; addition is commutative and reassociates with other
 // constants, and maps onto lea.
 bool isub_const(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || *y == 0) return false;
   Type t = c.result_type();
   Value k = c.make_const(t, static_cast<int64_t>(0 - static_cast<uint64_t>(*y)));
@@ -224,14 +240,14 @@ bool isub_const(Ctx& c) {
 
 // 0 - x == -x.
 bool isub_from_zero(Ctx& c) {
-  auto x = c.iconst(c.arg(0));
+  auto x = c.arg_const(0);
   if (!x || *x != 0) return false;
   return c.become_unary(Opcode::kIneg, c.arg(1));
 }
 
 // x * 0 == 0; x * 1 == x; x * -1 == -x (all modulo 2^n).
 bool imul_small(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y) return false;
   if (*y == 0) return c.become_const(c.result_type(), 0);
   if (*y == 1) return c.replace(c.arg(0));
@@ -241,7 +257,7 @@ bool imul_small(Ctx& c) {
 
 // x * 2^k == x << k modulo 2^n.
 bool imul_pow2(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || *y <= 1) return false;
   int k = log2_exact(static_cast<uint64_t>(*y));
   if (k < 0) return false;
@@ -251,7 +267,7 @@ bool imul_pow2(Ctx& c) {
 
 // x * (2^k + 1) == (x << k) + x for k in 1..3: one lea (base + index * 2^k) instead of imul.
 bool imul_lea(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || (*y != 3 && *y != 5 && *y != 9)) return false;
   Type t = c.result_type();
   int k = log2_exact(static_cast<uint64_t>(*y - 1));
@@ -300,7 +316,7 @@ std::optional<Value> udiv_sequence(Ctx& c, Value x, uint64_t d) {
 // udiv x, 1 == x; udiv x, 2^k == x >> k (logical); other constant divisors use udiv_sequence.
 // The divisor is a nonzero constant, so the original cannot trap.
 bool udiv_const(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   Type t = c.result_type();
   if (!y) return false;
   uint64_t d = static_cast<uint64_t>(*y) & umax(t.bits());
@@ -315,7 +331,7 @@ bool udiv_const(Ctx& c) {
 // urem x, 1 == 0; urem x, 2^k == x & (2^k - 1): the remainder keeps the low k bits; other
 // constants: x - udiv(x, d) * d. Nonzero constant divisor, so no trap is removed.
 bool urem_const(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   Type t = c.result_type();
   if (!y) return false;
   uint64_t d = static_cast<uint64_t>(*y) & umax(t.bits());
@@ -378,7 +394,7 @@ std::optional<Value> sdiv_sequence(Ctx& c, Value x, int64_t d) {
 // sdiv x, 1 == x; sdiv x, d for any other constant except 0 and -1 (which can trap and are
 // left alone) becomes the multiply/shift sequence of sdiv_sequence.
 bool sdiv_const(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || *y == 0 || *y == -1) return false;
   if (*y == 1) return c.replace(c.arg(0));
   auto q = sdiv_sequence(c, c.arg(0), *y);
@@ -391,7 +407,7 @@ bool sdiv_const(Ctx& c) {
 // truncating division); for d = +-2^k the product is (quotient << k) with the sign of d
 // irrelevant: x - ((x + bias) & -2^k).
 bool srem_const(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y || *y == 0) return false;
   Type t = c.result_type();
   uint32_t n = t.bits();
@@ -416,7 +432,7 @@ bool srem_const(Ctx& c) {
 bool band_rules(Ctx& c) {
   Type t = c.result_type();
   if (c.arg(0) == c.arg(1)) return c.replace(c.arg(0));
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y) return false;
   uint64_t m = umax(t.bits());
   if ((static_cast<uint64_t>(*y) & m) == 0) return c.become_const(t, 0);
@@ -428,7 +444,7 @@ bool band_rules(Ctx& c) {
 bool bor_rules(Ctx& c) {
   Type t = c.result_type();
   if (c.arg(0) == c.arg(1)) return c.replace(c.arg(0));
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (y && (static_cast<uint64_t>(*y) & umax(t.bits())) == umax(t.bits())) {
     return c.become_const(t, -1);
   }
@@ -451,7 +467,7 @@ bool involution(Ctx& c) {
 // Shift and rotate amounts are taken modulo the width: an amount of 0 mod n is the identity,
 // and a constant amount >= n is reduced mod n so later rules and the lowering see 0..n-1.
 bool shift_amount(Ctx& c) {
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y) return false;
   uint32_t n = c.result_type().bits();
   uint64_t amt = static_cast<uint64_t>(*y) & umax(c.type_of(c.arg(1)).bits());
@@ -464,7 +480,7 @@ bool shift_amount(Ctx& c) {
 // simply move further; if a + b >= n every bit is shifted out and the result is 0. Same for
 // ushr. For sshr the sign fills in, so the total clamps at n - 1.
 bool shift_of_shift(Ctx& c) {
-  auto b = c.iconst(c.arg(1));
+  auto b = c.arg_const(1);
   auto in = c.def(c.arg(0), c.op());
   if (!b || !in) return false;
   auto a = c.iconst(in->args[1]);
@@ -495,12 +511,12 @@ bool icmp_rules(Ctx& c) {
              cc == IntCC::kUge;
     return c.become_const(kI8, r ? 1 : 0);
   }
-  if (c.iconst(c.arg(0)) && !c.iconst(c.arg(1))) {
+  if (c.arg_const(0) && !c.arg_const(1)) {
     InstData nd = Ctx::binary_data(Opcode::kIcmp, c.arg(1), c.arg(0));
     nd.aux = static_cast<uint32_t>(intcc_swap_args(cc));
     return c.become(nd);
   }
-  auto y = c.iconst(c.arg(1));
+  auto y = c.arg_const(1);
   if (!y) return false;
   // A compare's result is 0 or 1: icmp ne (uextend? b), 0 is b, and icmp eq (uextend? b), 0 is
   // the inverted compare (Wasm's `f64.lt; i32.eqz; br_if` becomes one fcmp uge).
@@ -550,7 +566,7 @@ bool icmp_rules(Ctx& c) {
 // select c, x, x == x whatever c is; select on a constant picks its operand statically.
 bool select_rules(Ctx& c) {
   if (c.arg(1) == c.arg(2)) return c.replace(c.arg(1));
-  if (auto k = c.iconst(c.arg(0))) return c.replace(c.arg(*k != 0 ? 1 : 2));
+  if (auto k = c.arg_const(0)) return c.replace(c.arg(*k != 0 ? 1 : 2));
   return false;
 }
 
@@ -676,6 +692,16 @@ constexpr auto kRuleRanges = [] {
   return r;
 }();
 
+}  // namespace
+
+const std::array<bool, kNumOpcodes> kOpcodeHasRules = [] {
+  std::array<bool, kNumOpcodes> has{};
+  for (const Rule& r : kRules) has[static_cast<size_t>(r.op)] = true;
+  return has;
+}();
+
+namespace {
+
 // Opcodes whose rules need a scalar integer result (the others check their own types).
 bool needs_scalar_int_result(Opcode op) {
   switch (op) {
@@ -694,18 +720,22 @@ bool apply_rules(Function& f, Inst i) {
   Opcode op = f.dfg[i].opcode;
   const RuleRange range = kRuleRanges[static_cast<size_t>(op)];
   if (range.first == range.end) return false;  // most opcodes have no rules
-  if (needs_scalar_int_result(op)) {
+  const bool scalar = needs_scalar_int_result(op);
+  if (scalar) {
     auto results = f.dfg.inst_results(i);
     if (results.size() != 1 || !scalar_int(f.dfg.value_type(results[0]))) return false;
+  }
+  Ctx c(f, i);  // one for every rule tried: the operands are resolved once
+  if (scalar) {
     // Operands of the scalar rules must be scalar integers too (extensions from i128 aside).
-    for (Value a : f.dfg.fixed_args(i)) {
-      if (!scalar_int(f.dfg.value_type(f.dfg.resolve_aliases(a)))) return false;
+    const size_t n = f.dfg.fixed_args(i).size();
+    for (size_t k = 0; k < n; ++k) {
+      if (!scalar_int(f.dfg.value_type(c.arg(k)))) return false;
     }
   }
   for (uint32_t k = range.first; k < range.end; ++k) {
     const Rule& r = kRules[k];
     if (r.op != op) continue;
-    Ctx c(f, i);
     if (r.fn(c)) return true;
   }
   return false;

@@ -2,9 +2,16 @@
 // reduction). The rules themselves, one table with the reason each is valid, are in rules.cc.
 #pragma once
 
+#include <array>
+
 #include "codegen/ir/function.h"
 
 namespace kiln::codegen::opt {
+
+// Whether any rule is written for an opcode (from the table in rules.cc). Most instructions'
+// opcodes have none: simplify asks this first, inline, instead of calling apply_rules.
+extern const std::array<bool, ir::kNumOpcodes> kOpcodeHasRules;
+inline bool has_rules(ir::Opcode op) { return kOpcodeHasRules[static_cast<size_t>(op)]; }
 
 // Tries the rules for the opcode of `i` (a scalar integer operation, comparison, select,
 // extension, conditional branch or trap) and applies the first that matches. A rule either

@@ -2,6 +2,7 @@
 // the driver of the algebraic rules of rules.cc. Each change replaces an instruction by a
 // constant, by one of its operands (an alias), or by cheaper instructions, never worse.
 #include <optional>
+#include <span>
 
 #include "codegen/ir/eval.h"
 #include "codegen/ir/flowgraph.h"
@@ -22,14 +23,15 @@ class Simplifier {
   bool run() {
     cache_.ensure_order(f_);
     // Reverse postorder: operands are simplified before their uses (except across back edges).
-    // A copy: folding a branch leaves the cache stale (edges go away), not the walk.
-    rpo_ = cache_.domtree.rpo();
+    // The order of the entry: folding a branch only marks the cache stale after the walk (edges
+    // go away), nothing recomputes it during the walk.
+    const std::vector<Block>& rpo = cache_.domtree.rpo();
     // Only the visited instruction's result becomes an alias (rules.cc), and the order is the
     // reverse postorder of the CFG on entry, which is what dominance is about here: folding a
     // branch removes edges, it never adds a path (util.h). The domtree's order stays that of
     // the entry until the cache is recomputed, after the pass.
     WalkResolver resolver(cache_, dfg_);
-    for (Block b : rpo_) {
+    for (Block b : rpo) {
       Inst i = f_.layout.first_inst(b);
       while (i) {
         Inst next = f_.layout.next_inst(i);
@@ -67,7 +69,7 @@ class Simplifier {
   void simplify_inst(Inst i, int budget = kMaxRounds) {
     InstData& d = dfg_[i];
     Opcode op = d.opcode;
-    if (op == Opcode::kIconst || op == Opcode::kF32const || op == Opcode::kF64const) return;
+    if (is_scalar_constant(op)) return;
 
     // Branches on constants.
     if (op == Opcode::kBrif) {
@@ -106,18 +108,18 @@ class Simplifier {
         return;
       }
     }
-    auto results = dfg_.inst_results(i);
-    if (results.size() == 1 && foldable_type(dfg_.value_type(results[0])) && can_fold(op)) {
-      // Constant folding: every operand constant.
+    // (The opcode test first: it needs no lookup of the results.)
+    auto results = can_fold(op) ? dfg_.inst_results(i) : std::span<const Value>();
+    if (results.size() == 1 && foldable_type(dfg_.value_type(results[0]))) {
+      // Constant folding: every operand constant. (Most instructions have a non-constant
+      // operand: that is found before any operand's value is made.)
       auto args = dfg_.fixed_args(i);
-      DataValue vals[3];  // at most three fixed operands (kTernary)
-      size_t n = 0;
-      for (Value a : args) {
-        auto c = constant_of(dfg_, a);
-        if (!c) break;
-        vals[n++] = *c;
-      }
-      if (!args.empty() && n == args.size()) {
+      bool all_constant = !args.empty();
+      for (Value a : args) all_constant = all_constant && is_scalar_constant(dfg_, a);
+      if (all_constant) {
+        DataValue vals[3];  // at most three fixed operands (kTernary)
+        size_t n = 0;
+        for (Value a : args) vals[n++] = *constant_of(dfg_, a);
         Type rt = dfg_.value_type(results[0]);
         DataValue out[2];
         TrapCode trap;
@@ -131,7 +133,7 @@ class Simplifier {
     // Algebraic rules (rules.cc); an instruction rewritten in place is simplified again, so
     // chains such as isub -> iadd -> reassociated iadd finish in one visit (a bounded number
     // of times, so no pair of rules can loop).
-    if (budget > 0 && apply_rules(f_, i)) {
+    if (budget > 0 && has_rules(op) && apply_rules(f_, i)) {
       changed_ = true;
       if (f_.layout.inst_block(i)) simplify_inst(i, budget - 1);
     }
@@ -153,7 +155,6 @@ class Simplifier {
   Function& f_;
   DataFlowGraph& dfg_;
   CfgCache& cache_;
-  std::vector<Block> rpo_;
   bool changed_ = false;
   bool cfg_changed_ = false;
 };

@@ -9,10 +9,7 @@ namespace kiln::codegen::opt {
 
 using namespace ir;
 
-std::optional<DataValue> constant_of(const DataFlowGraph& dfg, Value v) {
-  Inst def = dfg.value_inst(v);
-  if (!def) return std::nullopt;
-  const InstData& d = dfg[def];
+std::optional<DataValue> constant_value(const DataFlowGraph& dfg, Value v, const InstData& d) {
   Type t = dfg.value_type(dfg.resolve_aliases(v));
   switch (d.opcode) {
     case Opcode::kIconst: return DataValue::make(t, static_cast<uint64_t>(d.imm));

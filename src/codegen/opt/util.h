@@ -43,8 +43,25 @@ void for_each_operand(ir::DataFlowGraph& dfg, ir::Inst i, F&& f) {
   });
 }
 
-// The constant `v` holds if it is defined by iconst, f32const or f64const.
-std::optional<ir::DataValue> constant_of(const ir::DataFlowGraph& dfg, ir::Value v);
+// The opcodes that define scalar constants: iconst, f32const, f64const.
+inline bool is_scalar_constant(ir::Opcode op) {
+  return op == ir::Opcode::kIconst || op == ir::Opcode::kF32const || op == ir::Opcode::kF64const;
+}
+// Whether `v` is defined by one of them (constant_of has a value).
+inline bool is_scalar_constant(const ir::DataFlowGraph& dfg, ir::Value v) {
+  ir::Inst def = dfg.value_inst(v);
+  return def && is_scalar_constant(dfg[def].opcode);
+}
+// The constant `v` holds if it is defined by iconst, f32const or f64const. (The test inline:
+// simplify asks it of the operands it folds and branches on, and most are not constants.)
+// constant_value is the rest: the value, given v's defining instruction, a scalar constant.
+std::optional<ir::DataValue> constant_value(const ir::DataFlowGraph& dfg, ir::Value v,
+                                            const ir::InstData& def);
+inline std::optional<ir::DataValue> constant_of(const ir::DataFlowGraph& dfg, ir::Value v) {
+  ir::Inst def = dfg.value_inst(v);
+  if (!def || !is_scalar_constant(dfg[def].opcode)) return std::nullopt;
+  return constant_value(dfg, v, dfg[def]);
+}
 // The integer constant `v` holds (sign-extended from its width, scalars up to 64 bits).
 // (Inline: the rules ask this of most operands they look at, and most are not constants.)
 inline std::optional<int64_t> int_constant_of(const ir::DataFlowGraph& dfg, ir::Value v) {
@@ -107,6 +124,9 @@ class WalkResolver {
       resolve_lists(dfg, i);
     }
   }
+  // Whether the walk keeps the operands resolved: then every operand of the instruction just
+  // visited is a resolved value (the pass need not resolve it again).
+  bool active() const { return active_; }
   // After the walk; `domtree` is the order the walk followed.
   void finish(ir::Function& f, CfgCache& cache, const ir::DominatorTree& domtree) const;
 
