@@ -18,7 +18,8 @@ before the run); --default-tiers adds a run with default tiering (Liftoff, then 
 takes minutes on the long-running programs. Every run's stdout/stderr is checked against the
 expected files, as the conformance tests do; a wrong output or exit status makes that
 program's row an error and the exit status 1. Each phase takes the best (--stat min, default)
-or median of --reps runs. The ratio is Kiln execute / V8 execute; the last row is the geometric
+or median of --reps runs (default 5), the engines taking turns run by run so that both see
+the same drift in machine speed. The ratio is Kiln execute / V8 execute; the last row is the geometric
 mean over programs (noop, which measures only the harness, and programs whose V8 execute time
 is under 100 us, are marked * and left out of the mean).
 """
@@ -130,7 +131,7 @@ def main() -> int:
     ap.add_argument("--kiln", help="kiln executable (default BUILD/kiln)")
     ap.add_argument("--node", default="node", help="node executable")
     ap.add_argument("--sightglass", default=os.path.join(REPO_DIR, "..", "shared", "bench", "sightglass"))
-    ap.add_argument("--reps", type=int, default=3, help="runs per program and engine (default 3)")
+    ap.add_argument("--reps", type=int, default=5, help="runs per program and engine (default 5)")
     ap.add_argument("--stat", choices=("min", "median"), default="min")
     ap.add_argument("--programs", action="append",
                     help="comma-separated subset (repeatable); names: " + ", ".join(PROGRAMS))
@@ -172,15 +173,23 @@ def main() -> int:
     for name in names:
         wasm = os.path.join(os.path.abspath(args.sightglass), PROGRAMS[name])
         results: dict[str, dict[str, float] | str] = {}
-        for label, engine, cmd in engines:
+        # The engines take turns, one run each per rep: this VM's speed drifts over seconds,
+        # and interleaving exposes both engines to the same drift, so the ratio stays fair.
+        runs: dict[str, list] = {label: [] for label, _, _ in engines}
+        for label, _, _ in engines:
             if not os.path.isfile(wasm):
                 results[label] = f"missing {wasm}"
-                continue
-            try:
-                runs = [run_once(engine, cmd(os.path.basename(wasm)), wasm, args.timeout) for _ in range(args.reps)]
-                results[label] = summarize(runs, args.stat)
-            except RunError as e:
-                results[label] = str(e)
+        for _ in range(args.reps):
+            for label, engine, cmd in engines:
+                if label in results:
+                    continue  # missing, or already failed
+                try:
+                    runs[label].append(run_once(engine, cmd(os.path.basename(wasm)), wasm, args.timeout))
+                except RunError as e:
+                    results[label] = str(e)
+        for label, _, _ in engines:
+            if label not in results:
+                results[label] = summarize(runs[label], args.stat)
         bad = {k: v for k, v in results.items() if isinstance(v, str)}
         if bad:
             errors += 1
