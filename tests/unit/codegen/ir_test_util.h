@@ -3,8 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "codegen/ir/function.h"
+#include "codegen/ir/interpreter.h"
 
 namespace kiln::codegen::ir::test_util {
 
@@ -18,6 +21,33 @@ inline size_t count_insts(const Function& f) {
     }
   }
   return n;
+}
+
+// f run in the interpreter on each argument list (one integer per parameter, truncated to its
+// type), as text: the results separated by spaces, "trap", or "error ..." (e.g. out of fuel).
+// Comparing the lists before and after a pass checks that it kept the function's behaviour.
+inline std::vector<std::string> run_all(const Function& f, const std::vector<std::vector<int64_t>>& in,
+                                        uint64_t fuel = 10'000'000) {
+  std::vector<std::string> out;
+  for (const auto& args : in) {
+    Interpreter interp;
+    interp.set_fuel(fuel);
+    std::vector<DataValue> a;
+    for (size_t k = 0; k < args.size(); ++k) {
+      a.push_back(DataValue::make(f.signature.params[k].type, static_cast<uint64_t>(args[k])));
+    }
+    auto r = interp.call(f, a);
+    if (!r.ok()) {
+      out.push_back("error " + r.error().to_string());
+    } else if (r->trapped) {
+      out.push_back("trap");
+    } else {
+      std::string s;
+      for (const DataValue& v : r->values) s += v.to_string() + " ";
+      out.push_back(s);
+    }
+  }
+  return out;
 }
 
 // SplitMix64: the random tests' reproducible generator (a seed names a test case).

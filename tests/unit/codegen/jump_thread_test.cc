@@ -32,29 +32,7 @@ void expect_verifies(const Function& f) {
 }
 
 // The results of f(args) for every argument tuple; traps as "trap".
-std::vector<std::string> run_all(const Function& f, const std::vector<std::vector<int64_t>>& in) {
-  std::vector<std::string> out;
-  for (const auto& args : in) {
-    Interpreter interp;
-    interp.set_fuel(10'000'000);
-    std::vector<DataValue> a;
-    for (size_t k = 0; k < args.size(); ++k) {
-      a.push_back(DataValue::make(f.signature.params[k].type, static_cast<uint64_t>(args[k])));
-    }
-    auto r = interp.call(f, a);
-    if (!r.ok()) {
-      out.push_back("error " + r.error().to_string());
-    } else if (r->trapped) {
-      out.push_back("trap");
-    } else {
-      std::string s;
-      for (const DataValue& v : r->values) s += v.to_string() + " ";
-      out.push_back(s);
-    }
-  }
-  return out;
-}
-
+using ir::test_util::run_all;
 using ir::test_util::count_insts;
 
 // Blocks reachable from the entry.

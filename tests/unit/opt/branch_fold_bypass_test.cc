@@ -15,10 +15,13 @@
 #include "codegen/ir/verifier.h"
 #include "codegen/opt/passes.h"
 
+#include "../codegen/ir_test_util.h"  // run_all
+
 namespace kiln::codegen::opt {
 namespace {
 
 using namespace ir;
+using ir::test_util::run_all;
 
 Function parse(const std::string& text) {
   auto f = parse_function(text);
@@ -29,30 +32,8 @@ Function parse(const std::string& text) {
   return std::move(*f);
 }
 
-// f(a, b) for every pair in `args`, as text ("7", "trap").
-std::vector<std::string> run_all(const Function& f,
-                                 const std::vector<std::pair<int32_t, int32_t>>& args) {
-  std::vector<std::string> out;
-  for (auto [a, b] : args) {
-    Interpreter interp;
-    interp.set_fuel(1'000'000);
-    std::vector<DataValue> in = {DataValue::make(kI32, static_cast<uint32_t>(a)),
-                                 DataValue::make(kI32, static_cast<uint32_t>(b))};
-    auto r = interp.call(f, in);
-    if (!r.ok()) {
-      out.push_back("error " + r.error().to_string());
-    } else if (r->trapped) {
-      out.push_back("trap");
-    } else {
-      std::string s;
-      for (const DataValue& v : r->values) s += v.to_string() + " ";
-      out.push_back(s);
-    }
-  }
-  return out;
-}
-
-const std::vector<std::pair<int32_t, int32_t>> kArgs = {
+// (a, b) inputs; run_all compares the behaviour before and after folding.
+const std::vector<std::vector<int64_t>> kArgs = {
     {0, 0}, {1, 0}, {0, 1}, {1, 1}, {7, 3}, {0, 90}, {5, 200}, {-1, -1}};
 
 // Folds f's branches and checks the result verifies and computes what f computed; returns the
