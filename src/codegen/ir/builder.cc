@@ -250,30 +250,21 @@ void FunctionBuilder::seal_all_blocks() {
 
 Inst FunctionBuilder::ins(const InstData& d) {
   assert(current_ && !is_filled());
+  // Numbered: one probe finds an equal instruction to reuse, or the slot where this one goes
+  // (empty, or holding an equal instruction that has left the scope).
+  NumberSlot* slot = nullptr;
+  uint64_t hash = 0;
   if (numbering_ && numberable(d)) {
-    if (Inst prev = find_numbered(d)) return prev;
+    hash = number_hash(d);
+    slot = &find_number_slot(d, hash);
+    if (slot->inst && in_scope_[f_.layout.inst_block(slot->inst).index()]) return slot->inst;
   }
   Inst i = f_.dfg.make_inst(d);
   f_.dfg.make_inst_results(i);
   f_.layout.append_inst(i, current_);
-  if (numbering_ && current_.index() < in_scope_.size() && in_scope_[current_.index()] && numberable(d)) {
-    // find_numbered left no slot for d in the scope: take an empty slot or the one of an
-    // equal instruction that has left the scope.
-    if (2 * (number_used_ + 1) > number_slots_.size()) grow_numbering();
-    const uint64_t h = number_hash(d);
-    const size_t mask = number_slots_.size() - 1;
-    for (size_t s = h & mask;; s = (s + 1) & mask) {
-      NumberSlot& slot = number_slots_[s];
-      if (!slot.inst) {
-        slot = {h, i};
-        ++number_used_;
-        break;
-      }
-      if (slot.hash == h && same_key(f_.dfg[slot.inst], d)) {
-        slot.inst = i;
-        break;
-      }
-    }
+  if (slot && current_.index() < in_scope_.size() && in_scope_[current_.index()]) {
+    if (!slot->inst) ++number_used_;
+    *slot = {hash, i};
   }
   if (is_branch(d.opcode)) {
     // Each distinct target once. A target named again by this branch already ends with it
@@ -539,17 +530,13 @@ uint64_t FunctionBuilder::number_hash(const InstData& d) {
   return h;
 }
 
-Inst FunctionBuilder::find_numbered(const InstData& d) {
-  if (number_slots_.empty()) return Inst();
-  const uint64_t h = number_hash(d);
+FunctionBuilder::NumberSlot& FunctionBuilder::find_number_slot(const InstData& d, uint64_t hash) {
+  // Grown first, so the slot returned stays valid until ins() fills it.
+  if (2 * (number_used_ + 1) > number_slots_.size()) grow_numbering();
   const size_t mask = number_slots_.size() - 1;
-  for (size_t s = h & mask;; s = (s + 1) & mask) {
-    const NumberSlot& slot = number_slots_[s];
-    if (!slot.inst) return Inst();
-    if (slot.hash == h && same_key(f_.dfg[slot.inst], d)) {
-      const Block b = f_.layout.inst_block(slot.inst);
-      return in_scope_[b.index()] ? slot.inst : Inst();
-    }
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    NumberSlot& slot = number_slots_[s];
+    if (!slot.inst || (slot.hash == hash && same_key(f_.dfg[slot.inst], d))) return slot;
   }
 }
 

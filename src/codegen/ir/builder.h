@@ -179,7 +179,7 @@ class FunctionBuilder {
   EntitySet<Block> nl_visited_;
   std::vector<Value> seal_pred_values_;  // seal_block's scratch
 
-  // Value numbering (enable_numbering). The table is open addressing with linear probing over
+  // Value numbering (set_numbering). The table is open addressing with linear probing over
   // (hash, instruction) slots, the key being the instruction's own data; an entry whose
   // instruction has left the scope is replaced by the next equal instruction made.
   struct NumberSlot {
@@ -188,7 +188,8 @@ class FunctionBuilder {
   };
   static bool numberable(const InstData& d);
   static uint64_t number_hash(const InstData& d);
-  Inst find_numbered(const InstData& d);
+  // The slot of an instruction equal to d, or the empty slot where d goes.
+  NumberSlot& find_number_slot(const InstData& d, uint64_t hash);
   void grow_numbering();
   bool numbering_ = false;
   std::vector<NumberSlot> number_slots_;
