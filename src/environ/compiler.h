@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -100,13 +101,25 @@ struct CompiledFunction {
   std::vector<AddressMapEntry> address_map;  // may be empty
 };
 
-// What a function compilation may read: the validated module, its VMContext layout and the
-// options. Shared by all compile_function calls of one module.
+// What a compiler decides for a whole module before compiling its functions one by one
+// (Compiler::plan_module), such as which functions it inlines into their single caller.
+// Opaque to the runtime.
+class ModulePlan {
+ public:
+  virtual ~ModulePlan() = default;
+};
+
+// What a function compilation may read: the validated module, its VMContext layout, the
+// options and the compiler's plan for the module. Shared by all compile_function calls of
+// one module.
 struct ModuleEnv {
   const wasm::Module& module;
   const wasm::Features& features;
   const VMOffsets& offsets;
   const CompilerOptions& options;
+  // Compiler::plan_module(*this) of the same compiler, or null (the compiler then makes only
+  // per-function decisions).
+  const ModulePlan* plan = nullptr;
 };
 
 // A compiler backend. Implementations are immutable after construction and thread-safe: the
@@ -121,6 +134,13 @@ class Compiler {
 
   // A short name for diagnostics and the .cwasm header ("kiln-x64").
   virtual std::string name() const = 0;
+
+  // Whole-module decisions for the compile_function calls of env.module (validated
+  // beforehand), which get the result as env.plan; null if there are none to make.
+  virtual std::unique_ptr<ModulePlan> plan_module(const ModuleEnv& env) const {
+    (void)env;
+    return nullptr;
+  }
 
   // Compiles one defined function of env.module (validated beforehand).
   virtual Expected<CompiledFunction> compile_function(const ModuleEnv& env,

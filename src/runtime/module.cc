@@ -118,6 +118,8 @@ Expected<Module> Module::from_validated(const Engine& engine, wasm::Module modul
 
   environ::CompilerOptions options = engine.compiler_options();
   environ::ModuleEnv env{m, engine.config().features, *inner->offsets, options};
+  std::unique_ptr<environ::ModulePlan> plan = engine.compiler().plan_module(env);
+  env.plan = plan.get();
   unsigned threads = compile_threads;
   if (threads == 0) {
     threads = engine.config().parallel_compilation ? std::max(1u, std::thread::hardware_concurrency()) : 1;

@@ -25,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,8 @@ Expected<std::string> compile_and_print(const TestFile& t) {
     opts.target_features = t.target_features;
     opts.inlining = t.inlining;
     environ::ModuleEnv env{m, features, offsets, opts};
+    std::unique_ptr<environ::ModulePlan> plan = compiler.plan_module(env);  // as the runtime does
+    env.plan = plan.get();
     const char* level_name = level == environ::OptLevel::kNone ? "O0" : "O2";
     for (uint32_t k = 0; k < m.num_defined_funcs(); ++k) {
       const uint32_t func_index = m.num_imported_funcs + k;

@@ -1,16 +1,18 @@
-;; Inlining (translate/code_translator.cc): $get and $scale are small leaf callees, so $use's
-;; direct calls become their bodies and fold with the caller: no call, no frame, the load's
-;; trap site belongs to the caller's code (and names $get's frame in a backtrace). $loop has
-;; a loop and $calls calls on, so both stay calls.
+;; Inlining (translate/code_translator.cc, inline_plan.h): $get and $scale are small leaf
+;; callees, so $use's direct calls become their bodies and fold with the caller: no call, no
+;; frame, the load's trap site belongs to the caller's code (and names $get's frame in a
+;; backtrace). $calls calls on, which a small callee may not, but $use is its only call site,
+;; so it is inlined there too; its own call of $loop stays a call (inlining is one level deep,
+;; and $loop has a loop). All are exported, so each keeps its own compiled body as well.
 (module
   (memory 1)
-  (func $get (param i32) (result i32) (i32.load offset=8 (local.get 0)))
-  (func $scale (param i32 i32) (result i32)
+  (func $get (export "get") (param i32) (result i32) (i32.load offset=8 (local.get 0)))
+  (func $scale (export "scale") (param i32 i32) (result i32)
     (if (result i32) (i32.eqz (local.get 1)) (then (local.get 0)) (else (i32.mul (local.get 0) (local.get 1)))))
-  (func $loop (param i32) (result i32)
+  (func $loop (export "loop") (param i32) (result i32)
     (loop $l (br_if $l (i32.load (local.get 0))))
     (local.get 0))
-  (func $calls (param i32) (result i32) (call $loop (local.get 0)))
+  (func $calls (export "calls") (param i32) (result i32) (call $loop (local.get 0)))
   (func $use (param i32) (result i32)
     (i32.add (call $scale (call $get (local.get 0)) (i32.const 4))
              (call $calls (local.get 0))))
@@ -94,5 +96,6 @@
 ;;   34: ud2
 ;;   trap 0x18: HeapOutOfBounds
 ;;   trap 0x34: StackOverflow
-;;   reloc 0x26: pcrel4 function 3 $calls -4
+;;   reloc 0x26: pcrel4 function 2 $loop -4
 ;;   inlined 0x18 (trap): function 0 $get
+;;   inlined 0x2a (return address): function 3 $calls

@@ -10,6 +10,7 @@
 #include "codegen/baseline/baseline.h"
 #include "codegen/driver/bulk_memory.h"
 #include "codegen/pipeline/compile.h"
+#include "codegen/translate/inline_plan.h"
 #include "codegen/translate/nan_canonicalize.h"
 #include "codegen/translate/translate.h"
 #include "environ/builtins.h"
@@ -17,6 +18,16 @@
 
 namespace kiln::codegen::driver {
 namespace {
+
+// Whether the pipeline inlines. Fuel metering charges calls at their entry check; inlined
+// bodies would move where a guest runs out of fuel, so metered code keeps its calls.
+bool inlines(const environ::CompilerOptions& o) {
+  return o.opt_level != environ::OptLevel::kNone && o.inlining && !o.tunables.consume_fuel;
+}
+
+struct X64ModulePlan final : environ::ModulePlan {
+  translate::InlinePlan inlining;
+};
 
 Expected<pipeline::CompileOptions> pipeline_options(const environ::CompilerOptions& o,
                                                     bool stack_check) {
@@ -106,6 +117,13 @@ Expected<environ::CompiledFunction> convert(mach::CompiledCode cc, const wasm::M
 
 }  // namespace
 
+std::unique_ptr<environ::ModulePlan> X64Compiler::plan_module(const environ::ModuleEnv& env) const {
+  if (!inlines(env.options)) return nullptr;
+  auto plan = std::make_unique<X64ModulePlan>();
+  plan->inlining = translate::plan_inlining(env.module);
+  return plan;
+}
+
 Expected<environ::CompiledFunction> X64Compiler::compile_function(
     const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
   if (env.options.opt_level == environ::OptLevel::kNone && tier0_ == Tier0::kBaseline) {
@@ -125,10 +143,8 @@ Expected<environ::CompiledFunction> X64Compiler::compile_with_pipeline(
     const environ::ModuleEnv& env, environ::DefinedFuncIndex index) const {
   uint32_t func = environ::func_of(env.module, index).index();
   translate::ModuleEnv tenv{env.module, env.offsets, env.options.tunables};
-  // Fuel metering charges calls at their entry check; inlined bodies would move where a
-  // guest runs out of fuel, so metered code keeps its calls.
-  tenv.inlining = env.options.opt_level != environ::OptLevel::kNone &&
-                  env.options.inlining && !env.options.tunables.consume_fuel;
+  tenv.inlining = inlines(env.options);
+  if (tenv.inlining && env.plan != nullptr) tenv.plan = &static_cast<const X64ModulePlan*>(env.plan)->inlining;
   auto ir = translate::translate_function(tenv, index);
   if (!ir) return compile_error("translating function " + std::to_string(func), ir.error(), func);
   if (env.options.tunables.nan_canonicalization) translate::canonicalize_nans(*ir);
@@ -165,7 +181,13 @@ std::unique_ptr<environ::Compiler> make_x64_compiler(X64Compiler::Tier0 tier0) {
 }
 
 Expected<std::vector<environ::CompiledFunction>> compile_functions(
-    const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads) {
+    const environ::Compiler& compiler, const environ::ModuleEnv& module_env, unsigned threads) {
+  environ::ModuleEnv env = module_env;
+  std::unique_ptr<environ::ModulePlan> plan;
+  if (env.plan == nullptr) {
+    plan = compiler.plan_module(env);
+    env.plan = plan.get();
+  }
   uint32_t n = env.module.num_defined_funcs();
   std::vector<std::optional<Expected<environ::CompiledFunction>>> results(n);
   // Largest bodies first: compile time grows with body size, and a big function taken last

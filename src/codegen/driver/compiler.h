@@ -21,6 +21,8 @@ class X64Compiler final : public environ::Compiler {
   explicit X64Compiler(Tier0 tier0 = Tier0::kBaseline) : tier0_(tier0) {}
 
   std::string name() const override { return "kiln-x64"; }
+  // The optimizing tier's inlining plan (codegen/translate/inline_plan.h), when it inlines.
+  std::unique_ptr<environ::ModulePlan> plan_module(const environ::ModuleEnv& env) const override;
   Expected<environ::CompiledFunction> compile_function(const environ::ModuleEnv& env,
                                                        environ::DefinedFuncIndex index) const override;
   Expected<environ::CompiledFunction> compile_array_to_wasm_trampoline(
@@ -38,7 +40,7 @@ std::unique_ptr<environ::Compiler> make_x64_compiler();
 std::unique_ptr<environ::Compiler> make_x64_compiler(X64Compiler::Tier0 tier0);
 
 // Compiles every defined function of env.module with `compiler` on `threads` worker threads
-// (0: one per hardware thread). Result k is defined function k whatever the thread count; on
+// (0: one per hardware thread), with the compiler's plan for the module unless env has one. Result k is defined function k whatever the thread count; on
 // failure, the error of the lowest failing function index is returned.
 [[nodiscard]] Expected<std::vector<environ::CompiledFunction>> compile_functions(
     const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads = 0);

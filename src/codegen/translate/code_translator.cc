@@ -8,6 +8,7 @@
 
 #include "codegen/translate/fuel_epoch.h"
 #include "codegen/translate/func_environ.h"
+#include "codegen/translate/inline_plan.h"
 #include "codegen/translate/simd_translator.h"
 #include "wasm/instr_reader.h"
 
@@ -43,59 +44,20 @@ struct Frame {
   ir::Block branch_target() const { return kind == Kind::kLoop ? header : dest; }
 };
 
-// Inlining policy. A direct call of a defined function whose body is at most
-// kInlineMaxCalleeBytes of code is translated in place (one level deep: calls inside an
-// inlined body stay calls), while the caller's budget lasts: kInlineBaseBudget plus its own
-// code size, in bytes of inlined code, at most kInlineMaxBudget. Small callees are where the
-// call costs most relative to the work (argument shuffling, frame, stack check, the values
-// the caller keeps in callee-saved registers), and their inlined code usually folds with the
-// caller's constants and loads; the budget bounds the growth of large callers, whose compile
-// time is superlinear in their size.
-constexpr uint32_t kInlineMaxCalleeBytes = 128;
+// Inlining policy (inline_plan.h). A direct call of a defined function is translated in
+// place when the module's plan says the callee is inlined at its single call site, or when
+// the callee is small (kInlineMaxSmallBytes, no calls) and the caller's budget lasts:
+// kInlineBaseBudget plus its own code size, in bytes of copied code, at most kInlineMaxBudget.
+// Small callees are where the call costs most relative to the work (argument shuffling,
+// frame, stack check, the values the caller keeps in callee-saved registers), and their
+// inlined code usually folds with the caller's constants and loads; the budget bounds the
+// growth of large callers, whose compile time is superlinear in their size. Inlining is one
+// level deep: calls inside an inlined body stay calls.
 constexpr uint32_t kInlineBaseBudget = 256;
 constexpr uint32_t kInlineMaxBudget = 4096;
 
 uint32_t inline_budget(const wasm::FuncBody& caller) {
   return std::min<uint32_t>(kInlineMaxBudget, kInlineBaseBudget + caller.code.size);
-}
-
-// A body can be inlined if it is a straight-line leaf:
-//  - no calls of Wasm functions: leaves are where a call costs most relative to the work; a
-//    callee that calls on is mostly a wrapper, or a cold path such as Rust's panic helpers,
-//    which end in a call of the panic machinery;
-//  - no loops: a loop's work hides the call's cost, and the epoch checks the pipeline places
-//    at loop headers (after translation) could not name the inlined frame in a backtrace;
-//  - no tail calls and no exception handling.
-bool is_inlinable(const wasm::Module& m, const wasm::FuncBody& body) {
-  if (body.code.size > kInlineMaxCalleeBytes) return false;
-  wasm::InstrReader reader(m.at(body.code), m.at(body.code) + body.code.size, body.code.offset,
-                           wasm::Features::all());
-  wasm::Opcode op;
-  wasm::Imm imm;
-  while (!reader.at_end()) {
-    if (!reader.next(&op, &imm)) return false;
-    switch (op) {
-      case wop::Opcode::kLoop:
-      case wop::Opcode::kCall:
-      case wop::Opcode::kCallIndirect:
-      case wop::Opcode::kCallRef:
-      case wop::Opcode::kReturnCall:
-      case wop::Opcode::kReturnCallIndirect:
-      case wop::Opcode::kReturnCallRef:
-      case wop::Opcode::kTry:
-      case wop::Opcode::kTryTable:
-      case wop::Opcode::kThrow:
-      case wop::Opcode::kThrowRef:
-      case wop::Opcode::kRethrow:
-      case wop::Opcode::kDelegate:
-      case wop::Opcode::kCatch:
-      case wop::Opcode::kCatchAll:
-        return false;
-      default:
-        break;
-    }
-  }
-  return true;
 }
 
 class CodeTranslator {
@@ -251,6 +213,13 @@ Expected<void> CodeTranslator::translate(environ::DefinedFuncIndex index) {
   b_.seal_block(entry);
   auto params = f_.dfg.block_params(entry);
   fe_.set_vmctx(params[0]);
+  if (env_.inlining && env_.plan != nullptr && env_.plan->is_absorbed(func_index_)) {
+    // Only its caller's inlined copy of this code ever runs (inline_plan.h).
+    fe_.trap(TrapCode::kUnreachable);
+    b_.seal_all_blocks();
+    b_.finalize();
+    return {};
+  }
 
   {
     std::vector<Value> args(params.begin() + 2, params.end());
@@ -541,14 +510,17 @@ bool CodeTranslator::should_inline(uint32_t func) const {
   auto def = environ::defined_func(m, environ::FuncIndex(func));
   if (!def) return false;
   const wasm::FuncBody& body = m.bodies[def->index()];
-  return body.code.size <= inlined_ops_budget_ && is_inlinable(m, body);
+  if (env_.plan != nullptr && env_.plan->inline_at_site(func)) return true;
+  return body.code.size <= kInlineMaxSmallBytes && body.code.size <= inlined_ops_budget_ &&
+         is_inlinable(m, body, false);
 }
 
 Expected<void> CodeTranslator::inline_call(uint32_t func, std::span<const Value> args) {
   const wasm::Module& m = env_.module;
   const wasm::FuncBody& body = m.bodies[environ::defined_func(m, environ::FuncIndex(func))->index()];
   const wasm::FuncType& ft = m.func_sig(func);
-  inlined_ops_budget_ -= body.code.size;
+  // Small callees are charged to the caller's budget; single-site ones are not copies.
+  if (env_.plan == nullptr || !env_.plan->inline_at_site(func)) inlined_ops_budget_ -= body.code.size;
 
   // The callee gets its own locals and control stack; its operand stack continues the
   // caller's (its function frame starts at the current height).

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "codegen/ir/function.h"
+#include "codegen/translate/inline_plan.h"
 #include "environ/indices.h"
 #include "environ/trap_codes.h"
 #include "environ/tunables.h"
@@ -37,6 +38,9 @@ struct ModuleEnv {
   // code_translator.cc's policy). Trap sites and calls in inlined code are listed in
   // ir::Function::inline_sites, so backtraces still show the inlined frame.
   bool inlining = false;
+  // With `inlining`: the module's single-site decisions (inline_plan.h), or null for small
+  // callees only.
+  const InlinePlan* plan = nullptr;
 };
 
 // The IR type carrying a Wasm value: i32/i64/f32/f64 as themselves, v128 as i8x16,
@@ -53,7 +57,8 @@ std::optional<environ::TrapCode> to_wasm_trap(ir::TrapCode c);
 
 // Translates defined function `f` of a validated module. Fails only for instructions of
 // proposals the compiler does not handle (SIMD, GC, exceptions, threads), naming the
-// instruction and its offset.
+// instruction and its offset. An absorbed function (env.plan) gets a body that only traps
+// (unreachable): no call can reach it, its code lives in its caller.
 [[nodiscard]] Expected<ir::Function> translate_function(const ModuleEnv& env,
                                                         environ::DefinedFuncIndex f);
 

@@ -1,5 +1,6 @@
-// Inlining (codegen/translate/code_translator.cc): small leaf callees of direct calls are
-// translated into their callers at -O2. Results must equal those of the same module compiled
+// Inlining (codegen/translate/code_translator.cc, inline_plan.h): small leaf callees of
+// direct calls, and functions called from a single place, are translated into their callers
+// at -O2. Results must equal those of the same module compiled
 // without inlining and at -O0, and a trap in inlined code must still show the callee's frame
 // (above its caller's) in the backtrace, also through a serialized artifact.
 #include <gtest/gtest.h>
@@ -108,17 +109,37 @@ std::vector<std::string> outcome(Instance& inst, const char* name, const std::ve
   return out;
 }
 
-TEST(Inlining, ResultsEqualThoseWithoutInliningAndAtO0) {
-  std::vector<Instantiated*> runs;
+struct Case {
+  const char* name;
+  std::vector<Val> args;
+};
+
+// Runs the cases in order on one instance of `wat` per variant, expecting every variant's
+// outcome to equal the first's (-O2 with inlining); returns how many cases trapped.
+size_t run_in_all_variants(const char* wat, const std::vector<Case>& cases) {
   std::vector<std::unique_ptr<Instantiated>> owned;
   for (const Variant& v : kVariants) {
-    owned.push_back(std::make_unique<Instantiated>(config_of(v), kModule));
-    ASSERT_TRUE(owned.back()->ok) << v.name;
+    owned.push_back(std::make_unique<Instantiated>(config_of(v), wat));
+    EXPECT_TRUE(owned.back()->ok) << v.name;
+    if (!owned.back()->ok) return 0;
   }
-  struct Case {
-    const char* name;
-    std::vector<Val> args;
-  };
+  size_t traps = 0;
+  for (const Case& c : cases) {
+    std::vector<std::string> expected;
+    for (size_t k = 0; k < owned.size(); ++k) {
+      std::vector<std::string> got = outcome(owned[k]->instance, c.name, c.args);
+      if (k == 0) {
+        expected = got;
+        traps += !got.empty() && got[0].starts_with("trap");
+      } else {
+        EXPECT_EQ(got, expected) << c.name << " in " << kVariants[k].name;
+      }
+    }
+  }
+  return traps;
+}
+
+TEST(Inlining, ResultsEqualThoseWithoutInliningAndAtO0) {
   std::vector<Case> cases;
   for (int32_t x : {0, 1, 2, 49, 50, 51, 1000, -5}) cases.push_back({"early", {Val::i32(x)}});
   for (int32_t x : {0, 1, 2, 3, 4, 100, -1}) cases.push_back({"table", {Val::i32(x)}});
@@ -134,22 +155,74 @@ TEST(Inlining, ResultsEqualThoseWithoutInliningAndAtO0) {
   for (int32_t x : {0, 16, 65532, 65531}) cases.push_back({"load", {Val::i32(x)}});
   cases.push_back({"loopy", {Val::i32(64)}});
   cases.push_back({"rec", {Val::i32(5)}});
-  size_t traps = 0;
-  for (const Case& c : cases) {
-    std::vector<std::string> expected;
-    for (size_t k = 0; k < owned.size(); ++k) {
-      std::vector<std::string> got = outcome(owned[k]->instance, c.name, c.args);
-      if (k == 0) {
-        expected = got;
-        traps += !got.empty() && got[0].starts_with("trap");
-      } else {
-        EXPECT_EQ(got, expected) << c.name << " in " << kVariants[k].name;
-      }
-    }
-  }
+  size_t traps = run_in_all_variants(kModule, cases);
   // The cases include traps of every kind the callees have (and non-trapping results).
   EXPECT_GE(traps, 7u);
   EXPECT_LT(traps, cases.size());
+}
+
+// Functions called from a single place (codegen/translate/inline_plan.h): inlined there even
+// when they are large or call on, and compiled as a trapping stub when nothing else reaches
+// them. They run inside a caller's loop, call other functions (defined, imported through a
+// table, recursive), return early, return several values and trap; one is also in a table,
+// so its own compiled body must work too.
+constexpr const char* kSingleSite = R"((module
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $in_table $leaf)
+  (type $t (func (param i32) (result i32)))
+  (global $g (mut i32) (i32.const 0))
+  (func $leaf (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func $step (param i32 i32) (result i32 i32)
+    (local i32)
+    (if (i32.eqz (local.get 1)) (then (return (local.get 0) (i32.const -1))))
+    (local.set 2 (call $leaf (local.get 1)))
+    (block $a (block $b
+      (br_table $a $b 1 (i32.and (local.get 1) (i32.const 3))))
+      (global.set $g (i32.add (global.get $g) (local.get 2))))
+    (i32.store (i32.and (i32.mul (local.get 1) (i32.const 4)) (i32.const 1020)) (local.get 2))
+    (i32.add (local.get 0) (local.get 2))
+    (i32.load (i32.and (i32.mul (local.get 1) (i32.const 4)) (i32.const 1020))))
+  (func $in_table (param i32) (result i32)
+    (i32.add (call_indirect (type $t) (local.get 0) (i32.const 1)) (i32.const 7)))
+  (func $checked (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func $deep (param i32) (result i32)
+    (if (result i32) (i32.le_s (local.get 0) (i32.const 0))
+      (then (i32.load (i32.const 65536)))
+      (else (call $recurse (i32.sub (local.get 0) (i32.const 1))))))
+  (func $recurse (export "recurse") (param i32) (result i32) (call $deep (local.get 0)))
+  (func (export "recurse_twice") (param i32) (result i32)
+    (i32.add (call $recurse (local.get 0)) (call $recurse (local.get 0))))
+  (func (export "loop") (param i32) (result i32)
+    (local i32 i32)
+    (loop $l
+      (call $step (local.get 1) (local.get 0))
+      (local.set 2)
+      (local.set 1)
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if $l (i32.gt_s (local.get 0) (i32.const 0))))
+    (i32.add (i32.add (local.get 1) (local.get 2)) (global.get $g)))
+  (func (export "table") (param i32 i32) (result i32)
+    (i32.add (call $in_table (local.get 0))
+             (call_indirect (type $t) (local.get 1) (i32.const 0))))
+  (func $div (export "div") (param i32 i32) (result i32)
+    (i32.add (call $checked (local.get 0) (local.get 1)) (i32.const 1)))
+))";
+
+TEST(Inlining, SingleSiteCalleesGiveTheSameResults) {
+  std::vector<Case> cases;
+  for (int32_t x : {0, 1, 2, 3, 4, 7, 100, 1000}) cases.push_back({"loop", {Val::i32(x)}});
+  for (auto [a, b] : std::vector<std::pair<int32_t, int32_t>>{{1, 2}, {-5, 40}, {0, 0}}) {
+    cases.push_back({"table", {Val::i32(a), Val::i32(b)}});
+  }
+  for (auto [a, b] : std::vector<std::pair<int32_t, int32_t>>{{7, 2}, {1, 0}, {INT32_MIN, -1}}) {
+    cases.push_back({"div", {Val::i32(a), Val::i32(b)}});
+  }
+  for (int32_t x : {0, 1, 5}) cases.push_back({"recurse", {Val::i32(x)}});
+  cases.push_back({"recurse_twice", {Val::i32(3)}});
+  size_t traps = run_in_all_variants(kSingleSite, cases);
+  EXPECT_EQ(traps, 6u);  // two divisions, four out-of-bounds loads
 }
 
 // The frames of a trap: (function name, inlined) pairs, innermost first.
@@ -205,9 +278,11 @@ void expect_backtraces(Instance& inst, bool inlined) {
   expect_inlined_trap(inst, "trunc", {Val::f64(std::numeric_limits<double>::quiet_NaN())}, F{{"trunc", inlined}, {"caller_trunc", false}},
                       "invalid conversion to integer");
   expect_inlined_trap(inst, "never", {}, F{{"never", inlined}, {"caller_never", false}}, "unreachable");
-  // Two levels of calls, the inner one inlined: caller_ld is not a leaf, so it keeps its frame.
+  // Two levels of calls: outer is caller_ld's only call site, so caller_ld is inlined there,
+  // and its call of ld stays a call (inlining is one level deep). The return address of
+  // that call names the inlined caller_ld frame.
   expect_inlined_trap(inst, "outer", {Val::i32(65535)},
-                      F{{"ld", inlined}, {"caller_ld", false}, {"outer", false}}, "out of bounds memory access");
+                      F{{"ld", false}, {"caller_ld", inlined}, {"outer", false}}, "out of bounds memory access");
   // A callee with a loop is not inlined: its own frame, with an offset.
   expect_inlined_trap(inst, "spin", {Val::i32(0)}, F{{"spin", false}, {"caller_spin", false}},
                       "out of bounds memory access");
@@ -219,6 +294,24 @@ TEST(Inlining, TrapsInInlinedCodeShowTheCalleeFrame) {
   Instantiated run(c, kNamed);
   ASSERT_TRUE(run.ok);
   expect_backtraces(run.instance, true);
+}
+
+// A trap in code inlined at its single call site shows the callee's frame, also when that
+// callee is absorbed (its own body is a stub) and when the calls recurse through it.
+TEST(Inlining, SingleSiteTrapsShowTheCalleeFrame) {
+  for (bool inlining : {true, false}) {
+    Config c;
+    c.verify = true;
+    c.inlining = inlining;
+    Instantiated run(c, kSingleSite);
+    ASSERT_TRUE(run.ok);
+    using F = std::vector<std::pair<std::string, bool>>;
+    expect_inlined_trap(run.instance, "div", {Val::i32(1), Val::i32(0)},
+                        F{{"checked", inlining}, {"div", false}}, "integer divide by zero");
+    expect_inlined_trap(run.instance, "recurse", {Val::i32(1)},
+                        F{{"deep", inlining}, {"recurse", false}, {"deep", inlining}, {"recurse", false}},
+                        "out of bounds memory access");
+  }
 }
 
 TEST(Inlining, BacktracesWithoutInliningAreUnchanged) {

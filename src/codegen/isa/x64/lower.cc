@@ -852,6 +852,7 @@ Expected<void> Lowerer::lower_call(Inst i, bool tail) {
 
   MInst call;
   call.op = tail ? Op::kTailCall : Op::kCall;
+  call.inline_id = cur_inline_;  // a call from inlined code names that frame (emit.cc)
   if (indirect) {
     call.flags |= kFIndirect;
     opnd(call, Operand::use(put(vargs[0])));

@@ -1,0 +1,133 @@
+;; Single-call-site inlining (translate/inline_plan.h): $mix calls on, which a small callee
+;; may not, but $hash is its only call site and nothing else reaches it, so its code
+;; moves into $hash (which keeps the call of $finish: inlining is one level deep) and its own
+;; compiled body is a stub that traps. $shared has two call sites: it stays a call.
+(module
+  (memory 1)
+  (func $finish (param i32) (result i32)
+    (loop $l (br_if $l (i32.eqz (i32.load (local.get 0)))))
+    (local.get 0))
+  (func $shared (param i32) (result i32)
+    (loop $l (br_if $l (i32.eqz (i32.load (local.get 0)))))
+    (i32.load offset=4 (local.get 0)))
+  (func $mix (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.xor (local.get 0) (i32.rotl (local.get 1) (i32.const 5))))
+    (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 1) (i32.const 0x9e3779b9))))
+    (local.set 2 (i32.xor (local.get 2) (i32.shr_u (local.get 2) (i32.const 15))))
+    (local.set 2 (i32.mul (local.get 2) (i32.const 0x85ebca6b)))
+    (local.set 2 (i32.xor (local.get 2) (i32.shr_u (local.get 2) (i32.const 13))))
+    (local.set 2 (i32.mul (local.get 2) (i32.const 0xc2b2ae35)))
+    (local.set 2 (i32.xor (local.get 2) (i32.shr_u (local.get 2) (i32.const 16))))
+    (i32.add (local.get 2) (call $finish (local.get 0))))
+  (func $hash (export "hash") (param i32 i32) (result i32)
+    (i32.add (call $mix (local.get 0) (local.get 1))
+             (i32.add (call $shared (local.get 0)) (call $shared (local.get 1)))))
+)
+
+;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
+;; -O2 function 0 $finish
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x2c
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: nop word ptr [rax + rax]
+;;   1c: nop dword ptr [rax]
+;;   20: mov esi, dword ptr [rcx + rax]
+;;   23: test esi, esi
+;;   25: je 0x20
+;;   27: mov rax, rdx
+;;   2a: pop rbp
+;;   2b: ret
+;;   2c: ud2
+;;   trap 0x20: HeapOutOfBounds
+;;   trap 0x2c: StackOverflow
+;; -O2 function 1 $shared
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0x2d
+;;    d: mov eax, edx
+;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;   13: nop word ptr [rax + rax]
+;;   1c: nop dword ptr [rax]
+;;   20: mov edx, dword ptr [rcx + rax]
+;;   23: test edx, edx
+;;   25: je 0x20
+;;   27: mov eax, dword ptr [rcx + rax + 4]
+;;   2b: pop rbp
+;;   2c: ret
+;;   2d: ud2
+;;   trap 0x20: HeapOutOfBounds
+;;   trap 0x27: HeapOutOfBounds
+;;   trap 0x2d: StackOverflow
+;; -O2 function 2 $mix
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov r11, qword ptr [rdi + 8]
+;;    8: cmp rsp, qword ptr [r11]
+;;    b: jb 0xf
+;;    d: ud2
+;;    f: ud2
+;;   trap 0xd: Unreachable
+;;   trap 0xf: StackOverflow
+;; -O2 function 3 $hash
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: push rbx
+;;    5: push r12
+;;    7: sub rsp, 0x20
+;;    b: mov r11, qword ptr [rdi + 8]
+;;    f: cmp rsp, qword ptr [r11]
+;;   12: jb 0xa6
+;;   18: mov qword ptr [rsp], rdi
+;;   1c: mov qword ptr [rsp + 0x10], rdx
+;;   21: mov qword ptr [rsp + 8], rcx
+;;   26: mov rax, rcx
+;;   29: rol eax, 5
+;;   2c: xor eax, edx
+;;   2e: imul esi, ecx, 0x9e3779b9
+;;   34: lea eax, [rax + rsi]
+;;   37: mov rsi, rax
+;;   3a: shr esi, 0xf
+;;   3d: xor eax, esi
+;;   3f: imul eax, eax, 0x85ebca6b
+;;   45: mov rsi, rax
+;;   48: shr esi, 0xd
+;;   4b: xor eax, esi
+;;   4d: imul eax, eax, 0xc2b2ae35
+;;   53: mov rsi, rax
+;;   56: shr esi, 0x10
+;;   59: mov rbx, rax
+;;   5c: xor ebx, esi
+;;   5e: mov rsi, rdi
+;;   61: call 0x66
+;;   66: lea ebx, [rbx + rax]
+;;   69: mov r12, qword ptr [rsp]
+;;   6d: mov rsi, r12
+;;   70: mov rdi, r12
+;;   73: mov rdx, qword ptr [rsp + 0x10]
+;;   78: call 0x7d
+;;   7d: mov qword ptr [rsp + 0x10], rax
+;;   82: mov rsi, r12
+;;   85: mov rdi, r12
+;;   88: mov rdx, qword ptr [rsp + 8]
+;;   8d: call 0x92
+;;   92: mov r11, qword ptr [rsp + 0x10]
+;;   97: add eax, r11d
+;;   9a: lea eax, [rbx + rax]
+;;   9d: add rsp, 0x20
+;;   a1: pop r12
+;;   a3: pop rbx
+;;   a4: pop rbp
+;;   a5: ret
+;;   a6: ud2
+;;   trap 0xa6: StackOverflow
+;;   reloc 0x62: pcrel4 function 0 $finish -4
+;;   reloc 0x79: pcrel4 function 1 $shared -4
+;;   reloc 0x8e: pcrel4 function 1 $shared -4
+;;   inlined 0x66 (return address): function 2 $mix
