@@ -21,11 +21,11 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x81
+;;    b: jb 0x84
 ;;   11: mov rcx, qword ptr [rdi + 0x20]
 ;;   15: mov rax, qword ptr [rcx]
 ;;   18: cmp rax, qword ptr [rdi + 0x28]
-;;   1c: jae 0x63
+;;   1c: jae 0x66
 ;;   1e: xor eax, eax
 ;;   20: mov rsi, qword ptr [rdi + 0x38]
 ;;   24: mov r9, rax
@@ -35,25 +35,26 @@
 ;;   3c: nop dword ptr [rax]
 ;;   40: mov rax, qword ptr [rcx]
 ;;   43: cmp rax, qword ptr [rdi + 0x28]
-;;   47: jae 0x72
+;;   47: jae 0x75
 ;;   49: cmp r9d, edx
-;;   4c: jae 0x5e
-;;   4e: mov eax, r9d
-;;   51: mov eax, dword ptr [rsi + rax*4]
-;;   54: lea r8d, [r8 + rax]
-;;   58: lea r9d, [r9 + 1]
-;;   5c: jmp 0x40
-;;   5e: mov rax, r8
-;;   61: pop rbp
-;;   62: ret
-;;   63: mov rax, qword ptr [rdi + 0x10]
-;;   67: mov rax, qword ptr [rax + 0x88]
-;;   6e: call rax
-;;   70: jmp 0x1e
-;;   72: mov rax, qword ptr [rdi + 0x10]
-;;   76: mov rax, qword ptr [rax + 0x88]
-;;   7d: call rax
-;;   7f: jmp 0x49
-;;   81: ud2
-;;   trap 0x51: HeapOutOfBounds
-;;   trap 0x81: StackOverflow
+;;   4c: jae 0x61
+;;   4e: mov rax, r9
+;;   51: shl eax, 2
+;;   54: mov eax, dword ptr [rsi + rax]
+;;   57: lea r8d, [r8 + rax]
+;;   5b: lea r9d, [r9 + 1]
+;;   5f: jmp 0x40
+;;   61: mov rax, r8
+;;   64: pop rbp
+;;   65: ret
+;;   66: mov rax, qword ptr [rdi + 0x10]
+;;   6a: mov rax, qword ptr [rax + 0x88]
+;;   71: call rax
+;;   73: jmp 0x1e
+;;   75: mov rax, qword ptr [rdi + 0x10]
+;;   79: mov rax, qword ptr [rax + 0x88]
+;;   80: call rax
+;;   82: jmp 0x49
+;;   84: ud2
+;;   trap 0x54: HeapOutOfBounds
+;;   trap 0x84: StackOverflow

@@ -228,6 +228,14 @@ class Lowerer {
     if (local && f_.layout.inst_block(d) != cur_block_) return std::nullopt;
     return d;
   }
+  // match() for patterns that recompute the operation at v's width (address arithmetic, lea):
+  // not through a free zero-extension (compute_aliases), whose i32 operation wraps at 32 bits
+  // where the same operation on i64 would not (uextend(x << 3) is not uextend(x) << 3).
+  std::optional<Inst> match_unwidened(Value v, ir::Opcode op, bool local = false) const {
+    auto d = match(v, op, local);
+    if (d && dfg_.value_type(dfg_.first_result(*d)).bits() < ty(v).bits()) return std::nullopt;
+    return d;
+  }
   std::optional<int64_t> iconst(Value v) const {
     auto d = match(v, ir::Opcode::kIconst);
     if (!d) return std::nullopt;
@@ -448,7 +456,7 @@ Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
   Value base = addr, index;
   uint8_t shift = 0;
   if (ty(addr) == ir::kI64) {
-    if (auto add = match(addr, ir::Opcode::kIadd)) {
+    if (auto add = match_unwidened(addr, ir::Opcode::kIadd)) {
       Value x = dfg_[*add].args[0], y = dfg_[*add].args[1];
       if (auto c = iconst(y); c && fits32(disp + *c)) {
         fold(addr, {x});
@@ -461,7 +469,7 @@ Lowerer::AddrParts Lowerer::amode(Value addr, int32_t offset) {
       } else {
         // x + (y << k) with k <= 3 becomes an index with a scale.
         auto scaled = [&](Value v) -> std::optional<std::pair<Value, uint8_t>> {
-          if (auto sh = match(v, ir::Opcode::kIshl)) {
+          if (auto sh = match_unwidened(v, ir::Opcode::kIshl)) {
             auto k = iconst(dfg_[*sh].args[1]);
             if (k && *k >= 0 && *k <= 3) return std::make_pair(dfg_[*sh].args[0], static_cast<uint8_t>(*k));
           }
@@ -1379,12 +1387,12 @@ Expected<void> Lowerer::lower_int(Inst i) {
       // is used only here and computed in this block.
       auto base_disp = [&](Value x, int32_t disp) {
         m.mem.disp = disp;
-        auto inner = match(x, ir::Opcode::kIadd, /*local=*/true);
+        auto inner = match_unwidened(x, ir::Opcode::kIadd, /*local=*/true);
         if (inner && uses_[res(x)] == 1 && !iconst(dfg_[*inner].args[0]) && !iconst(dfg_[*inner].args[1])) {
           Value y = dfg_[*inner].args[0], z = dfg_[*inner].args[1];
           Value zi = z;
           uint8_t shift = 0;
-          if (auto sh = match(z, ir::Opcode::kIshl); sh && uses_[res(z)] == 1) {
+          if (auto sh = match_unwidened(z, ir::Opcode::kIshl); sh && uses_[res(z)] == 1) {
             auto k = iconst(dfg_[*sh].args[1]);
             if (k && *k >= 0 && *k <= 3) {
               zi = dfg_[*sh].args[0];
@@ -1411,7 +1419,7 @@ Expected<void> Lowerer::lower_int(Inst i) {
         base_disp(a, static_cast<int32_t>(*c3));
       } else {
         Value idx = b;
-        if (auto sh = match(b, ir::Opcode::kIshl)) {
+        if (auto sh = match_unwidened(b, ir::Opcode::kIshl)) {
           auto k = iconst(dfg_[*sh].args[1]);
           if (k && *k >= 0 && *k <= 3) {
             fold(b, {dfg_[*sh].args[0]});
