@@ -121,7 +121,7 @@ class Pipeline {
 const char* OptimizeStats::pass_name(int p) {
   static const char* const kNames[kNumPasses] = {"simplify", "gvn",  "load_elim", "branch_fold",
                                                  "dce",      "licm", "vectorize", "loop_idiom",
-                                                 "tail_dup", "jump_thread", "wide_mul"};
+                                                 "tail_dup", "jump_thread", "wide_mul", "load_pre"};
   return p >= 0 && p < kNumPasses ? kNames[p] : "?";
 }
 
@@ -142,6 +142,9 @@ void optimize(ir::Function& f, OptimizeStats* stats, const BulkMemory* memory) {
   for (uint32_t r = 0; r < kMaxRounds; ++r) {
     ++st.rounds;
     if (!p.round()) break;
+  }
+  if (p.run(OptimizeStats::kLoadPre, Pipeline::pass(cached::eliminate_partially_redundant_loads))) {
+    p.run(OptimizeStats::kDce, Pipeline::pass(cached::eliminate_dead_code));
   }
   if (p.run(OptimizeStats::kJumpThread, Pipeline::pass(cached::thread_jumps))) {
     p.run(OptimizeStats::kBranchFold, Pipeline::pass(cached::fold_branches));

@@ -62,6 +62,10 @@ bool hoist_loop_invariants(ir::Function& f);
 
 // Redundant load elimination and store-to-load forwarding by alias region (load_elim.cc).
 bool eliminate_redundant_loads(ir::Function& f);
+// A load at the top of a join block whose address, translated to each incoming edge, was
+// already loaded on all edges but at most one becomes a block parameter; the one edge
+// without gets a copy of the load (load_pre.cc).
+bool eliminate_partially_redundant_loads(ir::Function& f);
 
 // Branch folding, constant block parameter removal, block merging and forwarding-block
 // removal (branch_fold.cc).
@@ -99,6 +103,7 @@ bool vectorize_loops(ir::Function& f, CfgCache& cache);
 bool duplicate_return_tails(ir::Function& f, CfgCache& cache);
 bool thread_jumps(ir::Function& f, CfgCache& cache);
 bool recognize_wide_multiplies(ir::Function& f, CfgCache& cache);
+bool eliminate_partially_redundant_loads(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
 // What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
@@ -109,7 +114,7 @@ struct OptimizeStats {
   bool timed = false;
   enum Pass {
     kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kTailDup,
-    kJumpThread, kWideMul, kNumPasses
+    kJumpThread, kWideMul, kLoadPre, kNumPasses
   };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something

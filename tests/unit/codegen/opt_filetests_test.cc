@@ -44,6 +44,7 @@ const std::map<std::string, std::function<bool(Function&)>>& pass_table() {
       {"gvn", global_value_numbering},
       {"licm", hoist_loop_invariants},
       {"load_elim", eliminate_redundant_loads},
+      {"load_pre", eliminate_partially_redundant_loads},
       {"branch_fold", fold_branches},
       {"dce", eliminate_dead_code},
       {"preheaders", ensure_preheaders},
