@@ -4,7 +4,8 @@
 // wraps. The backend sees the extension of a 32-bit result as free (its register already has
 // zero upper bits) and must not then fold the 32-bit shift or add into 64-bit address
 // arithmetic. Each function is checked at -O0 and -O2, plain and with the load folded into
-// its user (addsd, add r32 / r64).
+// its user (addsd, add r32 / r64). Likewise a load of 4 bytes zero-extended to i64 and used by
+// a 64-bit operation is still a 4-byte load.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -20,6 +21,14 @@ namespace {
 constexpr std::string_view kModule = R"((module
   (memory 1)
   (data (i32.const 8) "\2a\00\00\00\00\00\00\00\00\00\00\00\00\00\f8\3f")
+  (data (i32.const 32) "\01\00\00\00\ff\ff\ff\ff")
+  ;; A zero-extended i32 load used by a 64-bit operation reads 4 bytes, not 8.
+  (func (export "ext_sub") (param i32 i64) (result i64)
+    (i64.sub (local.get 1) (i64.extend_i32_u (i32.load (local.get 0)))))
+  (func (export "ext_and") (param i32 i64) (result i64)
+    (i64.and (local.get 1) (i64.extend_i32_u (i32.load (local.get 0)))))
+  (func (export "ext_lt") (param i32 i64) (result i32)
+    (i64.lt_u (local.get 1) (i64.extend_i32_u (i32.load (local.get 0)))))
   (func (export "shl_load") (param i32) (result i32)
     (i32.load (i32.shl (local.get 0) (i32.const 3))))
   (func (export "shl_load8") (param i32) (result i32)
@@ -69,6 +78,9 @@ TEST_P(AddressWrap, ThirtyTwoBitAddressArithmeticWraps) {
   EXPECT_EQ(call("scaled_add_load", {Val::i32(4), Val::i32(0x40000001)}).i32(), 42);
   EXPECT_EQ(call("addr_plus", {Val::i32(-4), Val::i32(12)}).i64(), 16);
   EXPECT_EQ(call("addr_scaled", {Val::i32(4), Val::i32(0x40000001)}).i64(), 8);
+  EXPECT_EQ(call("ext_sub", {Val::i32(32), Val::i64(2)}).i64(), 1);
+  EXPECT_EQ(call("ext_and", {Val::i32(32), Val::i64(-1)}).i64(), 1);
+  EXPECT_EQ(call("ext_lt", {Val::i32(32), Val::i64(2)}).i32(), 0);
   // Unwrapped values still work.
   EXPECT_EQ(call("shl_load", {Val::i32(1)}).i32(), 42);
   EXPECT_EQ(call("add_load", {Val::i32(4), Val::i32(4)}).i32(), 42);

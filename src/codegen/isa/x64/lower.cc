@@ -525,7 +525,7 @@ bool Lowerer::only_loads_between(ir::Inst from, ir::Inst to) const {
 
 std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
   if (!user.is_valid() || (bytes != 4 && bytes != 8)) return std::nullopt;
-  auto d = match(v, ir::Opcode::kLoad, true);
+  auto d = match_unwidened(v, ir::Opcode::kLoad, true);  // its own width, not an extension's
   if (!d || uses_[res(v)] != 2 || !dfg_[*d].mem_flags().notrap()) return std::nullopt;
   if (!ty(v).is_int() || ty(v).bytes() != bytes) return std::nullopt;
   // A 64-bit address: amode() then emits nothing (an i32 one would need a zero-extension
@@ -536,7 +536,7 @@ std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint3
 }
 
 std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
-  auto d = match(v, ir::Opcode::kLoad, true);
+  auto d = match_unwidened(v, ir::Opcode::kLoad, true);  // its own width, not an extension's
   if (!d || uses_[res(v)] != 1) return std::nullopt;
   ir::Type t = ty(v);
   if ((t != ir::kF32 && t != ir::kF64) || t.bytes() != bytes) return std::nullopt;
@@ -546,7 +546,7 @@ std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user,
 }
 
 std::optional<ir::Inst> Lowerer::foldable_int_load(ir::Value v, ir::Inst user, ir::Type t) const {
-  auto d = match(v, ir::Opcode::kLoad, true);
+  auto d = match_unwidened(v, ir::Opcode::kLoad, true);  // its own width, not an extension's
   if (!d || uses_[res(v)] != 1 || ty(v) != t || (t != ir::kI32 && t != ir::kI64)) return std::nullopt;
   if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
   if (!only_loads_between(*d, user)) return std::nullopt;
