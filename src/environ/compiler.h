@@ -127,7 +127,8 @@ struct ModuleEnv {
 //
 // Conventions the generated code must follow are in environ/README.md: the wasm calling
 // convention (rdi callee vmctx, rsi caller vmctx, then params), frame pointers in every frame,
-// the stack-limit check in every prologue, trap sites, and the two trampoline kinds below.
+// the stack-limit check in every prologue (small leaves excepted), trap sites, and the two
+// trampoline kinds below.
 class Compiler {
  public:
   virtual ~Compiler() = default;

@@ -20,76 +20,51 @@
 ;; -O2 function 0 $load_off
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x19
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: mov eax, dword ptr [rcx + rax + 0x10]
-;;   17: pop rbp
-;;   18: ret
-;;   19: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x19: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: mov eax, dword ptr [rcx + rax + 0x10]
+;;    e: pop rbp
+;;    f: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 1 $store_off
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1d
-;;    d: mov eax, edx
-;;    f: mov rdx, qword ptr [rdi + 0x38]
-;;   13: mov qword ptr [rdx + rax + 0x1000], rcx
-;;   1b: pop rbp
-;;   1c: ret
-;;   1d: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x1d: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rdx, qword ptr [rdi + 0x38]
+;;    a: mov qword ptr [rdx + rax + 0x1000], rcx
+;;   12: pop rbp
+;;   13: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 2 $narrow
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x22
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: movsx edx, byte ptr [rcx + rax + 1]
-;;   18: movzx eax, word ptr [rcx + rax + 2]
-;;   1d: lea eax, [rdx + rax]
-;;   20: pop rbp
-;;   21: ret
-;;   22: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x18: HeapOutOfBounds
-;;   trap 0x22: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: movsx edx, byte ptr [rcx + rax + 1]
+;;    f: movzx eax, word ptr [rcx + rax + 2]
+;;   14: lea eax, [rdx + rax]
+;;   17: pop rbp
+;;   18: ret
+;;   trap 0xa: HeapOutOfBounds
+;;   trap 0xf: HeapOutOfBounds
 ;; -O2 function 3 $indexed
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1a
-;;    d: lea eax, [rdx + rcx*4]
-;;   10: mov rcx, qword ptr [rdi + 0x38]
-;;   14: mov eax, dword ptr [rcx + rax + 8]
-;;   18: pop rbp
-;;   19: ret
-;;   1a: ud2
-;;   trap 0x14: HeapOutOfBounds
-;;   trap 0x1a: StackOverflow
+;;    4: lea eax, [rdx + rcx*4]
+;;    7: mov rcx, qword ptr [rdi + 0x38]
+;;    b: mov eax, dword ptr [rcx + rax + 8]
+;;    f: pop rbp
+;;   10: ret
+;;   trap 0xb: HeapOutOfBounds
 ;; -O2 function 4 $copy_word
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1f
-;;    d: mov eax, ecx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: mov eax, dword ptr [rcx + rax + 4]
-;;   17: mov edx, edx
-;;   19: mov dword ptr [rcx + rdx + 8], eax
-;;   1d: pop rbp
-;;   1e: ret
-;;   1f: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x19: HeapOutOfBounds
-;;   trap 0x1f: StackOverflow
+;;    4: mov eax, ecx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: mov eax, dword ptr [rcx + rax + 4]
+;;    e: mov edx, edx
+;;   10: mov dword ptr [rcx + rdx + 8], eax
+;;   14: pop rbp
+;;   15: ret
+;;   trap 0xa: HeapOutOfBounds
+;;   trap 0x10: HeapOutOfBounds

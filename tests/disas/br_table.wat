@@ -24,78 +24,69 @@
 ;; -O2 function 0 $switch
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x41
-;;    d: mov eax, edx
-;;    f: cmp rax, 3
-;;   13: jae 0x3a
-;;   15: lea r11, [rip + 0x28]
-;;   1c: movsxd rax, dword ptr [r11 + rax*4]
-;;   20: add rax, r11
-;;   23: jmp rax
-;;   25: mov eax, 0x1e
-;;   2a: pop rbp
-;;   2b: ret
-;;   2c: mov eax, 0x14
-;;   31: pop rbp
-;;   32: ret
-;;   33: mov eax, 0xa
-;;   38: pop rbp
-;;   39: ret
-;;   3a: mov eax, 0x28
-;;   3f: pop rbp
-;;   40: ret
-;;   41: ud2
-;;   43: int3
-;;   44: out dx, eax
-;;   45: .byte 0xff
-;;   46: .byte 0xff
-;;   47: .byte 0xff
-;;   48: call 0xffffffffe200004c
-;;   4d: .byte 0xff
-;;   4e: .byte 0xff
-;;   4f: .byte 0xff
-;;   trap 0x41: StackOverflow
+;;    4: mov eax, edx
+;;    6: cmp rax, 3
+;;    a: jae 0x31
+;;    c: lea r11, [rip + 0x25]
+;;   13: movsxd rax, dword ptr [r11 + rax*4]
+;;   17: add rax, r11
+;;   1a: jmp rax
+;;   1c: mov eax, 0x1e
+;;   21: pop rbp
+;;   22: ret
+;;   23: mov eax, 0x14
+;;   28: pop rbp
+;;   29: ret
+;;   2a: mov eax, 0xa
+;;   2f: pop rbp
+;;   30: ret
+;;   31: mov eax, 0x28
+;;   36: pop rbp
+;;   37: ret
+;;   38: .byte 0xf2
+;;   39: .byte 0xff
+;;   3a: .byte 0xff
+;;   3b: .byte 0xff
+;;   3c: jmp 0x3d
+;;   3e: .byte 0xff
+;;   3f: jmp rsp
+;;   41: .byte 0xff
+;;   42: .byte 0xff
+;;   43: .byte 0xff
 ;; -O2 function 1 $switch_load
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x48
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: mov eax, dword ptr [rcx + rax]
-;;   16: cmp rax, 3
-;;   1a: jae 0x41
-;;   1c: lea r11, [rip + 0x29]
-;;   23: movsxd rax, dword ptr [r11 + rax*4]
-;;   27: add rax, r11
-;;   2a: jmp rax
-;;   2c: mov eax, 0x1e
-;;   31: pop rbp
-;;   32: ret
-;;   33: mov eax, 0x14
-;;   38: pop rbp
-;;   39: ret
-;;   3a: mov eax, 0xa
-;;   3f: pop rbp
-;;   40: ret
-;;   41: mov eax, 0x28
-;;   46: pop rbp
-;;   47: ret
-;;   48: ud2
-;;   4a: int3
-;;   4b: int3
-;;   4c: out dx, al
-;;   4d: .byte 0xff
-;;   4e: .byte 0xff
-;;   4f: jmp rdi
-;;   51: .byte 0xff
-;;   52: .byte 0xff
-;;   53: jmp rax
-;;   55: .byte 0xff
-;;   56: .byte 0xff
-;;   57: .byte 0xff
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x48: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: mov eax, dword ptr [rcx + rax]
+;;    d: cmp rax, 3
+;;   11: jae 0x38
+;;   13: lea r11, [rip + 0x26]
+;;   1a: movsxd rax, dword ptr [r11 + rax*4]
+;;   1e: add rax, r11
+;;   21: jmp rax
+;;   23: mov eax, 0x1e
+;;   28: pop rbp
+;;   29: ret
+;;   2a: mov eax, 0x14
+;;   2f: pop rbp
+;;   30: ret
+;;   31: mov eax, 0xa
+;;   36: pop rbp
+;;   37: ret
+;;   38: mov eax, 0x28
+;;   3d: pop rbp
+;;   3e: ret
+;;   3f: int3
+;;   40: int1
+;;   41: .byte 0xff
+;;   42: .byte 0xff
+;;   43: .byte 0xff
+;;   44: .byte 0xea
+;;   45: .byte 0xff
+;;   46: .byte 0xff
+;;   47: jmp rbx
+;;   49: .byte 0xff
+;;   4a: .byte 0xff
+;;   4b: .byte 0xff
+;;   trap 0xa: HeapOutOfBounds

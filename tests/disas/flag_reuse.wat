@@ -28,49 +28,39 @@
 ;; -O2 function 0 $count_zero
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x27
-;;    d: mov eax, edx
-;;    f: mov rsi, qword ptr [rdi + 0x38]
-;;   13: movzx eax, byte ptr [rsi + rax]
-;;   17: test eax, eax
-;;   19: cmovne edx, ecx
-;;   1c: sete al
-;;   1f: movzx eax, al
-;;   22: lea eax, [rdx + rax]
-;;   25: pop rbp
-;;   26: ret
-;;   27: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x27: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rsi, qword ptr [rdi + 0x38]
+;;    a: movzx eax, byte ptr [rsi + rax]
+;;    e: test eax, eax
+;;   10: cmovne edx, ecx
+;;   13: sete al
+;;   16: movzx eax, al
+;;   19: lea eax, [rdx + rax]
+;;   1c: pop rbp
+;;   1d: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 1 $gt_u
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x3d
-;;    d: mov eax, edx
-;;    f: mov rdx, qword ptr [rdi + 0x38]
-;;   13: movzx esi, byte ptr [rdx + rax]
-;;   17: mov ecx, ecx
-;;   19: movzx edi, byte ptr [rdx + rcx]
-;;   1d: cmp esi, edi
-;;   1f: je 0x29
-;;   21: seta al
-;;   24: movzx eax, al
-;;   27: pop rbp
-;;   28: ret
-;;   29: movzx eax, byte ptr [rdx + rax + 1]
-;;   2e: movzx ecx, byte ptr [rdx + rcx + 1]
-;;   33: cmp eax, ecx
-;;   35: seta al
-;;   38: movzx eax, al
-;;   3b: pop rbp
-;;   3c: ret
-;;   3d: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x19: HeapOutOfBounds
-;;   trap 0x29: HeapOutOfBounds
-;;   trap 0x2e: HeapOutOfBounds
-;;   trap 0x3d: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rdx, qword ptr [rdi + 0x38]
+;;    a: movzx esi, byte ptr [rdx + rax]
+;;    e: mov ecx, ecx
+;;   10: movzx edi, byte ptr [rdx + rcx]
+;;   14: cmp esi, edi
+;;   16: je 0x20
+;;   18: seta al
+;;   1b: movzx eax, al
+;;   1e: pop rbp
+;;   1f: ret
+;;   20: movzx eax, byte ptr [rdx + rax + 1]
+;;   25: movzx ecx, byte ptr [rdx + rcx + 1]
+;;   2a: cmp eax, ecx
+;;   2c: seta al
+;;   2f: movzx eax, al
+;;   32: pop rbp
+;;   33: ret
+;;   trap 0xa: HeapOutOfBounds
+;;   trap 0x10: HeapOutOfBounds
+;;   trap 0x20: HeapOutOfBounds
+;;   trap 0x25: HeapOutOfBounds

@@ -83,45 +83,35 @@
 ;; -O2 function 4 $trunc
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x30
-;;    d: cvttss2si eax, xmm0
-;;   11: cmp eax, 1
-;;   14: jno 0x2e
-;;   16: ucomiss xmm0, xmm0
-;;   19: jp 0x34
-;;   1b: ucomiss xmm0, dword ptr [rip + 0x1e]
-;;   22: jb 0x32
-;;   24: xorps xmm15, xmm15
-;;   28: ucomiss xmm0, xmm15
-;;   2c: jae 0x32
-;;   2e: pop rbp
-;;   2f: ret
-;;   30: ud2
-;;   32: ud2
-;;   34: ud2
-;;   36: int3
-;;   37: int3
-;;   38: int3
-;;   39: int3
-;;   3a: int3
-;;   3b: int3
-;;   3c: int3
-;;   3d: int3
-;;   3e: int3
-;;   3f: int3
-;;   40: add byte ptr [rax], al
-;;   42: add bh, cl
-;;   44: add byte ptr [rax], al
-;;   46: add byte ptr [rax], al
-;;   48: add byte ptr [rax], al
-;;   4a: add byte ptr [rax], al
-;;   4c: add byte ptr [rax], al
-;;   4e: add byte ptr [rax], al
-;;   trap 0x30: StackOverflow
-;;   trap 0x32: IntegerOverflow
-;;   trap 0x34: BadConversionToInteger
+;;    4: cvttss2si eax, xmm0
+;;    8: cmp eax, 1
+;;    b: jno 0x25
+;;    d: ucomiss xmm0, xmm0
+;;   10: jp 0x29
+;;   12: ucomiss xmm0, dword ptr [rip + 0x17]
+;;   19: jb 0x27
+;;   1b: xorps xmm15, xmm15
+;;   1f: ucomiss xmm0, xmm15
+;;   23: jae 0x27
+;;   25: pop rbp
+;;   26: ret
+;;   27: ud2
+;;   29: ud2
+;;   2b: int3
+;;   2c: int3
+;;   2d: int3
+;;   2e: int3
+;;   2f: int3
+;;   30: add byte ptr [rax], al
+;;   32: add bh, cl
+;;   34: add byte ptr [rax], al
+;;   36: add byte ptr [rax], al
+;;   38: add byte ptr [rax], al
+;;   3a: add byte ptr [rax], al
+;;   3c: add byte ptr [rax], al
+;;   3e: add byte ptr [rax], al
+;;   trap 0x27: IntegerOverflow
+;;   trap 0x29: BadConversionToInteger
 ;; -O2 function 5 $flt
 ;;    0: ucomisd xmm1, xmm0
 ;;    4: seta al

@@ -19,67 +19,47 @@
 ;; -O2 function 0 $fma_like
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x29
-;;    d: mov eax, edx
-;;    f: mov rdx, qword ptr [rdi + 0x38]
-;;   13: mulsd xmm0, qword ptr [rdx + rax]
-;;   18: mov eax, ecx
-;;   1a: addsd xmm0, qword ptr [rdx + rax]
-;;   1f: mov eax, r8d
-;;   22: movsd qword ptr [rdx + rax], xmm0
-;;   27: pop rbp
-;;   28: ret
-;;   29: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x1a: HeapOutOfBounds
-;;   trap 0x22: HeapOutOfBounds
-;;   trap 0x29: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rdx, qword ptr [rdi + 0x38]
+;;    a: mulsd xmm0, qword ptr [rdx + rax]
+;;    f: mov eax, ecx
+;;   11: addsd xmm0, qword ptr [rdx + rax]
+;;   16: mov eax, r8d
+;;   19: movsd qword ptr [rdx + rax], xmm0
+;;   1e: pop rbp
+;;   1f: ret
+;;   trap 0xa: HeapOutOfBounds
+;;   trap 0x11: HeapOutOfBounds
+;;   trap 0x19: HeapOutOfBounds
 ;; -O2 function 1 $sub
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1a
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: subsd xmm0, qword ptr [rcx + rax]
-;;   18: pop rbp
-;;   19: ret
-;;   1a: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x1a: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: subsd xmm0, qword ptr [rcx + rax]
+;;    f: pop rbp
+;;   10: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 2 $mix
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x22
-;;    d: mov eax, ecx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: xor edx, dword ptr [rcx + rax]
-;;   16: mov eax, r8d
-;;   19: sub edx, dword ptr [rcx + rax + 8]
-;;   1d: mov rax, rdx
-;;   20: pop rbp
-;;   21: ret
-;;   22: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x19: HeapOutOfBounds
-;;   trap 0x22: StackOverflow
+;;    4: mov eax, ecx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: xor edx, dword ptr [rcx + rax]
+;;    d: mov eax, r8d
+;;   10: sub edx, dword ptr [rcx + rax + 8]
+;;   14: mov rax, rdx
+;;   17: pop rbp
+;;   18: ret
+;;   trap 0xa: HeapOutOfBounds
+;;   trap 0x10: HeapOutOfBounds
 ;; -O2 function 3 $mul64
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1d
-;;    d: mov eax, ecx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: imul rdx, qword ptr [rcx + rax]
-;;   18: mov rax, rdx
-;;   1b: pop rbp
-;;   1c: ret
-;;   1d: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x1d: StackOverflow
+;;    4: mov eax, ecx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: imul rdx, qword ptr [rcx + rax]
+;;    f: mov rax, rdx
+;;   12: pop rbp
+;;   13: ret
+;;   trap 0xa: HeapOutOfBounds

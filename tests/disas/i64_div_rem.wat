@@ -12,83 +12,63 @@
 ;; -O2 function 0 $div_s
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x28
-;;    d: mov rax, rdx
-;;   10: test rcx, rcx
-;;   13: je 0x2c
-;;   15: cmp rcx, -1
-;;   19: jne 0x21
-;;   1b: cmp rax, 1
-;;   1f: jo 0x2a
-;;   21: cqo
-;;   23: idiv rcx
-;;   26: pop rbp
-;;   27: ret
-;;   28: ud2
-;;   2a: ud2
-;;   2c: ud2
-;;   trap 0x28: StackOverflow
-;;   trap 0x2a: IntegerOverflow
-;;   trap 0x2c: IntegerDivisionByZero
-;; -O2 function 1 $div_u
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1c
-;;    d: mov rax, rdx
-;;   10: test rcx, rcx
-;;   13: je 0x1e
-;;   15: xor edx, edx
-;;   17: div rcx
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: ud2
-;;   1e: ud2
-;;   trap 0x1c: StackOverflow
-;;   trap 0x1e: IntegerDivisionByZero
-;; -O2 function 2 $rem_s
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x29
-;;    d: mov rax, rdx
-;;   10: test rcx, rcx
-;;   13: je 0x2b
-;;   15: cmp rcx, -1
-;;   19: jne 0x1f
-;;   1b: xor edx, edx
-;;   1d: jmp 0x24
-;;   1f: cqo
-;;   21: idiv rcx
-;;   24: mov rax, rdx
-;;   27: pop rbp
-;;   28: ret
-;;   29: ud2
-;;   2b: ud2
-;;   trap 0x29: StackOverflow
-;;   trap 0x2b: IntegerDivisionByZero
-;; -O2 function 3 $rem_u
-;;    0: push rbp
-;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1f
-;;    d: mov rax, rdx
-;;   10: test rcx, rcx
-;;   13: je 0x21
-;;   15: xor edx, edx
-;;   17: div rcx
-;;   1a: mov rax, rdx
+;;    4: mov rax, rdx
+;;    7: test rcx, rcx
+;;    a: je 0x21
+;;    c: cmp rcx, -1
+;;   10: jne 0x18
+;;   12: cmp rax, 1
+;;   16: jo 0x1f
+;;   18: cqo
+;;   1a: idiv rcx
 ;;   1d: pop rbp
 ;;   1e: ret
 ;;   1f: ud2
 ;;   21: ud2
-;;   trap 0x1f: StackOverflow
+;;   trap 0x1f: IntegerOverflow
 ;;   trap 0x21: IntegerDivisionByZero
+;; -O2 function 1 $div_u
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov rax, rdx
+;;    7: test rcx, rcx
+;;    a: je 0x13
+;;    c: xor edx, edx
+;;    e: div rcx
+;;   11: pop rbp
+;;   12: ret
+;;   13: ud2
+;;   trap 0x13: IntegerDivisionByZero
+;; -O2 function 2 $rem_s
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov rax, rdx
+;;    7: test rcx, rcx
+;;    a: je 0x20
+;;    c: cmp rcx, -1
+;;   10: jne 0x16
+;;   12: xor edx, edx
+;;   14: jmp 0x1b
+;;   16: cqo
+;;   18: idiv rcx
+;;   1b: mov rax, rdx
+;;   1e: pop rbp
+;;   1f: ret
+;;   20: ud2
+;;   trap 0x20: IntegerDivisionByZero
+;; -O2 function 3 $rem_u
+;;    0: push rbp
+;;    1: mov rbp, rsp
+;;    4: mov rax, rdx
+;;    7: test rcx, rcx
+;;    a: je 0x16
+;;    c: xor edx, edx
+;;    e: div rcx
+;;   11: mov rax, rdx
+;;   14: pop rbp
+;;   15: ret
+;;   16: ud2
+;;   trap 0x16: IntegerDivisionByZero
 ;; -O2 function 4 $div_by_7
 ;;    0: movabs rcx, 0x4924924924924925
 ;;    a: mov rax, rdx

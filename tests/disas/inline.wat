@@ -22,17 +22,12 @@
 ;; -O2 function 0 $get
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x19
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: mov eax, dword ptr [rcx + rax + 8]
-;;   17: pop rbp
-;;   18: ret
-;;   19: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x19: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: mov eax, dword ptr [rcx + rax + 8]
+;;    e: pop rbp
+;;    f: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 1 $scale
 ;;    0: test ecx, ecx
 ;;    2: je 0xb
@@ -44,11 +39,9 @@
 ;; -O2 function 2 $loop
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x2c
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: nop word ptr [rax + rax]
 ;;   13: nop word ptr [rax + rax]
 ;;   1c: nop dword ptr [rax]
 ;;   20: mov esi, dword ptr [rcx + rax]
@@ -57,9 +50,7 @@
 ;;   27: mov rax, rdx
 ;;   2a: pop rbp
 ;;   2b: ret
-;;   2c: ud2
 ;;   trap 0x20: HeapOutOfBounds
-;;   trap 0x2c: StackOverflow
 ;; -O2 function 3 $calls
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

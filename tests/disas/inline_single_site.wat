@@ -29,11 +29,9 @@
 ;; -O2 function 0 $finish
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x2c
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: nop word ptr [rax + rax]
 ;;   13: nop word ptr [rax + rax]
 ;;   1c: nop dword ptr [rax]
 ;;   20: mov esi, dword ptr [rcx + rax]
@@ -42,17 +40,13 @@
 ;;   27: mov rax, rdx
 ;;   2a: pop rbp
 ;;   2b: ret
-;;   2c: ud2
 ;;   trap 0x20: HeapOutOfBounds
-;;   trap 0x2c: StackOverflow
 ;; -O2 function 1 $shared
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x2d
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: nop word ptr [rax + rax]
 ;;   13: nop word ptr [rax + rax]
 ;;   1c: nop dword ptr [rax]
 ;;   20: mov edx, dword ptr [rcx + rax]
@@ -61,20 +55,13 @@
 ;;   27: mov eax, dword ptr [rcx + rax + 4]
 ;;   2b: pop rbp
 ;;   2c: ret
-;;   2d: ud2
 ;;   trap 0x20: HeapOutOfBounds
 ;;   trap 0x27: HeapOutOfBounds
-;;   trap 0x2d: StackOverflow
 ;; -O2 function 2 $mix
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0xf
-;;    d: ud2
-;;    f: ud2
-;;   trap 0xd: Unreachable
-;;   trap 0xf: StackOverflow
+;;    4: ud2
+;;   trap 0x4: Unreachable
 ;; -O2 function 3 $hash
 ;;    0: push rbp
 ;;    1: mov rbp, rsp

@@ -41,10 +41,8 @@
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x3a
-;;    d: xor eax, eax
+;;    4: xor eax, eax
+;;    6: nop word ptr [rax + rax]
 ;;    f: nop word ptr [rax + rax]
 ;;   18: nop dword ptr [rax + rax]
 ;;   20: mov esi, edx
@@ -57,9 +55,7 @@
 ;;   36: jne 0x20
 ;;   38: pop rbp
 ;;   39: ret
-;;   3a: ud2
 ;;   trap 0x26: HeapOutOfBounds
-;;   trap 0x3a: StackOverflow
 ;; -O2 function 0 $sum_to
 ;;    0: xor eax, eax
 ;;    2: mov rcx, rax
@@ -75,11 +71,9 @@
 ;; -O2 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x36
-;;    d: xor eax, eax
-;;    f: mov rsi, qword ptr [rdi + 0x38]
+;;    4: xor eax, eax
+;;    6: mov rsi, qword ptr [rdi + 0x38]
+;;    a: nop word ptr [rax + rax]
 ;;   13: nop word ptr [rax + rax]
 ;;   1c: nop dword ptr [rax]
 ;;   20: mov edi, edx
@@ -91,6 +85,4 @@
 ;;   32: jne 0x20
 ;;   34: pop rbp
 ;;   35: ret
-;;   36: ud2
 ;;   trap 0x22: HeapOutOfBounds
-;;   trap 0x36: StackOverflow

@@ -4,7 +4,7 @@
 ;; check, the vmctx spill) is set up on the edge into the loop only. Its loop is rotated: the
 ;; latch (the vmctx reload) ends in a copy of the loop body whose compare branches back to the
 ;; latch and falls through to the exit. $load's early exit is frameless too, while its load (a
-;; trap site) stays behind the frame. $mix makes no call and touches no memory: no frame at
+;; trap site) stays behind the frame, which as a leaf's small frame has no stack-limit check. $mix makes no call and touches no memory: no frame at
 ;; all. $f's early exit gets k from the allocator in rbx (where k lives across the framed
 ;; path's first call); the frameless copy renames it to a caller-saved register it does not
 ;; otherwise use.
@@ -83,40 +83,30 @@
 ;;   reloc 0x62: pcrel4 function 0 $fib -4
 ;; -O2 function 1 $load
 ;;    0: test edx, edx
-;;    2: je 0x1c
+;;    2: je 0x13
 ;;    4: push rbp
 ;;    5: mov rbp, rsp
-;;    8: mov r11, qword ptr [rdi + 8]
-;;    c: cmp rsp, qword ptr [r11]
-;;    f: jb 0x22
-;;   11: mov eax, edx
-;;   13: mov rcx, qword ptr [rdi + 0x38]
-;;   17: mov eax, dword ptr [rcx + rax]
-;;   1a: pop rbp
-;;   1b: ret
-;;   1c: mov eax, 0xffffffff
-;;   21: ret
-;;   22: ud2
-;;   trap 0x17: HeapOutOfBounds
-;;   trap 0x22: StackOverflow
+;;    8: mov eax, edx
+;;    a: mov rcx, qword ptr [rdi + 0x38]
+;;    e: mov eax, dword ptr [rcx + rax]
+;;   11: pop rbp
+;;   12: ret
+;;   13: mov eax, 0xffffffff
+;;   18: ret
+;;   trap 0xe: HeapOutOfBounds
 ;; -O2 function 2 $g
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x1f
-;;    d: mov eax, 0x64
-;;   12: lea ecx, [rdx - 5]
-;;   15: test ecx, ecx
-;;   17: je 0x21
-;;   19: xor edx, edx
-;;   1b: div ecx
-;;   1d: pop rbp
-;;   1e: ret
-;;   1f: ud2
-;;   21: ud2
-;;   trap 0x1f: StackOverflow
-;;   trap 0x21: IntegerDivisionByZero
+;;    4: mov eax, 0x64
+;;    9: lea ecx, [rdx - 5]
+;;    c: test ecx, ecx
+;;    e: je 0x16
+;;   10: xor edx, edx
+;;   12: div ecx
+;;   14: pop rbp
+;;   15: ret
+;;   16: ud2
+;;   trap 0x16: IntegerDivisionByZero
 ;; -O2 function 3 $f
 ;;    0: cmp edx, 2
 ;;    3: jb 0x4f

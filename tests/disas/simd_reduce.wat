@@ -52,18 +52,13 @@
 ;; -O2 function 4 $load_extend
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x20
-;;    d: mov eax, edx
-;;    f: mov rcx, qword ptr [rdi + 0x38]
-;;   13: movsd xmm0, qword ptr [rcx + rax + 0x10]
-;;   19: pmovzxbw xmm0, xmm0
-;;   1e: pop rbp
-;;   1f: ret
-;;   20: ud2
-;;   trap 0x13: HeapOutOfBounds
-;;   trap 0x20: StackOverflow
+;;    4: mov eax, edx
+;;    6: mov rcx, qword ptr [rdi + 0x38]
+;;    a: movsd xmm0, qword ptr [rcx + rax + 0x10]
+;;   10: pmovzxbw xmm0, xmm0
+;;   15: pop rbp
+;;   16: ret
+;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 5 $narrow
 ;;    0: packuswb xmm0, xmm1
 ;;    4: ret

@@ -30,11 +30,9 @@
 ;; -O2 function 0 $count_flags
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x3e
-;;    d: xor eax, eax
-;;    f: mov rsi, qword ptr [rdi + 0x38]
+;;    4: xor eax, eax
+;;    6: mov rsi, qword ptr [rdi + 0x38]
+;;    a: nop word ptr [rax + rax]
 ;;   13: nop word ptr [rax + rax]
 ;;   1c: nop dword ptr [rax]
 ;;   20: test ecx, ecx
@@ -49,9 +47,7 @@
 ;;   3a: jmp 0x20
 ;;   3c: pop rbp
 ;;   3d: ret
-;;   3e: ud2
 ;;   trap 0x26: HeapOutOfBounds
-;;   trap 0x3e: StackOverflow
 ;; -O2 function 1 $big
 ;;    0: test rdx, 0x40000000
 ;;    7: jne 0xf

@@ -178,30 +178,25 @@
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
 ;;    4: sub rsp, 0x10
-;;    8: mov r11, qword ptr [rdi + 8]
-;;    c: cmp rsp, qword ptr [r11]
-;;    f: jb 0x4b
-;;   11: mov qword ptr [rsp], rdx
-;;   15: mov rax, qword ptr [rbp + 0x10]
-;;   19: imul rax, rcx
-;;   1d: imul r8, r9
-;;   21: lea rsi, [rax + r8]
-;;   25: mov rax, r9
-;;   28: mul rcx
-;;   2b: lea rax, [rsi + rdx]
-;;   2f: mov rdx, qword ptr [rsp]
-;;   33: mov edx, edx
-;;   35: mov rsi, qword ptr [rdi + 0x38]
-;;   39: mov qword ptr [rsi + rdx + 8], rax
-;;   3e: imul r9, rcx
-;;   42: mov qword ptr [rsi + rdx], r9
-;;   46: mov rsp, rbp
-;;   49: pop rbp
-;;   4a: ret
-;;   4b: ud2
+;;    8: mov qword ptr [rsp], rdx
+;;    c: mov rax, qword ptr [rbp + 0x10]
+;;   10: imul rax, rcx
+;;   14: imul r8, r9
+;;   18: lea rsi, [rax + r8]
+;;   1c: mov rax, r9
+;;   1f: mul rcx
+;;   22: lea rax, [rsi + rdx]
+;;   26: mov rdx, qword ptr [rsp]
+;;   2a: mov edx, edx
+;;   2c: mov rsi, qword ptr [rdi + 0x38]
+;;   30: mov qword ptr [rsi + rdx + 8], rax
+;;   35: imul r9, rcx
+;;   39: mov qword ptr [rsi + rdx], r9
+;;   3d: mov rsp, rbp
+;;   40: pop rbp
+;;   41: ret
+;;   trap 0x30: HeapOutOfBounds
 ;;   trap 0x39: HeapOutOfBounds
-;;   trap 0x42: HeapOutOfBounds
-;;   trap 0x4b: StackOverflow
 ;; -O2 function 1
 ;;    0: mov rax, rcx
 ;;    3: mul rdx
@@ -210,25 +205,20 @@
 ;; -O2 function 2 $rust_multi3
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
-;;    4: mov r11, qword ptr [rdi + 8]
-;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x40
-;;    d: mov rsi, qword ptr [rbp + 0x10]
-;;   11: mov rax, rcx
-;;   14: imul rax, r9
-;;   18: mov r10d, edx
-;;   1b: mov rdi, qword ptr [rdi + 0x38]
-;;   1f: mov qword ptr [rdi + r10], rax
-;;   23: mov rax, rcx
-;;   26: mul r9
-;;   29: imul rsi, rcx
-;;   2d: imul r9, r8
-;;   31: lea rax, [rsi + r9]
-;;   35: lea rax, [rdx + rax]
-;;   39: mov qword ptr [rdi + r10 + 8], rax
-;;   3e: pop rbp
-;;   3f: ret
-;;   40: ud2
-;;   trap 0x1f: HeapOutOfBounds
-;;   trap 0x39: HeapOutOfBounds
-;;   trap 0x40: StackOverflow
+;;    4: mov rsi, qword ptr [rbp + 0x10]
+;;    8: mov rax, rcx
+;;    b: imul rax, r9
+;;    f: mov r10d, edx
+;;   12: mov rdi, qword ptr [rdi + 0x38]
+;;   16: mov qword ptr [rdi + r10], rax
+;;   1a: mov rax, rcx
+;;   1d: mul r9
+;;   20: imul rsi, rcx
+;;   24: imul r9, r8
+;;   28: lea rax, [rsi + r9]
+;;   2c: lea rax, [rdx + rax]
+;;   30: mov qword ptr [rdi + r10 + 8], rax
+;;   35: pop rbp
+;;   36: ret
+;;   trap 0x16: HeapOutOfBounds
+;;   trap 0x30: HeapOutOfBounds

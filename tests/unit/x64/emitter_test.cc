@@ -104,11 +104,16 @@ block2:
   EXPECT_EQ(s.find("set"), std::string::npos) << s;
 }
 
+// A function that calls checks the stack limit in its prologue; a leaf whose frame is small
+// does not (it can go at most kLeafStackSlack bytes past the limit, and calls nothing).
 TEST(Lowering, StackLimitCheckAndTrapTable) {
   auto f = ir::parse_function(R"(function %f(i64 vmctx, i32) -> i32 {
+    sig0 = (i64 vmctx, i32) -> i32
+    fn0 = colocated %f sig0
 block0(v0: i64, v1: i32):
     trapz v1, unreachable
-    return v1
+    v2 = call fn0(v0, v1)
+    return v2
 })");
   ASSERT_TRUE(f.ok()) << f.error().to_string();
   pipeline::CompileOptions o;
@@ -121,6 +126,18 @@ block0(v0: i64, v1: i32):
   EXPECT_NE(s.find("cmp rsp, qword ptr [r11 + 0x10]"), std::string::npos) << s;
   ASSERT_EQ(c->traps.size(), 2u);
   for (const auto& t : c->traps) EXPECT_EQ(c->code[t.offset], 0x0f);  // ud2
+
+  auto leaf = ir::parse_function(R"(function %leaf(i64 vmctx, i32) -> i32 {
+block0(v0: i64, v1: i32):
+    trapz v1, unreachable
+    return v1
+})");
+  ASSERT_TRUE(leaf.ok()) << leaf.error().to_string();
+  auto cl = pipeline::compile(*leaf, o);
+  ASSERT_TRUE(cl.ok()) << cl.error().to_string();
+  std::string sl = disassemble_text(std::span(cl->code.data(), cl->code_size));
+  EXPECT_EQ(sl.find("cmp rsp"), std::string::npos) << sl;
+  ASSERT_EQ(cl->traps.size(), 1u);  // the trapz only
 }
 
 }  // namespace

@@ -187,6 +187,8 @@ class Emitter {
   std::vector<uint8_t> saved_;
   std::vector<int32_t> slot_off_, spill_off_;
   uint32_t frame_size_ = 0;
+  bool skip_stack_check_ = false;  // a leaf with a small frame (layout_frame)
+  static constexpr uint32_t kLeafStackSlack = 512;
   uint32_t realign_ = 0;
 
   // Block threading: resolved_[b] skips blocks that are only a jump without moves.
@@ -301,6 +303,15 @@ void Emitter::layout_frame() {
   uint32_t pushed = static_cast<uint32_t>(saved_.size()) * 8;
   frame_size_ = (off + pushed + 15) / 16 * 16 - pushed;
   if (max_align > 16) realign_ = max_align;
+  // A leaf (no call of any kind) with a small frame skips the stack-limit check: it can take
+  // the stack at most kLeafStackSlack bytes past the limit and no further, since nothing runs
+  // below it. The limit is the Wasm stack budget (max_wasm_stack below the entry frame,
+  // runtime/vm/traphandlers.cc), which the embedder keeps within the thread's stack with room
+  // for the host, so those bytes are there; overflow is still caught at the next call, which
+  // every recursion makes.
+  bool leaf = true;
+  for (const MInst& m : vc_.insts) leaf &= m.op != Op::kCall && m.op != Op::kTailCall;
+  skip_stack_check_ = leaf && 8 + pushed + frame_size_ + realign_ <= kLeafStackSlack;
 }
 
 // Whether spill slot `slot`, read in place by instruction `inst`, was stored at most
@@ -498,7 +509,7 @@ void Emitter::frame_setup() {
   for (uint8_t r : saved_) as_->emit(Mn::kPush, Opnd::gp(r, 8));
   if (frame_size_) as_->emit(Mn::kSub, Opnd::gp(reg::kRsp, 8), Opnd::imm_(frame_size_));
   if (realign_) as_->emit(Mn::kAnd, Opnd::gp(reg::kRsp, 8), Opnd::imm_(-static_cast<int64_t>(realign_)));
-  if (!vc_.stack_limit_path.empty()) {
+  if (!vc_.stack_limit_path.empty() && !skip_stack_check_) {
     // Trap unless the frame's bottom (rsp, now final) is at or above the limit, compared with
     // the limit in memory at the end of the path (no register for it, no add of the frame
     // size). Only rbp and the callee-saved pushes (at most 48 bytes below the caller's checked
