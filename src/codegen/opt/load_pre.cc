@@ -73,20 +73,6 @@ struct ExprKey {
            a[1] == o.a[1] && a[2] == o.a[2];
   }
 };
-struct ExprKeyHash {
-  size_t operator()(const ExprKey& k) const {
-    uint64_t h = static_cast<uint64_t>(k.op) * 0x9E3779B97F4A7C15ull ^ k.type.code();
-    auto mix = [&](uint64_t v) { h = (h ^ v) * 0xff51afd7ed558ccdull; h ^= h >> 29; };
-    mix(k.aux);
-    mix(static_cast<uint64_t>(k.imm));
-    for (const KeyArg& x : k.a) {
-      mix(x.value);
-      mix(static_cast<uint64_t>(x.imm) ^ (uint64_t{x.type} << 48));
-    }
-    return static_cast<size_t>(h);
-  }
-};
-
 class LoadPre {
  public:
   LoadPre(Function& f, CfgCache& cache) : f_(f), dfg_(f.dfg), cache_(cache) {}
