@@ -43,14 +43,12 @@ namespace {
 
 constexpr uint32_t kMaxTreeInsts = 8;  // address instructions in B translated per edge
 
-// A pure instruction with fixed operands only: the kind the address translation matches.
+// A pure instruction with fixed operands only and one result: the kind the address
+// translation matches (branches are terminators, which has_side_effects covers).
 bool is_pure_fixed(const Function& f, Inst i) {
   const InstData& d = f.dfg[i];
-  if (f.has_side_effects(i) || can_load(d.opcode) || !d.vargs.is_empty()) return false;
-  switch (d.format()) {
-    case InstFormat::kJump: case InstFormat::kBrif: case InstFormat::kBranchTable: return false;
-    default: return f.dfg.inst_results(i).size() == 1;
-  }
+  return !f.has_side_effects(i) && !can_load(d.opcode) && d.vargs.is_empty() &&
+         f.dfg.inst_results(i).size() == 1;
 }
 
 // An operand in an expression key: a value, or a constant by its type and bits (without GVN
@@ -154,6 +152,13 @@ class LoadPre {
     k.value = dfg_.resolve_aliases(v).index();
     return k;
   }
+  // The key of instruction i itself (its own fixed operands).
+  ExprKey key_of(Inst i) const {
+    std::array<Value, 3> args{};
+    auto fixed = dfg_.fixed_args(i);
+    std::copy(fixed.begin(), fixed.end(), args.begin());
+    return key_of(i, args);
+  }
   ExprKey key_of(Inst i, std::array<Value, 3> args) const {
     const InstData& d = dfg_[i];
     return ExprKey{d.opcode, d.type, d.aux, d.imm, {key_arg(args[0]), key_arg(args[1]), key_arg(args[2])}};
@@ -179,7 +184,7 @@ class LoadPre {
       for (Inst i = f_.layout.last_inst(c); i.is_valid(); i = f_.layout.prev_inst(i)) {
         const InstData& d = dfg_[i];
         if (is_pure_fixed(f_, i)) {
-          pure_.push_back({key_of(i, {d.args[0], d.args[1], d.args[2]}), dfg_.first_result(i)});
+          pure_.push_back({key_of(i), dfg_.first_result(i)});
         } else if (clean && d.opcode == like.opcode && d.format() == InstFormat::kLoad &&
                    d.type == like.type && d.aux == like.aux && d.imm == like.imm) {
           loaded_.push_back({dfg_.resolve_aliases(d.args[0]), dfg_.first_result(i)});
