@@ -42,9 +42,9 @@
 ;;    6: mov rcx, qword ptr [rdi + 0x38]
 ;;    a: movsx edx, byte ptr [rcx + rax + 1]
 ;;    f: movzx eax, word ptr [rcx + rax + 2]
-;;   14: lea eax, [rdx + rax]
-;;   17: pop rbp
-;;   18: ret
+;;   14: add eax, edx
+;;   16: pop rbp
+;;   17: ret
 ;;   trap 0xa: HeapOutOfBounds
 ;;   trap 0xf: HeapOutOfBounds
 ;; -O2 function 3 $indexed

@@ -21,22 +21,22 @@
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $sip_half
 ;;    0: rorx rax, rdx, 0x20
-;;    6: lea rax, [rdx + rax]
-;;    a: rorx rcx, rcx, 0x33
-;;   10: xor rax, rcx
-;;   13: ret
+;;    6: add rax, rdx
+;;    9: rorx rcx, rcx, 0x33
+;;    f: xor rax, rcx
+;;   12: ret
 ;; -O2 function 1 $rotr32
 ;;    0: rorx eax, edx, 7
-;;    6: lea eax, [rdx + rax]
-;;    9: ret
+;;    6: add eax, edx
+;;    8: ret
 ;; -O2 function 2 $shifts
 ;;    0: shlx eax, edx, ecx
 ;;    5: shrx ecx, edx, ecx
 ;;    a: xor eax, ecx
 ;;    c: sarx rcx, r8, r9
 ;;   11: xor rcx, r9
-;;   14: lea rax, [rax + rcx]
-;;   18: ret
+;;   14: add rax, rcx
+;;   17: ret
 ;; -O2 function 3 $rot_var
 ;;    0: mov rax, rdx
 ;;    3: rol eax, cl

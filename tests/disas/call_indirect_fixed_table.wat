@@ -23,7 +23,7 @@
 ;;    d: sub rsp, 8
 ;;   11: mov r11, qword ptr [rdi + 8]
 ;;   15: cmp rsp, qword ptr [r11]
-;;   18: jb 0xad
+;;   18: jb 0xac
 ;;   1e: mov qword ptr [rsp], rdi
 ;;   22: xor ebx, ebx
 ;;   24: mov r12, qword ptr [rdi + 0x38]
@@ -36,46 +36,46 @@
 ;;   40: mov rdx, r14
 ;;   43: and edx, 7
 ;;   46: cmp rdx, 8
-;;   4a: jae 0xb3
+;;   4a: jae 0xb2
 ;;   4c: mov rax, qword ptr [r12 + rdx*8]
 ;;   50: cmp rax, 1
-;;   54: jbe 0x96
+;;   54: jbe 0x95
 ;;   56: mov ecx, dword ptr [rax + 0x10]
 ;;   59: cmp ecx, r13d
-;;   5c: jne 0xb1
+;;   5c: jne 0xb0
 ;;   5e: mov rcx, qword ptr [rax + 8]
 ;;   62: mov rax, qword ptr [rax + 0x18]
 ;;   66: mov rsi, rdi
 ;;   69: mov rdi, rax
 ;;   6c: mov rdx, r14
 ;;   6f: call rcx
-;;   71: lea eax, [r15 + rax]
-;;   75: lea r14d, [r14 - 1]
-;;   79: test r14d, r14d
-;;   7c: je 0x87
-;;   7e: mov rdi, qword ptr [rsp]
-;;   82: mov r15, rax
-;;   85: jmp 0x40
-;;   87: add rsp, 8
-;;   8b: pop r15
-;;   8d: pop r14
-;;   8f: pop r13
-;;   91: pop r12
-;;   93: pop rbx
-;;   94: pop rbp
-;;   95: ret
-;;   96: mov rax, qword ptr [rdi + 0x10]
-;;   9a: mov rax, qword ptr [rax + 0x90]
-;;   a1: mov rsi, rbx
-;;   a4: call rax
-;;   a6: test rax, rax
-;;   a9: je 0xaf
-;;   ab: jmp 0x4c
-;;   ad: ud2
-;;   af: ud2
-;;   b1: ud2
-;;   b3: ud2
-;;   trap 0xad: StackOverflow
-;;   trap 0xaf: IndirectCallToNull
-;;   trap 0xb1: BadSignature
-;;   trap 0xb3: UndefinedElement
+;;   71: add eax, r15d
+;;   74: add r14d, -1
+;;   78: test r14d, r14d
+;;   7b: je 0x86
+;;   7d: mov rdi, qword ptr [rsp]
+;;   81: mov r15, rax
+;;   84: jmp 0x40
+;;   86: add rsp, 8
+;;   8a: pop r15
+;;   8c: pop r14
+;;   8e: pop r13
+;;   90: pop r12
+;;   92: pop rbx
+;;   93: pop rbp
+;;   94: ret
+;;   95: mov rax, qword ptr [rdi + 0x10]
+;;   99: mov rax, qword ptr [rax + 0x90]
+;;   a0: mov rsi, rbx
+;;   a3: call rax
+;;   a5: test rax, rax
+;;   a8: je 0xae
+;;   aa: jmp 0x4c
+;;   ac: ud2
+;;   ae: ud2
+;;   b0: ud2
+;;   b2: ud2
+;;   trap 0xac: StackOverflow
+;;   trap 0xae: IndirectCallToNull
+;;   trap 0xb0: BadSignature
+;;   trap 0xb2: UndefinedElement

@@ -55,7 +55,7 @@
 ;;   65: add rax, r11
 ;;   68: jmp rax
 ;;   6a: shl edx, 1
-;;   6c: lea r8d, [r8 + 1]
+;;   6c: add r8d, 1
 ;;   70: mov rax, qword ptr [rcx]
 ;;   73: cmp rax, qword ptr [rdi + 0x28]
 ;;   77: jae 0xda
@@ -67,8 +67,8 @@
 ;;   8d: movsxd rax, dword ptr [r11 + rax*4]
 ;;   91: add rax, r11
 ;;   94: jmp rax
-;;   96: lea edx, [rdx + 1]
-;;   99: lea r8d, [r8 + 1]
+;;   96: add edx, 1
+;;   99: add r8d, 1
 ;;   9d: mov rax, qword ptr [rcx]
 ;;   a0: cmp rax, qword ptr [rdi + 0x28]
 ;;   a4: jae 0xda

@@ -21,11 +21,11 @@
 ;;    1: mov rbp, rsp
 ;;    4: mov r11, qword ptr [rdi + 8]
 ;;    8: cmp rsp, qword ptr [r11]
-;;    b: jb 0x84
+;;    b: jb 0x83
 ;;   11: mov rcx, qword ptr [rdi + 0x20]
 ;;   15: mov rax, qword ptr [rcx]
 ;;   18: cmp rax, qword ptr [rdi + 0x28]
-;;   1c: jae 0x66
+;;   1c: jae 0x65
 ;;   1e: xor eax, eax
 ;;   20: mov rsi, qword ptr [rdi + 0x38]
 ;;   24: mov r9, rax
@@ -35,26 +35,26 @@
 ;;   3c: nop dword ptr [rax]
 ;;   40: mov rax, qword ptr [rcx]
 ;;   43: cmp rax, qword ptr [rdi + 0x28]
-;;   47: jae 0x75
+;;   47: jae 0x74
 ;;   49: cmp r9d, edx
-;;   4c: jae 0x61
+;;   4c: jae 0x60
 ;;   4e: mov rax, r9
 ;;   51: shl eax, 2
 ;;   54: mov eax, dword ptr [rsi + rax]
-;;   57: lea r8d, [r8 + rax]
-;;   5b: lea r9d, [r9 + 1]
-;;   5f: jmp 0x40
-;;   61: mov rax, r8
-;;   64: pop rbp
-;;   65: ret
-;;   66: mov rax, qword ptr [rdi + 0x10]
-;;   6a: mov rax, qword ptr [rax + 0x88]
-;;   71: call rax
-;;   73: jmp 0x1e
-;;   75: mov rax, qword ptr [rdi + 0x10]
-;;   79: mov rax, qword ptr [rax + 0x88]
-;;   80: call rax
-;;   82: jmp 0x49
-;;   84: ud2
+;;   57: add r8d, eax
+;;   5a: add r9d, 1
+;;   5e: jmp 0x40
+;;   60: mov rax, r8
+;;   63: pop rbp
+;;   64: ret
+;;   65: mov rax, qword ptr [rdi + 0x10]
+;;   69: mov rax, qword ptr [rax + 0x88]
+;;   70: call rax
+;;   72: jmp 0x1e
+;;   74: mov rax, qword ptr [rdi + 0x10]
+;;   78: mov rax, qword ptr [rax + 0x88]
+;;   7f: call rax
+;;   81: jmp 0x49
+;;   83: ud2
 ;;   trap 0x54: HeapOutOfBounds
-;;   trap 0x84: StackOverflow
+;;   trap 0x83: StackOverflow

@@ -35,9 +35,9 @@
 ;;   10: cmovne edx, ecx
 ;;   13: sete al
 ;;   16: movzx eax, al
-;;   19: lea eax, [rdx + rax]
-;;   1c: pop rbp
-;;   1d: ret
+;;   19: add eax, edx
+;;   1b: pop rbp
+;;   1c: ret
 ;;   trap 0xa: HeapOutOfBounds
 ;; -O2 function 1 $gt_u
 ;;    0: push rbp

@@ -24,7 +24,7 @@
 ;;   1e: jge 0x43
 ;;   20: test rsi, rsi
 ;;   23: jge 0x5e
-;;   25: lea eax, [rax + 1]
+;;   25: add eax, 1
 ;;   28: lea rcx, [rsi + 8]
 ;;   2c: cmp eax, edx
 ;;   2e: jae 0x35

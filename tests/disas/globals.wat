@@ -14,7 +14,7 @@
 ;; ==== expected (KILN_BLESS=1 rewrites everything below) ====
 ;; -O2 function 0 $bump
 ;;    0: mov eax, dword ptr [rdi + 0x40]
-;;    3: lea eax, [rax + 1]
+;;    3: add eax, 1
 ;;    6: mov dword ptr [rdi + 0x40], eax
 ;;    9: ret
 ;; -O2 function 1 $read_k
@@ -23,6 +23,6 @@
 ;; -O2 function 2 $imported_rw
 ;;    0: mov rax, qword ptr [rdi + 0x38]
 ;;    4: mov rcx, qword ptr [rax]
-;;    7: lea rcx, [rcx + rdx]
-;;    b: mov qword ptr [rax], rcx
-;;    e: ret
+;;    7: add rcx, rdx
+;;    a: mov qword ptr [rax], rcx
+;;    d: ret

@@ -38,7 +38,7 @@
 ;; -O0 function 3 $lea_shared
 ;;    0: lea eax, [rdx + rcx]
 ;;    3: lea ecx, [rax + 3]
-;;    6: lea eax, [rax + 5]
+;;    6: add eax, 5
 ;;    9: imul ecx, eax
 ;;    c: mov rax, rcx
 ;;    f: ret
@@ -64,7 +64,7 @@
 ;; -O2 function 3 $lea_shared
 ;;    0: lea eax, [rdx + rcx]
 ;;    3: lea ecx, [rax + 3]
-;;    6: lea eax, [rax + 5]
+;;    6: add eax, 5
 ;;    9: imul ecx, eax
 ;;    c: mov rax, rcx
 ;;    f: ret

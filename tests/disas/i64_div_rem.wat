@@ -76,5 +76,5 @@
 ;;   10: sar rdx, 1
 ;;   13: mov rax, rdx
 ;;   16: shr rax, 0x3f
-;;   1a: lea rax, [rdx + rax]
-;;   1e: ret
+;;   1a: add rax, rdx
+;;   1d: ret

@@ -71,7 +71,7 @@
 ;;    5: sub rsp, 8
 ;;    9: mov r11, qword ptr [rdi + 8]
 ;;    d: cmp rsp, qword ptr [r11]
-;;   10: jb 0x34
+;;   10: jb 0x33
 ;;   12: mov eax, edx
 ;;   14: mov rcx, qword ptr [rdi + 0x38]
 ;;   18: mov eax, dword ptr [rcx + rax + 8]
@@ -79,14 +79,14 @@
 ;;   1f: shl ebx, 2
 ;;   22: mov rsi, rdi
 ;;   25: call 0x2a
-;;   2a: lea eax, [rbx + rax]
-;;   2d: add rsp, 8
-;;   31: pop rbx
-;;   32: pop rbp
-;;   33: ret
-;;   34: ud2
+;;   2a: add eax, ebx
+;;   2c: add rsp, 8
+;;   30: pop rbx
+;;   31: pop rbp
+;;   32: ret
+;;   33: ud2
 ;;   trap 0x18: HeapOutOfBounds
-;;   trap 0x34: StackOverflow
+;;   trap 0x33: StackOverflow
 ;;   reloc 0x26: pcrel4 function 2 $loop -4
 ;;   inlined 0x18 (trap): function 0 $get
 ;;   inlined 0x2a (return address): function 3 $calls

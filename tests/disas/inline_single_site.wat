@@ -70,7 +70,7 @@
 ;;    7: sub rsp, 0x20
 ;;    b: mov r11, qword ptr [rdi + 8]
 ;;    f: cmp rsp, qword ptr [r11]
-;;   12: jb 0xa6
+;;   12: jb 0xa3
 ;;   18: mov qword ptr [rsp], rdi
 ;;   1c: mov qword ptr [rsp + 0x10], rdx
 ;;   21: mov qword ptr [rsp + 8], rcx
@@ -78,43 +78,43 @@
 ;;   29: rol eax, 5
 ;;   2c: xor eax, edx
 ;;   2e: imul esi, ecx, 0x9e3779b9
-;;   34: lea eax, [rax + rsi]
-;;   37: mov rsi, rax
-;;   3a: shr esi, 0xf
-;;   3d: xor eax, esi
-;;   3f: imul eax, eax, 0x85ebca6b
-;;   45: mov rsi, rax
-;;   48: shr esi, 0xd
-;;   4b: xor eax, esi
-;;   4d: imul eax, eax, 0xc2b2ae35
-;;   53: mov rsi, rax
-;;   56: shr esi, 0x10
-;;   59: mov rbx, rax
-;;   5c: xor ebx, esi
-;;   5e: mov rsi, rdi
-;;   61: call 0x66
-;;   66: lea ebx, [rbx + rax]
-;;   69: mov r12, qword ptr [rsp]
-;;   6d: mov rsi, r12
-;;   70: mov rdi, r12
-;;   73: mov rdx, qword ptr [rsp + 0x10]
-;;   78: call 0x7d
-;;   7d: mov qword ptr [rsp + 0x10], rax
-;;   82: mov rsi, r12
-;;   85: mov rdi, r12
-;;   88: mov rdx, qword ptr [rsp + 8]
-;;   8d: call 0x92
-;;   92: mov r11, qword ptr [rsp + 0x10]
-;;   97: add eax, r11d
-;;   9a: lea eax, [rbx + rax]
-;;   9d: add rsp, 0x20
-;;   a1: pop r12
-;;   a3: pop rbx
-;;   a4: pop rbp
-;;   a5: ret
-;;   a6: ud2
-;;   trap 0xa6: StackOverflow
-;;   reloc 0x62: pcrel4 function 0 $finish -4
-;;   reloc 0x79: pcrel4 function 1 $shared -4
-;;   reloc 0x8e: pcrel4 function 1 $shared -4
-;;   inlined 0x66 (return address): function 2 $mix
+;;   34: add eax, esi
+;;   36: mov rsi, rax
+;;   39: shr esi, 0xf
+;;   3c: xor eax, esi
+;;   3e: imul eax, eax, 0x85ebca6b
+;;   44: mov rsi, rax
+;;   47: shr esi, 0xd
+;;   4a: xor eax, esi
+;;   4c: imul eax, eax, 0xc2b2ae35
+;;   52: mov rsi, rax
+;;   55: shr esi, 0x10
+;;   58: mov rbx, rax
+;;   5b: xor ebx, esi
+;;   5d: mov rsi, rdi
+;;   60: call 0x65
+;;   65: add ebx, eax
+;;   67: mov r12, qword ptr [rsp]
+;;   6b: mov rsi, r12
+;;   6e: mov rdi, r12
+;;   71: mov rdx, qword ptr [rsp + 0x10]
+;;   76: call 0x7b
+;;   7b: mov qword ptr [rsp + 0x10], rax
+;;   80: mov rsi, r12
+;;   83: mov rdi, r12
+;;   86: mov rdx, qword ptr [rsp + 8]
+;;   8b: call 0x90
+;;   90: mov r11, qword ptr [rsp + 0x10]
+;;   95: add eax, r11d
+;;   98: add eax, ebx
+;;   9a: add rsp, 0x20
+;;   9e: pop r12
+;;   a0: pop rbx
+;;   a1: pop rbp
+;;   a2: ret
+;;   a3: ud2
+;;   trap 0xa3: StackOverflow
+;;   reloc 0x61: pcrel4 function 0 $finish -4
+;;   reloc 0x77: pcrel4 function 1 $shared -4
+;;   reloc 0x8c: pcrel4 function 1 $shared -4
+;;   inlined 0x65 (return address): function 2 $mix

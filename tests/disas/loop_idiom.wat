@@ -31,7 +31,7 @@
 ;;   18: xor esi, esi
 ;;   1a: mov rax, qword ptr [rdi + 0x38]
 ;;   1e: mov r9d, r8d
-;;   21: lea r9, [r9 - 1]
+;;   21: add r9, -1
 ;;   25: xor r10d, r10d
 ;;   28: test r9, r9
 ;;   2b: cmovg r10, r9
@@ -41,24 +41,24 @@
 ;;   3a: movzx ebx, bl
 ;;   3d: mov r12, qword ptr [rdi + 0x40]
 ;;   41: mov r13d, edx
-;;   44: lea r10, [r13 + r10]
-;;   49: mov r14d, 0xffffffff
-;;   4f: cmp r10, r14
-;;   52: setbe r14b
-;;   56: movzx r14d, r14b
-;;   5a: and ebx, r14d
-;;   5d: lea r10, [r10 + 1]
-;;   61: cmp r10, r12
-;;   64: setbe r10b
-;;   68: movzx r10d, r10b
-;;   6c: and ebx, r10d
-;;   6f: test bl, bl
-;;   71: jne 0x90
-;;   73: nop word ptr [rax + rax]
-;;   7c: nop dword ptr [rax]
+;;   44: add r10, r13
+;;   47: mov r14d, 0xffffffff
+;;   4d: cmp r10, r14
+;;   50: setbe r14b
+;;   54: movzx r14d, r14b
+;;   58: and ebx, r14d
+;;   5b: add r10, 1
+;;   5f: cmp r10, r12
+;;   62: setbe r10b
+;;   66: movzx r10d, r10b
+;;   6a: and ebx, r10d
+;;   6d: test bl, bl
+;;   6f: jne 0x90
+;;   71: nop word ptr [rax + rax]
+;;   7a: nop word ptr [rax + rax]
 ;;   80: lea edi, [rdx + rsi]
 ;;   83: mov byte ptr [rax + rdi], cl
-;;   86: lea esi, [rsi + 1]
+;;   86: add esi, 1
 ;;   89: cmp esi, r8d
 ;;   8c: jae 0xa0
 ;;   8e: jmp 0x80
@@ -91,7 +91,7 @@
 ;;   1e: xor esi, esi
 ;;   20: mov rax, qword ptr [rdi + 0x38]
 ;;   24: mov r9d, r8d
-;;   27: lea r9, [r9 - 1]
+;;   27: add r9, -1
 ;;   2b: xor r10d, r10d
 ;;   2e: test r9, r9
 ;;   31: cmovg r10, r9
@@ -118,7 +118,7 @@
 ;;   7d: setbe r10b
 ;;   81: movzx r10d, r10b
 ;;   85: and ebx, r10d
-;;   88: lea rsi, [rsi + 1]
+;;   88: add rsi, 1
 ;;   8c: cmp rsi, r12
 ;;   8f: setbe sil
 ;;   93: movzx esi, sil
@@ -146,7 +146,7 @@
 ;;   e3: lea r9d, [rcx + rsi]
 ;;   e7: movzx r9d, byte ptr [rax + r9]
 ;;   ec: mov byte ptr [rax + rdi], r9b
-;;   f0: lea esi, [rsi + 1]
+;;   f0: add esi, 1
 ;;   f3: cmp esi, r8d
 ;;   f6: jae 0x10f
 ;;   f8: jmp 0xe0

@@ -33,11 +33,11 @@
 ;;   16: nop word ptr [rax + rax]
 ;;   1f: nop
 ;;   20: cmp ecx, edx
-;;   22: jae 0x2c
-;;   24: lea eax, [rax + rcx]
-;;   27: lea ecx, [rcx + 1]
-;;   2a: jmp 0x20
-;;   2c: ret
+;;   22: jae 0x2b
+;;   24: add eax, ecx
+;;   26: add ecx, 1
+;;   29: jmp 0x20
+;;   2b: ret
 ;; -O0 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
@@ -48,13 +48,13 @@
 ;;   20: mov esi, edx
 ;;   22: mov r8, qword ptr [rdi + 0x38]
 ;;   26: mov rsi, qword ptr [r8 + rsi]
-;;   2a: lea rax, [rax + rsi]
-;;   2e: lea edx, [rdx + 8]
-;;   31: lea ecx, [rcx - 1]
-;;   34: test ecx, ecx
-;;   36: jne 0x20
-;;   38: pop rbp
-;;   39: ret
+;;   2a: add rax, rsi
+;;   2d: add edx, 8
+;;   30: add ecx, -1
+;;   33: test ecx, ecx
+;;   35: jne 0x20
+;;   37: pop rbp
+;;   38: ret
 ;;   trap 0x26: HeapOutOfBounds
 ;; -O2 function 0 $sum_to
 ;;    0: xor eax, eax
@@ -63,11 +63,11 @@
 ;;    e: nop word ptr [rax + rax]
 ;;   17: nop word ptr [rax + rax]
 ;;   20: cmp ecx, edx
-;;   22: jae 0x2c
-;;   24: lea eax, [rax + rcx]
-;;   27: lea ecx, [rcx + 1]
-;;   2a: jmp 0x20
-;;   2c: ret
+;;   22: jae 0x2b
+;;   24: add eax, ecx
+;;   26: add ecx, 1
+;;   29: jmp 0x20
+;;   2b: ret
 ;; -O2 function 1 $sum_mem
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
@@ -78,11 +78,11 @@
 ;;   1c: nop dword ptr [rax]
 ;;   20: mov edi, edx
 ;;   22: mov rdi, qword ptr [rsi + rdi]
-;;   26: lea rax, [rax + rdi]
-;;   2a: lea edx, [rdx + 8]
-;;   2d: lea ecx, [rcx - 1]
-;;   30: test ecx, ecx
-;;   32: jne 0x20
-;;   34: pop rbp
-;;   35: ret
+;;   26: add rax, rdi
+;;   29: add edx, 8
+;;   2c: add ecx, -1
+;;   2f: test ecx, ecx
+;;   31: jne 0x20
+;;   33: pop rbp
+;;   34: ret
 ;;   trap 0x22: HeapOutOfBounds

@@ -36,7 +36,7 @@
 ;;    d: sub rsp, 8
 ;;   11: mov r11, qword ptr [rdi + 8]
 ;;   15: cmp rsp, qword ptr [r11]
-;;   18: jb 0xbc
+;;   18: jb 0xba
 ;;   1e: mov qword ptr [rsp], rdi
 ;;   22: mov rbx, rdx
 ;;   25: xor eax, eax
@@ -57,37 +57,37 @@
 ;;   5b: mov edx, 0x3e8
 ;;   60: mov rcx, rax
 ;;   63: call r12
-;;   66: lea rax, [r15 + rax]
-;;   6a: lea r14d, [r14 + 1]
-;;   6e: cmp r14d, ebx
-;;   71: jae 0xad
-;;   73: mov rdi, qword ptr [rsp]
-;;   77: mov r15, rax
-;;   7a: mov edx, 0x3e8
-;;   7f: mov rax, rdi
-;;   82: mov rdi, r13
-;;   85: mov rsi, rax
-;;   88: mov rcx, r14
-;;   8b: call r12
-;;   8e: mov rdi, r13
-;;   91: mov rsi, qword ptr [rsp]
-;;   95: mov edx, 0x3e8
-;;   9a: mov rcx, rax
-;;   9d: call r12
-;;   a0: lea rax, [r15 + rax]
-;;   a4: lea r14d, [r14 + 1]
-;;   a8: cmp r14d, ebx
-;;   ab: jb 0x73
-;;   ad: add rsp, 8
-;;   b1: pop r15
-;;   b3: pop r14
-;;   b5: pop r13
-;;   b7: pop r12
-;;   b9: pop rbx
-;;   ba: pop rbp
-;;   bb: ret
-;;   bc: ud2
-;;   trap 0xbc: StackOverflow
+;;   66: add rax, r15
+;;   69: add r14d, 1
+;;   6d: cmp r14d, ebx
+;;   70: jae 0xab
+;;   72: mov rdi, qword ptr [rsp]
+;;   76: mov r15, rax
+;;   79: mov edx, 0x3e8
+;;   7e: mov rax, rdi
+;;   81: mov rdi, r13
+;;   84: mov rsi, rax
+;;   87: mov rcx, r14
+;;   8a: call r12
+;;   8d: mov rdi, r13
+;;   90: mov rsi, qword ptr [rsp]
+;;   94: mov edx, 0x3e8
+;;   99: mov rcx, rax
+;;   9c: call r12
+;;   9f: add rax, r15
+;;   a2: add r14d, 1
+;;   a6: cmp r14d, ebx
+;;   a9: jb 0x72
+;;   ab: add rsp, 8
+;;   af: pop r15
+;;   b1: pop r14
+;;   b3: pop r13
+;;   b5: pop r12
+;;   b7: pop rbx
+;;   b8: pop rbp
+;;   b9: ret
+;;   ba: ud2
+;;   trap 0xba: StackOverflow
 ;; -O2 function 3 $floats
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
@@ -115,7 +115,7 @@
 ;;   55: call r12
 ;;   58: movsd xmm1, qword ptr [rip + 0x50]
 ;;   60: mulsd xmm0, xmm1
-;;   64: lea r14d, [r14 + 1]
+;;   64: add r14d, 1
 ;;   68: cmp r14d, ebx
 ;;   6b: jae 0x9d
 ;;   6d: mov rdi, r15
@@ -127,7 +127,7 @@
 ;;   85: call r12
 ;;   88: movsd xmm1, qword ptr [rip + 0x20]
 ;;   90: mulsd xmm0, xmm1
-;;   94: lea r14d, [r14 + 1]
+;;   94: add r14d, 1
 ;;   98: cmp r14d, ebx
 ;;   9b: jb 0x6d
 ;;   9d: add rsp, 8

@@ -39,7 +39,7 @@
 ;; -O2 function 0 $fib
 ;;    0: xor eax, eax
 ;;    2: cmp edx, 2
-;;    5: jb 0x7f
+;;    5: jb 0x7d
 ;;    b: push rbp
 ;;    c: mov rbp, rsp
 ;;    f: push rbx
@@ -47,7 +47,7 @@
 ;;   12: sub rsp, 0x10
 ;;   16: mov r11, qword ptr [rdi + 8]
 ;;   1a: cmp rsp, qword ptr [r11]
-;;   1d: jb 0x83
+;;   1d: jb 0x81
 ;;   23: mov qword ptr [rsp], rdi
 ;;   27: mov r12, rax
 ;;   2a: mov rbx, rdx
@@ -57,30 +57,30 @@
 ;;   40: lea edx, [rbx - 1]
 ;;   43: mov rsi, rdi
 ;;   46: call 0x4b
-;;   4b: lea r12d, [r12 + rax]
-;;   4f: lea ebx, [rbx - 2]
-;;   52: cmp ebx, 1
-;;   55: jbe 0x72
-;;   57: mov rdi, qword ptr [rsp]
-;;   5b: lea edx, [rbx - 1]
-;;   5e: mov rsi, rdi
-;;   61: call 0x66
-;;   66: lea r12d, [r12 + rax]
-;;   6a: lea ebx, [rbx - 2]
-;;   6d: cmp ebx, 1
-;;   70: ja 0x57
-;;   72: lea eax, [rbx + r12]
-;;   76: add rsp, 0x10
-;;   7a: pop r12
-;;   7c: pop rbx
-;;   7d: pop rbp
-;;   7e: ret
-;;   7f: mov rax, rdx
-;;   82: ret
-;;   83: ud2
-;;   trap 0x83: StackOverflow
+;;   4b: add r12d, eax
+;;   4e: add ebx, -2
+;;   51: cmp ebx, 1
+;;   54: jbe 0x70
+;;   56: mov rdi, qword ptr [rsp]
+;;   5a: lea edx, [rbx - 1]
+;;   5d: mov rsi, rdi
+;;   60: call 0x65
+;;   65: add r12d, eax
+;;   68: add ebx, -2
+;;   6b: cmp ebx, 1
+;;   6e: ja 0x56
+;;   70: lea eax, [rbx + r12]
+;;   74: add rsp, 0x10
+;;   78: pop r12
+;;   7a: pop rbx
+;;   7b: pop rbp
+;;   7c: ret
+;;   7d: mov rax, rdx
+;;   80: ret
+;;   81: ud2
+;;   trap 0x81: StackOverflow
 ;;   reloc 0x47: pcrel4 function 0 $fib -4
-;;   reloc 0x62: pcrel4 function 0 $fib -4
+;;   reloc 0x61: pcrel4 function 0 $fib -4
 ;; -O2 function 1 $load
 ;;    0: test edx, edx
 ;;    2: je 0x13
@@ -146,8 +146,8 @@
 ;;    3: rol eax, cl
 ;;    5: mov rsi, rcx
 ;;    8: shl esi, 1
-;;    a: lea esi, [rsi + rcx]
-;;    d: cmp edx, ecx
-;;    f: cmovl esi, eax
-;;   12: mov rax, rsi
-;;   15: ret
+;;    a: add esi, ecx
+;;    c: cmp edx, ecx
+;;    e: cmovl esi, eax
+;;   11: mov rax, rsi
+;;   14: ret

@@ -44,8 +44,8 @@
 ;;   2a: sete cl
 ;;   2d: movzx ecx, cl
 ;;   30: movzx ecx, cl
-;;   33: lea eax, [rax + rcx]
-;;   36: ret
+;;   33: add eax, ecx
+;;   35: ret
 ;; -O2 function 3 $dot
 ;;    0: pmaddwd xmm0, xmm1
 ;;    4: ret

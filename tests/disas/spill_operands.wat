@@ -120,7 +120,7 @@
 ;;    d: sub rsp, 0x38
 ;;   11: mov r11, qword ptr [rdi + 8]
 ;;   15: cmp rsp, qword ptr [r11]
-;;   18: jb 0x228
+;;   18: jb 0x203
 ;;   1e: mov eax, edx
 ;;   20: mov rcx, qword ptr [rdi + 0x50]
 ;;   24: mov ebx, dword ptr [rcx + rax]
@@ -150,108 +150,108 @@
 ;;   8f: call rcx
 ;;   91: mov ecx, 7
 ;;   96: rol eax, 7
-;;   99: lea eax, [rax + 0x1234]
-;;   9f: rol eax, 7
-;;   a2: lea eax, [rax + 0x1234]
-;;   a8: rol eax, 7
-;;   ab: lea eax, [rax + 0x1234]
-;;   b1: rol eax, 7
-;;   b4: lea eax, [rax + 0x1234]
-;;   ba: rol eax, 7
-;;   bd: lea eax, [rax + 0x1234]
-;;   c3: rol eax, 7
-;;   c6: lea eax, [rax + 0x1234]
-;;   cc: rol eax, 7
-;;   cf: lea eax, [rax + 0x1234]
-;;   d5: rol eax, 7
-;;   d8: lea eax, [rax + 0x1234]
+;;   99: add eax, 0x1234
+;;   9e: rol eax, 7
+;;   a1: add eax, 0x1234
+;;   a6: rol eax, 7
+;;   a9: add eax, 0x1234
+;;   ae: rol eax, 7
+;;   b1: add eax, 0x1234
+;;   b6: rol eax, 7
+;;   b9: add eax, 0x1234
+;;   be: rol eax, 7
+;;   c1: add eax, 0x1234
+;;   c6: rol eax, 7
+;;   c9: add eax, 0x1234
+;;   ce: rol eax, 7
+;;   d1: add eax, 0x1234
+;;   d6: rol eax, 7
+;;   d9: add eax, 0x1234
 ;;   de: rol eax, 7
-;;   e1: lea eax, [rax + 0x1234]
-;;   e7: rol eax, 7
-;;   ea: lea eax, [rax + 0x1234]
-;;   f0: rol eax, 7
-;;   f3: lea eax, [rax + 0x1234]
-;;   f9: rol eax, 7
-;;   fc: lea eax, [rax + 0x1234]
-;;  102: rol eax, 7
-;;  105: lea eax, [rax + 0x1234]
-;;  10b: rol eax, 7
-;;  10e: lea eax, [rax + 0x1234]
-;;  114: rol eax, 7
-;;  117: lea eax, [rax + 0x1234]
-;;  11d: rol eax, 7
-;;  120: lea eax, [rax + 0x1234]
+;;   e1: add eax, 0x1234
+;;   e6: rol eax, 7
+;;   e9: add eax, 0x1234
+;;   ee: rol eax, 7
+;;   f1: add eax, 0x1234
+;;   f6: rol eax, 7
+;;   f9: add eax, 0x1234
+;;   fe: rol eax, 7
+;;  101: add eax, 0x1234
+;;  106: rol eax, 7
+;;  109: add eax, 0x1234
+;;  10e: rol eax, 7
+;;  111: add eax, 0x1234
+;;  116: rol eax, 7
+;;  119: add eax, 0x1234
+;;  11e: rol eax, 7
+;;  121: add eax, 0x1234
 ;;  126: rol eax, 7
-;;  129: lea eax, [rax + 0x1234]
-;;  12f: rol eax, 7
-;;  132: lea eax, [rax + 0x1234]
-;;  138: rol eax, 7
-;;  13b: lea eax, [rax + 0x1234]
-;;  141: rol eax, 7
-;;  144: lea eax, [rax + 0x1234]
-;;  14a: rol eax, 7
-;;  14d: lea eax, [rax + 0x1234]
-;;  153: rol eax, 7
-;;  156: lea eax, [rax + 0x1234]
-;;  15c: rol eax, 7
-;;  15f: lea eax, [rax + 0x1234]
-;;  165: rol eax, 7
-;;  168: lea eax, [rax + 0x1234]
+;;  129: add eax, 0x1234
+;;  12e: rol eax, 7
+;;  131: add eax, 0x1234
+;;  136: rol eax, 7
+;;  139: add eax, 0x1234
+;;  13e: rol eax, 7
+;;  141: add eax, 0x1234
+;;  146: rol eax, 7
+;;  149: add eax, 0x1234
+;;  14e: rol eax, 7
+;;  151: add eax, 0x1234
+;;  156: rol eax, 7
+;;  159: add eax, 0x1234
+;;  15e: rol eax, 7
+;;  161: add eax, 0x1234
+;;  166: rol eax, 7
+;;  169: add eax, 0x1234
 ;;  16e: rol eax, 7
-;;  171: lea eax, [rax + 0x1234]
-;;  177: rol eax, 7
-;;  17a: lea eax, [rax + 0x1234]
-;;  180: rol eax, 7
-;;  183: lea eax, [rax + 0x1234]
-;;  189: rol eax, 7
-;;  18c: lea eax, [rax + 0x1234]
-;;  192: rol eax, 7
-;;  195: lea eax, [rax + 0x1234]
-;;  19b: rol eax, 7
-;;  19e: lea eax, [rax + 0x1234]
-;;  1a4: rol eax, 7
-;;  1a7: lea eax, [rax + 0x1234]
-;;  1ad: rol eax, 7
-;;  1b0: lea eax, [rax + 0x1234]
-;;  1b6: rol eax, 7
-;;  1b9: lea eax, [rax + 0x1234]
-;;  1bf: rol eax, 7
-;;  1c2: lea eax, [rax + 0x1234]
-;;  1c8: rol eax, 7
-;;  1cb: lea eax, [rax + 0x1234]
-;;  1d1: rol eax, 7
-;;  1d4: lea eax, [rax + 0x1234]
-;;  1da: lea eax, [rax + rbx]
-;;  1dd: sub eax, r12d
-;;  1e0: and eax, r13d
-;;  1e3: or eax, r14d
-;;  1e6: xor eax, dword ptr [rsp]
-;;  1e9: and eax, dword ptr [rsp + 8]
-;;  1ed: or eax, dword ptr [rsp + 0x10]
-;;  1f1: xor eax, dword ptr [rsp + 0x18]
-;;  1f5: sub eax, r15d
-;;  1f8: imul eax, dword ptr [rsp + 0x20]
-;;  1fd: add eax, dword ptr [rsp + 0x28]
-;;  201: cmp eax, dword ptr [rsp + 0x30]
-;;  205: jb 0x216
-;;  207: add rsp, 0x38
-;;  20b: pop r15
-;;  20d: pop r14
-;;  20f: pop r13
-;;  211: pop r12
-;;  213: pop rbx
-;;  214: pop rbp
-;;  215: ret
-;;  216: mov rax, rcx
-;;  219: add rsp, 0x38
-;;  21d: pop r15
-;;  21f: pop r14
-;;  221: pop r13
-;;  223: pop r12
-;;  225: pop rbx
-;;  226: pop rbp
-;;  227: ret
-;;  228: ud2
+;;  171: add eax, 0x1234
+;;  176: rol eax, 7
+;;  179: add eax, 0x1234
+;;  17e: rol eax, 7
+;;  181: add eax, 0x1234
+;;  186: rol eax, 7
+;;  189: add eax, 0x1234
+;;  18e: rol eax, 7
+;;  191: add eax, 0x1234
+;;  196: rol eax, 7
+;;  199: add eax, 0x1234
+;;  19e: rol eax, 7
+;;  1a1: add eax, 0x1234
+;;  1a6: rol eax, 7
+;;  1a9: add eax, 0x1234
+;;  1ae: rol eax, 7
+;;  1b1: add eax, 0x1234
+;;  1b6: add eax, ebx
+;;  1b8: sub eax, r12d
+;;  1bb: and eax, r13d
+;;  1be: or eax, r14d
+;;  1c1: xor eax, dword ptr [rsp]
+;;  1c4: and eax, dword ptr [rsp + 8]
+;;  1c8: or eax, dword ptr [rsp + 0x10]
+;;  1cc: xor eax, dword ptr [rsp + 0x18]
+;;  1d0: sub eax, r15d
+;;  1d3: imul eax, dword ptr [rsp + 0x20]
+;;  1d8: add eax, dword ptr [rsp + 0x28]
+;;  1dc: cmp eax, dword ptr [rsp + 0x30]
+;;  1e0: jb 0x1f1
+;;  1e2: add rsp, 0x38
+;;  1e6: pop r15
+;;  1e8: pop r14
+;;  1ea: pop r13
+;;  1ec: pop r12
+;;  1ee: pop rbx
+;;  1ef: pop rbp
+;;  1f0: ret
+;;  1f1: mov rax, rcx
+;;  1f4: add rsp, 0x38
+;;  1f8: pop r15
+;;  1fa: pop r14
+;;  1fc: pop r13
+;;  1fe: pop r12
+;;  200: pop rbx
+;;  201: pop rbp
+;;  202: ret
+;;  203: ud2
 ;;   trap 0x24: HeapOutOfBounds
 ;;   trap 0x27: HeapOutOfBounds
 ;;   trap 0x2c: HeapOutOfBounds
@@ -264,7 +264,7 @@
 ;;   trap 0x61: HeapOutOfBounds
 ;;   trap 0x6b: HeapOutOfBounds
 ;;   trap 0x75: HeapOutOfBounds
-;;   trap 0x228: StackOverflow
+;;   trap 0x203: StackOverflow
 ;; -O2 function 2 $near
 ;;    0: push rbp
 ;;    1: mov rbp, rsp
@@ -276,7 +276,7 @@
 ;;    d: sub rsp, 0x38
 ;;   11: mov r11, qword ptr [rdi + 8]
 ;;   15: cmp rsp, qword ptr [r11]
-;;   18: jb 0xfd
+;;   18: jb 0xfc
 ;;   1e: mov eax, edx
 ;;   20: mov rcx, qword ptr [rdi + 0x50]
 ;;   24: mov ebx, dword ptr [rcx + rax]
@@ -304,44 +304,44 @@
 ;;   89: mov rsi, rdi
 ;;   8c: mov rdi, rax
 ;;   8f: call rcx
-;;   91: lea eax, [rax + rbx]
-;;   94: sub eax, r12d
-;;   97: and eax, r13d
-;;   9a: or eax, r14d
-;;   9d: mov r11, qword ptr [rsp]
-;;   a1: xor eax, r11d
-;;   a4: mov r11, qword ptr [rsp + 8]
-;;   a9: and eax, r11d
-;;   ac: mov r11, qword ptr [rsp + 0x10]
-;;   b1: or eax, r11d
-;;   b4: mov r11, qword ptr [rsp + 0x18]
-;;   b9: xor eax, r11d
-;;   bc: sub eax, r15d
-;;   bf: mov r11, qword ptr [rsp + 0x20]
-;;   c4: imul eax, r11d
-;;   c8: mov r11, qword ptr [rsp + 0x28]
-;;   cd: add eax, r11d
-;;   d0: mov r11, qword ptr [rsp + 0x30]
-;;   d5: cmp eax, r11d
-;;   d8: jb 0xe9
-;;   da: add rsp, 0x38
-;;   de: pop r15
-;;   e0: pop r14
-;;   e2: pop r13
-;;   e4: pop r12
-;;   e6: pop rbx
-;;   e7: pop rbp
-;;   e8: ret
-;;   e9: mov eax, 7
-;;   ee: add rsp, 0x38
-;;   f2: pop r15
-;;   f4: pop r14
-;;   f6: pop r13
-;;   f8: pop r12
-;;   fa: pop rbx
-;;   fb: pop rbp
-;;   fc: ret
-;;   fd: ud2
+;;   91: add eax, ebx
+;;   93: sub eax, r12d
+;;   96: and eax, r13d
+;;   99: or eax, r14d
+;;   9c: mov r11, qword ptr [rsp]
+;;   a0: xor eax, r11d
+;;   a3: mov r11, qword ptr [rsp + 8]
+;;   a8: and eax, r11d
+;;   ab: mov r11, qword ptr [rsp + 0x10]
+;;   b0: or eax, r11d
+;;   b3: mov r11, qword ptr [rsp + 0x18]
+;;   b8: xor eax, r11d
+;;   bb: sub eax, r15d
+;;   be: mov r11, qword ptr [rsp + 0x20]
+;;   c3: imul eax, r11d
+;;   c7: mov r11, qword ptr [rsp + 0x28]
+;;   cc: add eax, r11d
+;;   cf: mov r11, qword ptr [rsp + 0x30]
+;;   d4: cmp eax, r11d
+;;   d7: jb 0xe8
+;;   d9: add rsp, 0x38
+;;   dd: pop r15
+;;   df: pop r14
+;;   e1: pop r13
+;;   e3: pop r12
+;;   e5: pop rbx
+;;   e6: pop rbp
+;;   e7: ret
+;;   e8: mov eax, 7
+;;   ed: add rsp, 0x38
+;;   f1: pop r15
+;;   f3: pop r14
+;;   f5: pop r13
+;;   f7: pop r12
+;;   f9: pop rbx
+;;   fa: pop rbp
+;;   fb: ret
+;;   fc: ud2
 ;;   trap 0x24: HeapOutOfBounds
 ;;   trap 0x27: HeapOutOfBounds
 ;;   trap 0x2c: HeapOutOfBounds
@@ -354,4 +354,4 @@
 ;;   trap 0x61: HeapOutOfBounds
 ;;   trap 0x6b: HeapOutOfBounds
 ;;   trap 0x75: HeapOutOfBounds
-;;   trap 0xfd: StackOverflow
+;;   trap 0xfc: StackOverflow

@@ -41,9 +41,9 @@
 ;;   26: mov edi, dword ptr [rsi + rdi]
 ;;   29: test edi, 4
 ;;   2f: je 0x34
-;;   31: lea eax, [rax + 1]
-;;   34: lea edx, [rdx + 4]
-;;   37: lea ecx, [rcx - 1]
+;;   31: add eax, 1
+;;   34: add edx, 4
+;;   37: add ecx, -1
 ;;   3a: jmp 0x20
 ;;   3c: pop rbp
 ;;   3d: ret

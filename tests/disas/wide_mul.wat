@@ -216,9 +216,9 @@
 ;;   20: imul rsi, rcx
 ;;   24: imul r9, r8
 ;;   28: lea rax, [rsi + r9]
-;;   2c: lea rax, [rdx + rax]
-;;   30: mov qword ptr [rdi + r10 + 8], rax
-;;   35: pop rbp
-;;   36: ret
+;;   2c: add rax, rdx
+;;   2f: mov qword ptr [rdi + r10 + 8], rax
+;;   34: pop rbp
+;;   35: ret
 ;;   trap 0x16: HeapOutOfBounds
-;;   trap 0x30: HeapOutOfBounds
+;;   trap 0x2f: HeapOutOfBounds

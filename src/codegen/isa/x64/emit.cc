@@ -165,6 +165,7 @@ class Emitter {
   void jmp(uint32_t label);
   void jcc(Cond c, uint32_t label);
   void compare(const MInst& m);  // cmp/test from the leading operands
+  bool two_address_lea(const MInst& m, uint32_t d, uint8_t sz);
   void fcompare(const FPlan& p, uint32_t a, uint32_t b, uint8_t fbytes);
   void cond_branch(FPlan p, uint32_t t_label, uint32_t f_label, bool f_is_next, bool t_is_next);
   void mov_imm(uint8_t r, int64_t v, uint8_t size);
@@ -433,6 +434,33 @@ void Emitter::compare(const MInst& m) {
   }
 }
 
+// A register lea whose destination was allocated to one of its inputs, `lea d, [d + x]` or
+// `lea d, [d + c]`, is emitted as `add d, x` / `add d, c`: the same result (no scale), and on
+// AMD Zen 4 the two-address add measured faster in add-heavy straight-line code (blake3's
+// compress_in_place: 80 -> 74 ns per call with only those leas rewritten). Flags are free to
+// clobber: no flags live across machine instructions except a compare reused by the very
+// next instruction (compare()), and a lea never is one.
+bool Emitter::two_address_lea(const MInst& m, uint32_t d, uint8_t sz) {
+  const Amode& a = m.mem;
+  if (a.base_kind != Amode::Base::kReg || a.base == Amode::kNone || a.shift != 0) return false;
+  const uint8_t dr = hw(d);
+  if (a.index == Amode::kNone) {
+    if (hw(a.base) != dr) return false;
+    if (a.disp != 0) as_->emit(Mn::kAdd, R(d, sz), Opnd::imm_(a.disp));
+    else if (sz == 4) as_->emit(Mn::kMov, R(d, 4), R(d, 4));  // lea d32, [d]: zero-extends
+    return true;
+  }
+  if (a.disp != 0) return false;
+  if (hw(a.base) == dr) {
+    as_->emit(Mn::kAdd, R(d, sz), R(a.index, sz));
+  } else if (hw(a.index) == dr) {
+    as_->emit(Mn::kAdd, R(d, sz), R(a.base, sz));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void Emitter::fcompare(const FPlan& p, uint32_t a, uint32_t b, uint8_t fbytes) {
   Mn mn = fbytes == 4 ? Mn::kUcomiss : Mn::kUcomisd;
   if (p.swap) std::swap(a, b);
@@ -636,7 +664,7 @@ Expected<void> Emitter::emit_inst_impl(uint32_t i) {
       const bool base_slot = m.mem.base_kind == Amode::Base::kReg && in_slot(m.mem.base);
       const bool index_slot = in_slot(m.mem.index);
       if (!base_slot && !index_slot) {
-        as_->emit(Mn::kLea, R(n - 1, sz), mem(m, 0));
+        if (!two_address_lea(m, n - 1, sz)) as_->emit(Mn::kLea, R(n - 1, sz), mem(m, 0));
         break;
       }
       // A plain `base + index` with an input in its spill slot (the lowering allows it only
