@@ -121,7 +121,7 @@ class Pipeline {
 const char* OptimizeStats::pass_name(int p) {
   static const char* const kNames[kNumPasses] = {"simplify", "gvn",  "load_elim", "branch_fold",
                                                  "dce",      "licm", "vectorize", "loop_idiom",
-                                                 "tail_dup", "jump_thread", "wide_mul", "load_pre"};
+                                                 "tail_dup", "jump_thread", "wide_mul", "load_pre", "schedule"};
   return p >= 0 && p < kNumPasses ? kNames[p] : "?";
 }
 
@@ -160,6 +160,7 @@ void optimize(ir::Function& f, OptimizeStats* stats, const BulkMemory* memory) {
     p.round();
   }
   if (p.run(OptimizeStats::kVectorize, Pipeline::pass(cached::vectorize_loops))) p.round();
+  p.run(OptimizeStats::kSchedule, Pipeline::pass(cached::schedule_for_ilp));
 }
 
 }  // namespace kiln::codegen::opt

@@ -89,6 +89,12 @@ bool recognize_wide_multiplies(ir::Function& f);
 // runtime guard, keeping the scalar loop for the remainder and as the fallback (vectorize.cc).
 bool vectorize_loops(ir::Function& f);
 
+// Interleaves independent dependency chains of large blocks (pure instructions only, by
+// critical-path height, bounded register pressure), where a model of the core predicts a gain
+// and of the registers no many more reloads: schedule.cc. With only_if_profitable false (tests)
+// every block of 5 or more instructions takes its schedule, legal but not necessarily faster.
+bool schedule_for_ilp(ir::Function& f, bool only_if_profitable = true);
+
 // The same passes over a CfgCache shared with the passes before and after them (the
 // optimize() pipeline). Separate names, so that the plain passes stay unambiguous function
 // pointers.
@@ -104,6 +110,7 @@ bool duplicate_return_tails(ir::Function& f, CfgCache& cache);
 bool thread_jumps(ir::Function& f, CfgCache& cache);
 bool recognize_wide_multiplies(ir::Function& f, CfgCache& cache);
 bool eliminate_partially_redundant_loads(ir::Function& f, CfgCache& cache);
+bool schedule_for_ilp(ir::Function& f, CfgCache& cache);
 }  // namespace cached
 
 // What optimize() did: how many rounds of the main loop ran, and (when `timed`) the time
@@ -114,7 +121,7 @@ struct OptimizeStats {
   bool timed = false;
   enum Pass {
     kSimplify, kGvn, kLoadElim, kBranchFold, kDce, kLicm, kVectorize, kLoopIdiom, kTailDup,
-    kJumpThread, kWideMul, kLoadPre, kNumPasses
+    kJumpThread, kWideMul, kLoadPre, kSchedule, kNumPasses
   };
   uint64_t pass_ns[kNumPasses] = {};
   uint32_t pass_changed[kNumPasses] = {};  // how many runs of each pass changed something

@@ -6,10 +6,20 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "codegen/ir/function.h"
 #include "codegen/ir/interpreter.h"
+#include "codegen/ir/parser.h"
 
 namespace kiln::codegen::ir::test_util {
+
+// The function parsed from IR text; a parse error fails the test (and gives an empty function).
+inline Function parse_or_fail(const std::string& text) {
+  auto f = parse_function(text);
+  EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.error().to_string());
+  return f.ok() ? std::move(*f) : Function();
+}
 
 // Instructions in the function's layout (all blocks, reachable or not).
 inline size_t count_insts(const Function& f) {

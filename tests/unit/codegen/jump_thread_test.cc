@@ -20,11 +20,7 @@ namespace {
 
 using namespace ir;
 
-Function parse(const std::string& text) {
-  auto f = parse_function(text);
-  EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.error().to_string());
-  return f.ok() ? std::move(*f) : Function();
-}
+Function parse(const std::string& text) { return test_util::parse_or_fail(text); }
 
 void expect_verifies(const Function& f) {
   auto r = verify_function(f);

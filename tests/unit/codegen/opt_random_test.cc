@@ -411,6 +411,7 @@ TEST(OptRandom, EachPassPreservesSemantics) {
       {"dce", eliminate_dead_code},
       {"tail_dup", duplicate_return_tails},
       {"jump_thread", thread_jumps},
+      {"schedule", [](Function& f) { return schedule_for_ilp(f, /*only_if_profitable=*/false); }},
   };
   for (const auto& [name, pass] : passes) {
     Stats st;
