@@ -7,6 +7,7 @@
 #include <string>
 
 #include "environ/func_table.h"
+#include "runtime/vm/bulk_copy.h"
 #include "runtime/vm/libcalls.h"
 #include "runtime/vm/memory_image.h"
 
@@ -190,7 +191,7 @@ std::optional<TrapCode> Instance::memory_copy(environ::MemoryIndex dst_mi, uint6
       !range_in_bounds(src, len, sm->byte_size())) {
     return TrapCode::kHeapOutOfBounds;
   }
-  if (len != 0) std::memmove(dm->base() + dst, sm->base() + src, len);
+  if (len != 0) bulk_copy(dm->base() + dst, sm->base() + src, len);
   return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "environ/builtins.h"
+#include "runtime/vm/bulk_copy.h"
 #include "runtime/vm/instance.h"
 #include "runtime/vm/parking_spot.h"
 #include "runtime/vm/traphandlers.h"
@@ -126,10 +127,10 @@ none kiln_builtin_memory_init(vmctx v, i32 memory, i32 data, i64 dst, i32 src, i
   if (t) raise_trap(*t, caller_pc, caller_fp);
 }
 
-// In bounds (checked by the caller): plain memmove/memset. A zero length may come with an
-// address one past the memory's end, which memmove and memset do not dereference.
+// In bounds (checked by the caller): a plain move (bulk_copy) or memset. A zero length may come
+// with an address one past the memory's end, which neither dereferences.
 none kiln_builtin_memmove(vmctx, i64 dst, i64 src, i64 len) {
-  std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), len);
+  bulk_copy(reinterpret_cast<uint8_t*>(dst), reinterpret_cast<const uint8_t*>(src), len);
 }
 
 none kiln_builtin_memset(vmctx, i64 dst, i32 byte, i64 len) {
