@@ -357,7 +357,8 @@ class Lowerer {
   // into it (fold() gave the load's value a second, transferred use; the dead compare's own
   // use goes when the walk skips it), so the load's count must be exactly 2.
   std::optional<Inst> foldable_load(Value v, Inst user, uint32_t bytes) const;
-  // A scalar float load of `bytes` used only by `user` (the instruction being lowered), in the
+  // A scalar float load (or a vector load, bytes = 16) of `bytes` used only by `user` (the
+  // instruction being lowered), in the
   // current block, with nothing between them that writes memory or may trap other than loads
   // (so a trapping load may move: no store or other trap can come between), from a 64-bit
   // address: it can be `user`'s memory source operand.
@@ -537,9 +538,18 @@ std::optional<ir::Inst> Lowerer::foldable_load(ir::Value v, ir::Inst user, uint3
 
 std::optional<ir::Inst> Lowerer::foldable_float_load(ir::Value v, ir::Inst user, uint32_t bytes) const {
   auto d = match_unwidened(v, ir::Opcode::kLoad, true);  // its own width, not an extension's
-  if (!d || uses_[res(v)] != 1) return std::nullopt;
+  if (!d) return std::nullopt;
+  // A vector load reaches its user through bitcasts (aliases, compute_aliases), each of which
+  // still counts its own use of the load until the backward walk skips it.
+  uint32_t hops = 0;
+  for (Value x = dfg_.resolve_aliases(v); alias_[x].is_valid() && hops < 8; ++hops) {
+    Inst a = dfg_.value_inst(x);
+    if (!a.is_valid() || dfg_[a].opcode != ir::Opcode::kBitcast) return std::nullopt;
+    x = dfg_.resolve_aliases(dfg_[a].args[0]);
+  }
+  if (uses_[res(v)] != 1 + hops) return std::nullopt;
   ir::Type t = ty(v);
-  if ((t != ir::kF32 && t != ir::kF64) || t.bytes() != bytes) return std::nullopt;
+  if ((t != ir::kF32 && t != ir::kF64 && !t.is_vector()) || t.bytes() != bytes) return std::nullopt;
   if (ty(dfg_[*d].args[0]) != ir::kI64) return std::nullopt;
   if (!only_loads_between(*d, user)) return std::nullopt;
   return d;
@@ -1654,6 +1664,12 @@ Expected<void> Lowerer::lower_inst(Inst i) {
       uint32_t add_const(const std::array<uint8_t, 16>& b) override { return l_.vc_.add_const(b); }
       const CpuFeatures& cpu() const override { return l_.opts_.cpu; }
       void fold(ir::Value v, std::initializer_list<ir::Value> refs) override { l_.fold(v, refs); }
+      bool fold_vector_load(MInst& m, ir::Value v, ir::Inst user) override {
+        auto ld = l_.foldable_float_load(v, user, 16);
+        if (!ld) return false;
+        l_.fold_load_source(m, v, *ld);
+        return true;
+      }
       Lowerer& l_;
     } ctx(*this);
     return lower_simd(i, ctx);

@@ -224,6 +224,26 @@ class SimdLowerer {
     dest(m, d);
     return d;
   }
+  // d = a (mn) b for float arithmetic: with AVX a load of b (or of a, if commutative) used
+  // only here becomes the memory operand (`vmulpd d, a, [mem]`; VEX forms need no alignment).
+  void arith(const ir::InstData& in, Mn mn, bool commutative, VReg a, VReg b, VReg d) {
+    if (!vex() || in.args[0] == in.args[1]) {
+      rr(mn, a, b, d);
+      return;
+    }
+    MInst& m = cx_.emit(Op::kFAlu, 16);
+    m.mn = vex_form(mn);
+    m.flags |= kFVex;
+    opnd(m, Operand::use(a));
+    if (!cx_.fold_vector_load(m, in.args[1], cur_)) {
+      m.ops[0] = Operand::use(b);
+      if (!commutative || !cx_.fold_vector_load(m, in.args[0], cur_)) {
+        m.ops[0] = Operand::use(a);
+        opnd(m, Operand::use(b));
+      }
+    }
+    opnd(m, Operand::def(d));
+  }
   VReg rri(Mn mn, VReg a, VReg b, int64_t imm, VReg d = {}) {
     d = pick(d);
     MInst& m = cx_.emit(Op::kVecAluImm, 16);
@@ -357,6 +377,7 @@ class SimdLowerer {
 
   SimdLowerContext& cx_;
   const ir::DataFlowGraph& dfg_;
+  ir::Inst cur_;  // the instruction being lowered
 };
 
 Expected<VReg> SimdLowerer::signed_gt(uint32_t lb, VReg a, VReg b, VReg d) {
@@ -720,10 +741,10 @@ Expected<void> SimdLowerer::lower_float(const ir::InstData& d, ir::Type t, VReg 
   uint64_t sign = f32 ? uint64_t{1} << 31 : uint64_t{1} << 63;
   uint32_t lbytes = f32 ? 4 : 8;
   switch (d.opcode) {
-    case IO::kFadd: rr(pick2(Mn::kAddps, Mn::kAddpd), a, b, out); return {};
-    case IO::kFsub: rr(pick2(Mn::kSubps, Mn::kSubpd), a, b, out); return {};
-    case IO::kFmul: rr(pick2(Mn::kMulps, Mn::kMulpd), a, b, out); return {};
-    case IO::kFdiv: rr(pick2(Mn::kDivps, Mn::kDivpd), a, b, out); return {};
+    case IO::kFadd: arith(d, pick2(Mn::kAddps, Mn::kAddpd), true, a, b, out); return {};
+    case IO::kFsub: arith(d, pick2(Mn::kSubps, Mn::kSubpd), false, a, b, out); return {};
+    case IO::kFmul: arith(d, pick2(Mn::kMulps, Mn::kMulpd), true, a, b, out); return {};
+    case IO::kFdiv: arith(d, pick2(Mn::kDivps, Mn::kDivpd), false, a, b, out); return {};
     case IO::kFneg: rc(Mn::kXorps, a, splat_bits(sign, lbytes), out); return {};
     case IO::kFabs: rc(Mn::kAndps, a, splat_bits(f32 ? ~sign & 0xffffffffu : ~sign, lbytes), out); return {};
     case IO::kSqrt: un(pick2(Mn::kSqrtps, Mn::kSqrtpd), a, out); return {};
@@ -896,6 +917,7 @@ Expected<void> SimdLowerer::lower_convert(const ir::InstData& d, ir::Type from, 
 
 Expected<void> SimdLowerer::lower(ir::Inst i) {
   const ir::InstData& d = dfg_[i];
+  cur_ = i;
   using IO = ir::Opcode;
   ir::Value res = dfg_.first_result(i);
   ir::Type t = dfg_.value_type(res);

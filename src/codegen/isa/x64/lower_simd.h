@@ -30,6 +30,10 @@ class SimdLowerContext {
   // Operand folding: the instruction being lowered reads `refs` instead of the result `v`
   // (v's definition is not lowered if nothing else uses it).
   virtual void fold(ir::Value v, std::initializer_list<ir::Value> refs) = 0;
+  // Makes the 16-byte load defining v the memory source of m (kFMemSrc and its address
+  // operands) if v's only use is `user` and nothing but loads lies between them; false (m
+  // unchanged) otherwise. Only for VEX forms, which need no alignment.
+  virtual bool fold_vector_load(MInst& m, ir::Value v, ir::Inst user) = 0;
 };
 
 // True if lower_simd handles instruction i: the SIMD opcodes and the lane-wise arithmetic,
