@@ -4,6 +4,7 @@
 // overlaps in both directions; the bytes around the destination stay untouched.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +41,33 @@ TEST(BulkCopy, MatchesAReferenceMoveAtEveryOverlapAndAlignment) {
   }
   EXPECT_EQ(cases, 15 * 18 * 2);
 }
+
+#if defined(__x86_64__)
+// Each vector loop alone (bulk_copy takes only the AVX2 one on an AVX2 host): every dst
+// alignment, lengths around the step, prefix copied exactly and nothing past it.
+TEST(BulkCopy, VectorLoopsCopyAPrefixAtEveryAlignment) {
+  std::vector<uint8_t> src(4096), dst(4096 + 64);
+  for (size_t k = 0; k < src.size(); ++k) src[k] = static_cast<uint8_t>(k * 31 + 7);
+  int checked = 0;
+  for (auto* loop : {&detail::forward_avx2, &detail::forward_sse2}) {
+    if (loop == &detail::forward_avx2 && !__builtin_cpu_supports("avx2")) continue;
+    for (size_t align = 0; align < 32; ++align) {
+      for (size_t len : {size_t{160}, size_t{200}, size_t{2048}, size_t{3001}}) {
+        std::fill(dst.begin(), dst.end(), 0xEE);
+        const size_t done = (*loop)(dst.data() + align, src.data() + 5, len);
+        ASSERT_LE(done, len);
+        ASSERT_LT(len - done, 128u);
+        for (size_t k = 0; k < dst.size(); ++k) {
+          const bool inside = k >= align && k < align + done;
+          ASSERT_EQ(dst[k], inside ? src[5 + k - align] : 0xEE) << align << " " << len << " " << k;
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, 32 * 4);
+}
+#endif
 
 }  // namespace
 }  // namespace kiln::runtime::vm
