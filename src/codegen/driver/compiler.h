@@ -40,8 +40,9 @@ std::unique_ptr<environ::Compiler> make_x64_compiler();
 std::unique_ptr<environ::Compiler> make_x64_compiler(X64Compiler::Tier0 tier0);
 
 // Compiles every defined function of env.module with `compiler` on `threads` worker threads
-// (0: one per hardware thread), with the compiler's plan for the module unless env has one. Result k is defined function k whatever the thread count; on
-// failure, the error of the lowest failing function index is returned.
+// (0: one per hardware thread), with the compiler's plan for the module unless env has one.
+// Result k is defined function k whatever the thread count; on failure, the error of the
+// lowest failing function index is returned.
 [[nodiscard]] Expected<std::vector<environ::CompiledFunction>> compile_functions(
     const environ::Compiler& compiler, const environ::ModuleEnv& env, unsigned threads = 0);
 

@@ -71,7 +71,7 @@ struct Scratch {
   std::vector<int32_t> source_live;
   std::vector<uint8_t> done;
   std::vector<Inst> order;
-  std::vector<uint32_t> last_seen, next_use;
+  std::vector<uint32_t> last_seen, next_use, next_use_start;  // estimate_reloads
   std::vector<uint32_t> source_index, done_at, per_cycle, completed;
   std::vector<uint32_t> pred_start, preds;  // predecessors by source index (CSR)
 };
@@ -84,13 +84,10 @@ bool is_constant(const DataFlowGraph& dfg, Inst i) {
   return is_scalar_constant(dfg[i].opcode) || dfg[i].opcode == Opcode::kVconst;
 }
 
-
 // How many values an allocator with kRegisters registers would have to reload running the
 // block's instructions in `order`, evicting the value used furthest ahead (Belady): the
 // schedule's proxy for spill cost. Constants do not count (immediates, rematerialised).
-uint32_t estimate_reloads(DataFlowGraph& dfg, std::span<const Inst> order,
-                          std::vector<uint32_t>& last_seen, std::vector<uint32_t>& next_use,
-                          const std::vector<uint32_t>& uses, const std::vector<uint32_t>& in_block) {
+uint32_t estimate_reloads(DataFlowGraph& dfg, std::span<const Inst> order, Scratch& s) {
   constexpr uint32_t kRegisters = 13;
   constexpr uint32_t kNone = ~0u;       // no later use: dead
   const uint32_t kEscapes = kNone - 1;  // used after the block only
@@ -99,40 +96,36 @@ uint32_t estimate_reloads(DataFlowGraph& dfg, std::span<const Inst> order,
     Inst d = dfg.value_inst(v);
     return !(d.is_valid() && is_constant(dfg, d));
   };
-  // Backward: each operand's and each result's next use, in operand order per instruction.
-  next_use.clear();
-  std::vector<uint32_t> start(n + 1, 0);
+  // After its last use in the block a value is dead, or live on if used elsewhere.
+  auto after_last = [&](Value v) {
+    return s.uses[v.index()] > s.in_block[v.index()] ? kEscapes : kNone;
+  };
+  // Backward: each operand's and each result's next use, operands then results per
+  // instruction, from start[p].
+  std::vector<uint32_t>& start = s.next_use_start;
+  start.assign(n + 1, 0);
   for (uint32_t p = 0; p < n; ++p) {
     uint32_t c = 0;
     for_each_operand(dfg, order[p], [&](Value&) { ++c; });
     start[p + 1] = start[p] + c + static_cast<uint32_t>(dfg.inst_results(order[p]).size());
   }
-  next_use.assign(start[n], kNone);
+  s.next_use.assign(start[n], kNone);
   for (uint32_t p = n; p-- > 0;) {
     Inst i = order[p];
     uint32_t k = start[p];
-    for_each_operand(dfg, i, [&](Value v_) { Value v = v_;
-      v = dfg.resolve_aliases(v);
-      uint32_t& ls = last_seen[v.index()];
-      next_use[k++] = ls;  // kNone when unseen (reset below)
+    for_each_operand(dfg, i, [&](Value& v) {
+      Value r = dfg.resolve_aliases(v);
+      uint32_t& ls = s.last_seen[r.index()];
+      s.next_use[k++] = ls != kNone ? ls : after_last(r);
       ls = p;
     });
     for (Value r : dfg.inst_results(i)) {
-      uint32_t ls = last_seen[r.index()];
-      next_use[k++] = ls != kNone ? ls : uses[r.index()] > in_block[r.index()] ? kEscapes : kNone;
+      const uint32_t ls = s.last_seen[r.index()];
+      s.next_use[k++] = ls != kNone ? ls : after_last(r);
     }
   }
-  // Operand next uses of kNone for values that escape: kEscapes.
   for (uint32_t p = 0; p < n; ++p) {
-    uint32_t k = start[p];
-    for_each_operand(dfg, order[p], [&](Value v_) { Value v = v_;
-      v = dfg.resolve_aliases(v);
-      if (next_use[k] == kNone && uses[v.index()] > in_block[v.index()]) next_use[k] = kEscapes;
-      ++k;
-    });
-  }
-  for (uint32_t p = 0; p < n; ++p) {
-    for_each_operand(dfg, order[p], [&](Value v_) { Value v = v_; last_seen[dfg.resolve_aliases(v).index()] = kNone; });
+    for_each_operand(dfg, order[p], [&](Value& v) { s.last_seen[dfg.resolve_aliases(v).index()] = kNone; });
   }
   struct Slot { uint32_t value, next; };
   Slot regs[kRegisters];
@@ -149,25 +142,25 @@ uint32_t estimate_reloads(DataFlowGraph& dfg, std::span<const Inst> order,
   for (uint32_t p = 0; p < n; ++p) {
     Inst i = order[p];
     uint32_t k = start[p];
-    for_each_operand(dfg, i, [&](Value v_) { Value v = v_;
-      v = dfg.resolve_aliases(v);
-      const uint32_t next = next_use[k++];
-      if (!counted(v)) return;
+    for_each_operand(dfg, i, [&](Value& v) {
+      const Value x = dfg.resolve_aliases(v);
+      const uint32_t next = s.next_use[k++];
+      if (!counted(x)) return;
       for (uint32_t r = 0; r < used; ++r) {
-        if (regs[r].value == v.index()) {
+        if (regs[r].value == x.index()) {
           regs[r].next = next;
           return;
         }
       }
       ++reloads;
-      place(v.index(), next);
+      place(x.index(), next);
     });
     for (uint32_t r = 0; r < used;) {
       if (regs[r].next == kNone) regs[r] = regs[--used];
       else ++r;
     }
     for (Value res : dfg.inst_results(i)) {
-      const uint32_t next = next_use[k++];
+      const uint32_t next = s.next_use[k++];
       if (next != kNone && counted(res)) place(res.index(), next);
     }
   }
@@ -402,8 +395,8 @@ bool schedule_for_ilp(Function& f, bool only_if_profitable) {
       for (uint32_t p = 0; p < n; ++p) s.source_index[p] = s.local[s.order[p].index()];
       c_sched = estimate_cycles(dfg, s.order, s.source_index, s);
       if (s.last_seen.size() < dfg.num_values()) s.last_seen.assign(dfg.num_values(), ~0u);
-      r_source = estimate_reloads(dfg, s.insts, s.last_seen, s.next_use, s.uses, s.in_block);
-      r_sched = estimate_reloads(dfg, s.order, s.last_seen, s.next_use, s.uses, s.in_block);
+      r_source = estimate_reloads(dfg, s.insts, s);
+      r_sched = estimate_reloads(dfg, s.order, s);
     }
     clear_block();
     // Keep the source order unless the schedule is predicted to be clearly faster (at least

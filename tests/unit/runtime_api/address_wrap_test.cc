@@ -58,13 +58,8 @@ TEST_P(AddressWrap, ThirtyTwoBitAddressArithmeticWraps) {
   c.verify = true;
   testing::Instantiated run(c, kModule);
   ASSERT_TRUE(run.ok);
-  auto call = [&](const char* name, std::vector<Val> args) -> Val {
-    auto f = run.instance.get_func(name);
-    EXPECT_TRUE(f.has_value()) << name;
-    if (!f) return Val::i32(-1);
-    auto r = f->call(args);
-    EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().to_string());
-    return r.ok() && !r->empty() ? (*r)[0] : Val::i32(-1);
+  auto call = [&](const char* name, std::vector<Val> args) {
+    return testing::call_first(run.instance, name, args);
   };
   const int32_t big = 0x20000001;  // << 3 wraps to 8
   EXPECT_EQ(call("shl_load", {Val::i32(big)}).i32(), 42);

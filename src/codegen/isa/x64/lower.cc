@@ -357,11 +357,11 @@ class Lowerer {
   // into it (fold() gave the load's value a second, transferred use; the dead compare's own
   // use goes when the walk skips it), so the load's count must be exactly 2.
   std::optional<Inst> foldable_load(Value v, Inst user, uint32_t bytes) const;
-  // A scalar float load (or a vector load, bytes = 16) of `bytes` used only by `user` (the
-  // instruction being lowered), in the
-  // current block, with nothing between them that writes memory or may trap other than loads
-  // (so a trapping load may move: no store or other trap can come between), from a 64-bit
-  // address: it can be `user`'s memory source operand.
+  // A scalar float load of `bytes` (or a vector load, bytes = 16, through its bitcasts) used
+  // only by `user` (the instruction being lowered), in the current block, with nothing between
+  // them that writes memory or may trap other than loads (so a trapping load may move: no
+  // store or other trap can come between), from a 64-bit address: it can be `user`'s memory
+  // source operand.
   std::optional<Inst> foldable_float_load(Value v, Inst user, uint32_t bytes) const;
   // The same for a plain integer load of type t (i32/i64) as an ALU instruction's source.
   std::optional<Inst> foldable_int_load(Value v, Inst user, ir::Type t) const;
